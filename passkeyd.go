@@ -1,0 +1,114 @@
+// Package passkeyd holds the nouns of the passkey server — users, passkeys, sessions and
+// ceremony challenges — the interfaces of the stores that keep them, and the error codes of
+// the HTTP contract. It imports nothing else of the project: ceremonies, use cases, stores
+// and the HTTP layer all depend on it, never the other way round.
+package passkeyd
+
+import (
+	"time"
+)
+
+// User is an account. ID is the opaque identifier the API shows; Handle is the WebAuthn user
+// handle (user.id in creation options, userHandle in assertions): 32 random bytes, never
+// derived from the username, so that an authenticator leaks nothing personal.
+type User struct {
+	ID          string
+	Handle      []byte
+	Username    string // as the user typed it (after NFKC), for display
+	UsernameKey string // NFKC + case-folded form; unique
+	DisplayName string
+	// PasswordHash is the PHC string of the user's password, empty when the account has none.
+	PasswordHash string
+	CreatedAt    time.Time
+}
+
+// Passkey is a registered WebAuthn credential.
+type Passkey struct {
+	ID                []byte // credential id, ≤ 1023 bytes (§7.1 step 24)
+	UserID            string
+	Name              string
+	PublicKey         []byte // COSE_Key as the authenticator produced it
+	Algorithm         int64  // COSE algorithm identifier
+	SignCount         uint32
+	AAGUID            []byte // 16 bytes; all zero when the authenticator does not tell
+	Transports        []string
+	AttestationFormat string
+	AttestationType   string // none, self, basic, attca, anonca, …
+	BackupEligible    bool   // BE at registration; it may never change (§6.1.3)
+	BackedUp          bool   // BS at the last ceremony
+	UserVerified      bool   // UV at registration
+	Discoverable      *bool  // nil when unknown (no credProps and residentKey not required)
+	// CloneWarning is set when an assertion's signature counter did not increase: the
+	// credential may have been cloned. Under the "refuse" counter policy it blocks sign-in
+	// until the user deletes the passkey or an operator clears the flag.
+	CloneWarning bool
+	CreatedAt    time.Time
+	LastUsedAt   time.Time // zero when never used to sign in
+}
+
+// PasskeyUse is what a successful assertion changes on the stored credential.
+type PasskeyUse struct {
+	SignCount uint32
+	BackedUp  bool
+	UsedAt    time.Time
+}
+
+// SessionMethod says how a session was authenticated.
+type SessionMethod string
+
+const (
+	MethodPasskey      SessionMethod = "passkey"
+	MethodPassword     SessionMethod = "password"
+	MethodRecoveryCode SessionMethod = "recovery_code"
+)
+
+// Session is a server-side session. Only the SHA-256 of its bearer token is stored, so a
+// read of the database does not hand out working tokens.
+type Session struct {
+	ID              string
+	TokenHash       []byte
+	UserID          string
+	Method          SessionMethod
+	AuthenticatedAt time.Time
+	ExpiresAt       time.Time
+}
+
+// Ceremony is the kind of WebAuthn ceremony a challenge was issued for.
+type Ceremony string
+
+const (
+	CeremonyRegistration   Ceremony = "registration"
+	CeremonyAuthentication Ceremony = "authentication"
+)
+
+// Challenge is the server-side state of one ceremony, found again by its random value from
+// clientDataJSON.challenge. It is single-use: a verify consumes it whatever the outcome.
+type Challenge struct {
+	Value     []byte // 32 bytes from a CSPRNG
+	Ceremony  Ceremony
+	ExpiresAt time.Time
+
+	// UserID is the account the ceremony is for: the signed-in user adding a passkey, or the
+	// user named in username-first authentication options. Empty for discoverable logins and
+	// for options answered for an unknown username.
+	UserID string
+	// Named is true when authentication options named a username, so the verify must use one
+	// of that user's credentials (even when the username does not exist, so nothing can).
+	Named bool
+	// SessionID binds an add-passkey ceremony to the session that started it.
+	SessionID string
+	// NewUser carries the account being signed up; it is created only when the verify
+	// succeeds, so a failed sign-up leaves nothing behind.
+	NewUser *User
+
+	UserVerification string // "required" | "preferred" | "discouraged"
+	ResidentKey      string // what the options asked for, for the discoverable rule
+	Attachment       string // "platform" | "cross-platform" | "" (any)
+}
+
+// NewAccount is everything a passkey sign-up creates, stored in one atomic write.
+type NewAccount struct {
+	User    *User
+	Passkey *Passkey
+	Session *Session
+}

@@ -1,0 +1,88 @@
+package passkeyd
+
+import (
+	"context"
+	"time"
+)
+
+// Stores are split by noun so that a deployment can keep challenges in Redis and the rest in
+// PostgreSQL. Every implementation passes the shared behaviour suite in storetest/.
+//
+// Contract for all methods: a missing row is ErrNotFound (wrapped or not); a backing service
+// that cannot be reached is ErrUnavailable; writes are durable when they return nil.
+
+// UserStore keeps accounts.
+type UserStore interface {
+	// CreateAccount stores a new user with their first passkey and session, atomically:
+	// either all of it exists afterwards or none. ErrUsernameTaken when UsernameKey exists,
+	// ErrCredentialExists when the passkey id is registered.
+	CreateAccount(ctx context.Context, a NewAccount) error
+	UserByID(ctx context.Context, id string) (*User, error)
+	UserByUsername(ctx context.Context, usernameKey string) (*User, error)
+	UserByHandle(ctx context.Context, handle []byte) (*User, error)
+}
+
+// PasskeyStore keeps WebAuthn credentials.
+type PasskeyStore interface {
+	// AddPasskey registers another passkey for an existing user. ErrCredentialExists when the
+	// id is registered (to anyone); ErrNotFound when the user does not exist.
+	AddPasskey(ctx context.Context, p *Passkey) error
+	Passkey(ctx context.Context, id []byte) (*Passkey, error)
+	// Passkeys lists a user's passkeys, newest first.
+	Passkeys(ctx context.Context, userID string) ([]*Passkey, error)
+	// RecordLogin applies a successful assertion and creates its session in one atomic
+	// write. The counter update is conditional, so that concurrent logins can never move a
+	// counter backwards: unless use.SignCount and the stored count are both zero,
+	// use.SignCount must be greater than the stored count, else ErrCounterRegression and
+	// nothing is written.
+	RecordLogin(ctx context.Context, id []byte, use PasskeyUse, s *Session) error
+	// SetCloneWarning sets or clears a passkey's clone warning flag.
+	SetCloneWarning(ctx context.Context, id []byte, flagged bool) error
+	// RenamePasskey renames one of userID's passkeys and returns it. ErrNotFound when the
+	// passkey does not exist or belongs to someone else.
+	RenamePasskey(ctx context.Context, userID string, id []byte, name string) (*Passkey, error)
+	// DeletePasskey deletes one of userID's passkeys. It enforces the last-way-in rule in
+	// the same transaction, so two concurrent deletes cannot both pass the check:
+	// ErrLastCredential when the user would be left with no passkey and no password.
+	DeletePasskey(ctx context.Context, userID string, id []byte) error
+}
+
+// SessionStore keeps server-side sessions.
+type SessionStore interface {
+	CreateSession(ctx context.Context, s *Session) error
+	// SessionByTokenHash returns the live session with that token hash; expired sessions
+	// are ErrNotFound.
+	SessionByTokenHash(ctx context.Context, tokenHash []byte, now time.Time) (*Session, error)
+	// DeleteSession revokes a session. Deleting a missing session is not an error.
+	DeleteSession(ctx context.Context, id string) error
+	// DeleteExpiredSessions removes sessions that expired before now and says how many.
+	DeleteExpiredSessions(ctx context.Context, now time.Time) (int, error)
+}
+
+// ChallengeStore keeps in-flight ceremony state.
+type ChallengeStore interface {
+	// PutChallenge stores c until c.ExpiresAt.
+	PutChallenge(ctx context.Context, c *Challenge) error
+	// ConsumeChallenge removes and returns the challenge with that value, atomically: of
+	// concurrent calls with the same value at most one gets it. Unknown, used and expired
+	// challenges are ErrNotFound.
+	ConsumeChallenge(ctx context.Context, value []byte, now time.Time) (*Challenge, error)
+}
+
+// SecretStore keeps server-wide secrets shared by every instance.
+type SecretStore interface {
+	// Secret returns the secret stored under name, first storing fresh if there is none.
+	// Concurrent callers (also on other instances) all get the same value.
+	Secret(ctx context.Context, name string, fresh []byte) ([]byte, error)
+}
+
+// Store is a database that keeps everything but, possibly, challenges.
+type Store interface {
+	UserStore
+	PasskeyStore
+	SessionStore
+	SecretStore
+	// Ping reports whether the store can serve requests (for /readyz).
+	Ping(ctx context.Context) error
+	Close() error
+}
