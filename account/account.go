@@ -1,0 +1,157 @@
+// Package account holds passkeyd's use cases: sign up with a passkey, add, rename and delete
+// passkeys, sign in with or without a username, and sessions. It ties the ceremony package
+// to the stores and owns the rules that span them: single-use challenges, the binding of an
+// add-passkey ceremony to its session, the signature counter policy, and answers that do
+// not reveal which usernames exist.
+package account
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/passkeyd/passkeyd"
+	"github.com/passkeyd/passkeyd/ceremony"
+)
+
+// Config is the account policy.
+type Config struct {
+	SessionTTL time.Duration
+	// CounterPolicy is "refuse" (default: a credential whose counter went backwards is
+	// refused until the user deletes it or an operator clears the flag) or "warn" (it may
+	// sign in; every use is logged as a possible clone).
+	CounterPolicy string
+}
+
+// Service runs the account use cases. It is safe for concurrent use.
+type Service struct {
+	store      passkeyd.Store
+	challenges passkeyd.ChallengeStore
+	rp         *ceremony.RP
+	cfg        Config
+	log        *slog.Logger
+	decoyKey   []byte
+	// Now is the clock; tests replace it.
+	Now func() time.Time
+}
+
+// New returns a Service. It loads (or creates) the server secret that derives decoy
+// credential ids, shared by every instance through the store.
+func New(ctx context.Context, store passkeyd.Store, challenges passkeyd.ChallengeStore, rp *ceremony.RP, cfg Config, log *slog.Logger) (*Service, error) {
+	if cfg.SessionTTL <= 0 {
+		cfg.SessionTTL = 14 * 24 * time.Hour
+	}
+	if cfg.CounterPolicy == "" {
+		cfg.CounterPolicy = "refuse"
+	}
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	key, err := store.Secret(ctx, "decoy-credentials", randomBytes(32))
+	if err != nil {
+		return nil, fmt.Errorf("load server secret: %w", err)
+	}
+	return &Service{store: store, challenges: challenges, rp: rp, cfg: cfg, log: log, decoyKey: key, Now: time.Now}, nil
+}
+
+// RP returns the relying party the service runs ceremonies for.
+func (s *Service) RP() *ceremony.RP { return s.rp }
+
+// NewSession is a session just created, with the bearer token that is shown exactly once.
+type NewSession struct {
+	*passkeyd.Session
+	Token string
+}
+
+func (s *Service) newSession(userID string, method passkeyd.SessionMethod) NewSession {
+	token := randomID(32)
+	now := s.Now().UTC()
+	return NewSession{
+		Session: &passkeyd.Session{
+			ID:              randomID(16),
+			TokenHash:       HashToken(token),
+			UserID:          userID,
+			Method:          method,
+			AuthenticatedAt: now,
+			ExpiresAt:       now.Add(s.cfg.SessionTTL),
+		},
+		Token: token,
+	}
+}
+
+// HashToken is how session tokens are stored: a database read yields no usable token.
+// Tokens carry 256 bits of entropy, so an unsalted fast hash is enough.
+func HashToken(token string) []byte {
+	h := sha256.Sum256([]byte(token))
+	return h[:]
+}
+
+// Authenticate returns the live session and user for a bearer token, or
+// passkeyd.ErrUnauthenticated.
+func (s *Service) Authenticate(ctx context.Context, token string) (*passkeyd.Session, *passkeyd.User, error) {
+	if token == "" || len(token) > 128 {
+		return nil, nil, passkeyd.ErrUnauthenticated
+	}
+	sess, err := s.store.SessionByTokenHash(ctx, HashToken(token), s.Now())
+	if err != nil {
+		return nil, nil, notFoundAs(err, passkeyd.ErrUnauthenticated)
+	}
+	u, err := s.store.UserByID(ctx, sess.UserID)
+	if err != nil {
+		return nil, nil, notFoundAs(err, passkeyd.ErrUnauthenticated)
+	}
+	return sess, u, nil
+}
+
+// SignOut revokes a session.
+func (s *Service) SignOut(ctx context.Context, sess *passkeyd.Session) error {
+	return s.store.DeleteSession(ctx, sess.ID)
+}
+
+// consume takes the challenge a response signed, whatever the outcome of the ceremony: a
+// challenge is good for one verify attempt.
+func (s *Service) consume(ctx context.Context, value []byte, c passkeyd.Ceremony) (*passkeyd.Challenge, error) {
+	if len(value) == 0 || len(value) > 64 {
+		return nil, passkeyd.ErrChallengeUnknown
+	}
+	ch, err := s.challenges.ConsumeChallenge(ctx, value, s.Now())
+	if err != nil {
+		return nil, notFoundAs(err, passkeyd.ErrChallengeUnknown)
+	}
+	if ch.Ceremony != c {
+		return nil, passkeyd.ErrChallengeUnknown
+	}
+	return ch, nil
+}
+
+func (s *Service) newChallenge(c passkeyd.Ceremony) *passkeyd.Challenge {
+	return &passkeyd.Challenge{
+		Value:     randomBytes(32),
+		Ceremony:  c,
+		ExpiresAt: s.Now().Add(s.rp.Timeout()),
+	}
+}
+
+// notFoundAs maps a store's ErrNotFound to the error the caller's contract names, and
+// leaves other errors (unavailable stores) alone.
+func notFoundAs(err error, as error) error {
+	if errors.Is(err, passkeyd.ErrNotFound) {
+		return as
+	}
+	return err
+}
+
+func randomBytes(n int) []byte {
+	b := make([]byte, n)
+	// crypto/rand.Read never fails on supported platforms (it panics inside if the OS
+	// source breaks, which is the right outcome for an auth server).
+	_, _ = rand.Read(b)
+	return b
+}
+
+func randomID(n int) string { return base64.RawURLEncoding.EncodeToString(randomBytes(n)) }

@@ -1,0 +1,153 @@
+package account
+
+import (
+	"context"
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/json"
+	"errors"
+
+	"github.com/passkeyd/passkeyd"
+	"github.com/passkeyd/passkeyd/ceremony"
+)
+
+// BeginLogin returns request options. With no username it asks for a discoverable
+// credential (usernameless login and conditional UI). With a username it lists that user's
+// credentials — and for a username that does not exist, or has no passkey, a decoy list that
+// looks the same and stays the same across calls, so the answer reveals nothing.
+func (s *Service) BeginLogin(ctx context.Context, username string) (*ceremony.RequestOptions, error) {
+	ch := s.newChallenge(passkeyd.CeremonyAuthentication)
+	s.rp.PrepareAuthentication(ch)
+	var allow []ceremony.Descriptor
+	if username != "" {
+		_, key, err := NormalizeUsername(username)
+		if err != nil {
+			return nil, err
+		}
+		ch.Named = true
+		u, err := s.store.UserByUsername(ctx, key)
+		switch {
+		case err == nil:
+			ps, err := s.store.Passkeys(ctx, u.ID)
+			if err != nil {
+				return nil, err
+			}
+			ch.UserID = u.ID
+			allow = ceremony.Descriptors(ps)
+		case !errors.Is(err, passkeyd.ErrNotFound):
+			return nil, err
+		}
+		if len(allow) == 0 {
+			allow = s.decoys(key)
+		}
+	}
+	if err := s.challenges.PutChallenge(ctx, ch); err != nil {
+		return nil, err
+	}
+	return s.rp.RequestOptions(ch, allow), nil
+}
+
+// decoys derives one or two credential descriptors from the server secret and the username
+// key. They are stable (the same username always gets the same list, as a real account
+// would) and shaped like real ones (common id lengths and transports).
+func (s *Service) decoys(usernameKey string) []ceremony.Descriptor {
+	mac := hmac.New(sha256.New, s.decoyKey)
+	mac.Write([]byte(usernameKey))
+	seed := mac.Sum(nil)
+	n := 1 + int(seed[0]%2)
+	lengths := []int{16, 20, 32, 64}
+	transports := [][]string{{"hybrid", "internal"}, {"internal"}, {"nfc", "usb"}, {"hybrid", "internal"}}
+	out := make([]ceremony.Descriptor, 0, n)
+	for i := 0; i < n; i++ {
+		m := hmac.New(sha256.New, s.decoyKey)
+		m.Write(seed)
+		m.Write([]byte{byte(i)})
+		id := m.Sum(nil)
+		for len(id) < 64 {
+			m.Write(id)
+			id = m.Sum(id)
+		}
+		out = append(out, ceremony.Descriptor{
+			Type:       "public-key",
+			ID:         id[:lengths[seed[1+i]%4]],
+			Transports: transports[seed[3+i]%4],
+		})
+	}
+	return out
+}
+
+// LoggedIn is a successful sign-in.
+type LoggedIn struct {
+	User    *passkeyd.User
+	Passkey *passkeyd.Passkey
+	Session NewSession
+}
+
+// FinishLogin verifies an AuthenticationResponseJSON (§7.2) and creates a session.
+func (s *Service) FinishLogin(ctx context.Context, credential json.RawMessage) (*LoggedIn, error) {
+	a, err := ceremony.ParseAssertion(credential)
+	if err != nil {
+		return nil, err
+	}
+	ch, err := s.consume(ctx, a.Challenge, passkeyd.CeremonyAuthentication)
+	if err != nil {
+		return nil, err
+	}
+	// §7.2 steps 5–6: which credential, and whose.
+	pk, err := s.store.Passkey(ctx, a.CredentialID())
+	if err != nil {
+		return nil, notFoundAs(err, passkeyd.Errorf(passkeyd.CodeCredentialUnknown, "the credential is not registered"))
+	}
+	owner, err := s.store.UserByID(ctx, pk.UserID)
+	if err != nil {
+		return nil, notFoundAs(err, passkeyd.Errorf(passkeyd.CodeCredentialUnknown, "the credential is not registered"))
+	}
+	if err := ceremony.CheckOwner(a, ch, pk, owner); err != nil {
+		return nil, err
+	}
+	use, err := s.rp.VerifyAssertion(a, ch, pk)
+	regressed := errors.Is(err, passkeyd.ErrCounterRegression)
+	if err != nil && !regressed {
+		return nil, err
+	}
+	use.UsedAt = s.Now().UTC()
+	if regressed || pk.CloneWarning {
+		return s.cloneSuspected(ctx, owner, pk, use, err)
+	}
+	ns := s.newSession(owner.ID, passkeyd.MethodPasskey)
+	if err := s.store.RecordLogin(ctx, pk.ID, use, ns.Session); err != nil {
+		if errors.Is(err, passkeyd.ErrCounterRegression) {
+			// A concurrent login with the same or a later counter won the conditional
+			// update: one of the two signatures was replayed or cloned.
+			return s.cloneSuspected(ctx, owner, pk, use, err)
+		}
+		return nil, err
+	}
+	pk.SignCount, pk.BackedUp, pk.LastUsedAt = use.SignCount, use.BackedUp, use.UsedAt
+	return &LoggedIn{User: owner, Passkey: pk, Session: ns}, nil
+}
+
+// cloneSuspected handles a credential whose signature counter went backwards (now or
+// before): it is flagged, the event is logged, and under the "refuse" policy the sign-in is
+// refused; under "warn" it proceeds without moving the counter.
+func (s *Service) cloneSuspected(ctx context.Context, owner *passkeyd.User, pk *passkeyd.Passkey, use passkeyd.PasskeyUse, cause error) (*LoggedIn, error) {
+	if !pk.CloneWarning {
+		if err := s.store.SetCloneWarning(ctx, pk.ID, true); err != nil {
+			return nil, err
+		}
+		pk.CloneWarning = true
+	}
+	s.log.WarnContext(ctx, "signature counter regression: possible cloned authenticator",
+		"user_id", owner.ID, "stored_count", pk.SignCount, "received_count", use.SignCount, "policy", s.cfg.CounterPolicy)
+	if s.cfg.CounterPolicy != "warn" {
+		if cause == nil || !errors.Is(cause, passkeyd.ErrCounterRegression) {
+			cause = passkeyd.Errorf(passkeyd.CodeCounterRegression, "this passkey is flagged as possibly cloned; delete it and register a new one")
+		}
+		return nil, cause
+	}
+	ns := s.newSession(owner.ID, passkeyd.MethodPasskey)
+	if err := s.store.CreateSession(ctx, ns.Session); err != nil {
+		return nil, err
+	}
+	return &LoggedIn{User: owner, Passkey: pk, Session: ns}, nil
+}

@@ -1,0 +1,33 @@
+package account
+
+import (
+	"context"
+
+	"github.com/passkeyd/passkeyd"
+)
+
+// Passkeys lists the user's passkeys, newest first.
+func (s *Service) Passkeys(ctx context.Context, userID string) ([]*passkeyd.Passkey, error) {
+	return s.store.Passkeys(ctx, userID)
+}
+
+// RenamePasskey renames one of the user's passkeys (1–64 code points after trimming).
+func (s *Service) RenamePasskey(ctx context.Context, userID string, id []byte, name string) (*passkeyd.Passkey, error) {
+	name, err := cleanName("name", name)
+	if err != nil {
+		return nil, err
+	}
+	if name == "" {
+		return nil, invalid("name must be 1 to 64 characters")
+	}
+	return s.store.RenamePasskey(ctx, userID, id, name)
+}
+
+// DeletePasskey deletes one of the user's passkeys unless it is their last way in.
+func (s *Service) DeletePasskey(ctx context.Context, userID string, id []byte) error {
+	if err := s.store.DeletePasskey(ctx, userID, id); err != nil {
+		return err
+	}
+	s.log.InfoContext(ctx, "passkey deleted", "user_id", userID)
+	return nil
+}

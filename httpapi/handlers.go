@@ -1,0 +1,282 @@
+package httpapi
+
+import (
+	"context"
+	"encoding/json"
+	"net/http"
+	"time"
+
+	"github.com/passkeyd/passkeyd"
+	"github.com/passkeyd/passkeyd/account"
+	"github.com/passkeyd/passkeyd/ceremony"
+)
+
+func (s *server) handleRegistrationOptions() http.Handler {
+	type request struct {
+		Username                string `json:"username"`
+		DisplayName             string `json:"displayName"`
+		AuthenticatorAttachment string `json:"authenticatorAttachment"`
+	}
+	type response struct {
+		PublicKey *ceremony.CreationOptions `json:"publicKey"`
+	}
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		var req request
+		if err := decode(r, &req); err != nil {
+			s.writeError(w, r, err)
+			return
+		}
+		a, err := s.optionalSession(r)
+		if err != nil {
+			s.writeError(w, r, err)
+			return
+		}
+		var opts *ceremony.CreationOptions
+		if a != nil {
+			// With a session this adds a passkey to the signed-in user; a username in the
+			// body is ignored, so it can never name someone else's account.
+			opts, err = s.Accounts.BeginAddPasskey(r.Context(), a.session, req.AuthenticatorAttachment)
+		} else {
+			opts, err = s.Accounts.BeginSignUp(r.Context(), account.SignUpRequest{
+				Username: req.Username, DisplayName: req.DisplayName, Attachment: req.AuthenticatorAttachment,
+			})
+		}
+		if err != nil {
+			s.writeError(w, r, err)
+			return
+		}
+		encode(w, http.StatusOK, response{PublicKey: opts})
+	})
+}
+
+func (s *server) handleRegistrationVerify() http.Handler {
+	type request struct {
+		Credential json.RawMessage `json:"credential"`
+		Name       string          `json:"name"`
+	}
+	type response struct {
+		User    userView     `json:"user"`
+		Passkey passkeyView  `json:"passkey"`
+		Session *sessionView `json:"session,omitempty"`
+	}
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		var req request
+		if err := decode(r, &req); err != nil {
+			s.writeError(w, r, err)
+			return
+		}
+		if len(req.Credential) == 0 || string(req.Credential) == "null" {
+			s.writeError(w, r, passkeyd.Errorf(passkeyd.CodeInvalidRequest, "credential is required"))
+			return
+		}
+		a, err := s.optionalSession(r)
+		if err != nil {
+			s.writeError(w, r, err)
+			return
+		}
+		var sess *passkeyd.Session
+		if a != nil {
+			sess = a.session
+		}
+		res, err := s.Accounts.FinishRegistration(r.Context(), sess, req.Credential, req.Name)
+		if err != nil {
+			s.writeError(w, r, err)
+			return
+		}
+		out := response{User: viewUser(res.User), Passkey: viewPasskey(res.Passkey)}
+		if res.Session != nil {
+			v := viewNewSession(res.Session)
+			out.Session = &v
+			s.setSessionCookie(w, res.Session)
+		}
+		encode(w, http.StatusCreated, out)
+	})
+}
+
+func (s *server) handleAuthenticationOptions() http.Handler {
+	type request struct {
+		Username string `json:"username"`
+	}
+	type response struct {
+		PublicKey *ceremony.RequestOptions `json:"publicKey"`
+	}
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		var req request
+		if err := decode(r, &req); err != nil {
+			s.writeError(w, r, err)
+			return
+		}
+		opts, err := s.Accounts.BeginLogin(r.Context(), req.Username)
+		if err != nil {
+			s.writeError(w, r, err)
+			return
+		}
+		encode(w, http.StatusOK, response{PublicKey: opts})
+	})
+}
+
+func (s *server) handleAuthenticationVerify() http.Handler {
+	type request struct {
+		Credential json.RawMessage `json:"credential"`
+	}
+	type response struct {
+		User    userView    `json:"user"`
+		Passkey passkeyView `json:"passkey"`
+		Session sessionView `json:"session"`
+	}
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		var req request
+		if err := decode(r, &req); err != nil {
+			s.writeError(w, r, err)
+			return
+		}
+		if len(req.Credential) == 0 || string(req.Credential) == "null" {
+			s.writeError(w, r, passkeyd.Errorf(passkeyd.CodeInvalidRequest, "credential is required"))
+			return
+		}
+		res, err := s.Accounts.FinishLogin(r.Context(), req.Credential)
+		if err != nil {
+			s.writeError(w, r, err)
+			return
+		}
+		s.setSessionCookie(w, &res.Session)
+		encode(w, http.StatusOK, response{User: viewUser(res.User), Passkey: viewPasskey(res.Passkey), Session: viewNewSession(&res.Session)})
+	})
+}
+
+// passkeyID decodes the {id} path segment: always the unpadded base64url the API returned.
+func passkeyID(r *http.Request) ([]byte, error) {
+	id, err := ceremony.DecodeBase64(r.PathValue("id"))
+	if err != nil || len(id) == 0 || len(id) > 1023 {
+		return nil, passkeyd.Errorf(passkeyd.CodeNotFound, "no such passkey")
+	}
+	return id, nil
+}
+
+func (s *server) handlePasskeyList() http.Handler {
+	type response struct {
+		Passkeys []passkeyView `json:"passkeys"`
+	}
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		a := authFrom(r.Context())
+		ps, err := s.Accounts.Passkeys(r.Context(), a.user.ID)
+		if err != nil {
+			s.writeError(w, r, err)
+			return
+		}
+		encode(w, http.StatusOK, response{Passkeys: viewPasskeys(ps)})
+	})
+}
+
+func (s *server) handlePasskeyRename() http.Handler {
+	type request struct {
+		Name *string `json:"name"`
+	}
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		a := authFrom(r.Context())
+		id, err := passkeyID(r)
+		if err != nil {
+			s.writeError(w, r, err)
+			return
+		}
+		var req request
+		if err := decode(r, &req); err != nil {
+			s.writeError(w, r, err)
+			return
+		}
+		if req.Name == nil {
+			s.writeError(w, r, passkeyd.Errorf(passkeyd.CodeInvalidRequest, "name is required"))
+			return
+		}
+		p, err := s.Accounts.RenamePasskey(r.Context(), a.user.ID, id, *req.Name)
+		if err != nil {
+			s.writeError(w, r, err)
+			return
+		}
+		encode(w, http.StatusOK, viewPasskey(p))
+	})
+}
+
+func (s *server) handlePasskeyDelete() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		a := authFrom(r.Context())
+		id, err := passkeyID(r)
+		if err != nil {
+			s.writeError(w, r, err)
+			return
+		}
+		if err := s.Accounts.DeletePasskey(r.Context(), a.user.ID, id); err != nil {
+			s.writeError(w, r, err)
+			return
+		}
+		w.WriteHeader(http.StatusNoContent)
+	})
+}
+
+func (s *server) handleSessionGet() http.Handler {
+	type response struct {
+		User    userView    `json:"user"`
+		Session sessionView `json:"session"`
+	}
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		a := authFrom(r.Context())
+		encode(w, http.StatusOK, response{User: viewUser(a.user), Session: viewSession(a.session, "")})
+	})
+}
+
+func (s *server) handleSessionDelete() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		a := authFrom(r.Context())
+		if err := s.Accounts.SignOut(r.Context(), a.session); err != nil {
+			s.writeError(w, r, err)
+			return
+		}
+		s.clearSessionCookie(w)
+		w.WriteHeader(http.StatusNoContent)
+	})
+}
+
+func (s *server) handleOpenAPI() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		w.Header().Set("Cache-Control", "public, max-age=300")
+		_, _ = w.Write(s.OpenAPI)
+	})
+}
+
+func (s *server) handleHealthz() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		encode(w, http.StatusOK, map[string]string{"status": "ok"})
+	})
+}
+
+func (s *server) handleReadyz() http.Handler {
+	type check struct {
+		Status string `json:"status"`
+		Error  string `json:"error,omitempty"`
+	}
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
+		defer cancel()
+		status, out := http.StatusOK, map[string]check{}
+		for name, ping := range s.Checks {
+			if err := ping(ctx); err != nil {
+				status = http.StatusServiceUnavailable
+				out[name] = check{Status: "unavailable", Error: err.Error()}
+				continue
+			}
+			out[name] = check{Status: "ok"}
+		}
+		overall := "ok"
+		if status != http.StatusOK {
+			overall = "unavailable"
+		}
+		encode(w, status, map[string]any{"status": overall, "checks": out})
+	})
+}
+
+func (s *server) handleAPINotFound() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		s.writeError(w, r, passkeyd.Errorf(passkeyd.CodeNotFound, "no such endpoint: %s %s", r.Method, r.URL.Path))
+	})
+}

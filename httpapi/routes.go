@@ -1,0 +1,27 @@
+package httpapi
+
+import "net/http"
+
+// routes is the whole HTTP surface on one screen.
+func (s *server) routes(mux *http.ServeMux) {
+	mux.Handle("POST /api/v1/registration/options", s.handleRegistrationOptions())
+	mux.Handle("POST /api/v1/registration/verify", s.handleRegistrationVerify())
+	mux.Handle("POST /api/v1/authentication/options", s.handleAuthenticationOptions())
+	mux.Handle("POST /api/v1/authentication/verify", s.handleAuthenticationVerify())
+
+	mux.Handle("GET /api/v1/passkeys", s.requireSession(s.handlePasskeyList()))
+	mux.Handle("PATCH /api/v1/passkeys/{id}", s.requireSession(s.handlePasskeyRename()))
+	mux.Handle("DELETE /api/v1/passkeys/{id}", s.requireSession(s.handlePasskeyDelete()))
+
+	mux.Handle("GET /api/v1/session", s.requireSession(s.handleSessionGet()))
+	mux.Handle("DELETE /api/v1/session", s.requireSession(s.handleSessionDelete()))
+
+	mux.Handle("GET /api/openapi.json", s.handleOpenAPI())
+	mux.Handle("GET /healthz", s.handleHealthz())
+	mux.Handle("GET /readyz", s.handleReadyz())
+
+	mux.Handle("/api/", s.handleAPINotFound())
+	if s.Web != nil {
+		mux.Handle("GET /", s.Web)
+	}
+}

@@ -1,0 +1,55 @@
+// Package httpapi is passkeyd's HTTP layer: routes, JSON encoding, problem+json errors,
+// sessions in cookies and bearer tokens, the CSRF rule and the middleware around them. It
+// is the one place where errors become status codes.
+package httpapi
+
+import (
+	"context"
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/passkeyd/passkeyd/account"
+)
+
+// Deps is what the HTTP server needs.
+type Deps struct {
+	Accounts *account.Service
+	// Origins are the web origins allowed to make cookie-authenticated state-changing
+	// requests (the CSRF rule), normalised as scheme://host[:port].
+	Origins []string
+	// SecureCookies sets the Secure attribute on the session cookie; false only for plain
+	// http on loopback names.
+	SecureCookies bool
+	Logger        *slog.Logger
+	// Checks are the readiness probes of /readyz, by dependency name.
+	Checks map[string]func(context.Context) error
+	// Web serves the reference pages and browser SDK (GET / and /assets/).
+	Web http.Handler
+	// OpenAPI is the document served at /api/openapi.json.
+	OpenAPI []byte
+	// Now is the clock; nil means time.Now.
+	Now func() time.Time
+}
+
+type server struct {
+	Deps
+	origins map[string]bool
+}
+
+// NewServer returns the passkeyd HTTP handler.
+func NewServer(d Deps) http.Handler {
+	if d.Logger == nil {
+		d.Logger = slog.New(slog.DiscardHandler)
+	}
+	if d.Now == nil {
+		d.Now = time.Now
+	}
+	s := &server{Deps: d, origins: map[string]bool{}}
+	for _, o := range d.Origins {
+		s.origins[o] = true
+	}
+	mux := http.NewServeMux()
+	s.routes(mux)
+	return s.middleware(mux)
+}

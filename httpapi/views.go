@@ -1,0 +1,110 @@
+package httpapi
+
+import (
+	"time"
+
+	"github.com/passkeyd/passkeyd"
+	"github.com/passkeyd/passkeyd/account"
+	"github.com/passkeyd/passkeyd/ceremony"
+)
+
+// The JSON objects of the contract ("Objects").
+
+type userView struct {
+	ID          string `json:"id"`
+	Username    string `json:"username"`
+	DisplayName string `json:"displayName"`
+}
+
+type passkeyView struct {
+	ID                string     `json:"id"`
+	Name              string     `json:"name"`
+	CreatedAt         time.Time  `json:"createdAt"`
+	LastUsedAt        *time.Time `json:"lastUsedAt"`
+	Transports        []string   `json:"transports"`
+	AAGUID            string     `json:"aaguid"`
+	Provider          *string    `json:"provider"`
+	DeviceType        string     `json:"deviceType"`
+	BackupEligible    bool       `json:"backupEligible"`
+	BackedUp          bool       `json:"backedUp"`
+	Discoverable      *bool      `json:"discoverable"`
+	UserVerified      bool       `json:"userVerified"`
+	AttestationFormat string     `json:"attestationFormat"`
+}
+
+type sessionView struct {
+	ID              string    `json:"id"`
+	ExpiresAt       time.Time `json:"expiresAt"`
+	AuthenticatedAt time.Time `json:"authenticatedAt"`
+	Method          string    `json:"method"`
+	Token           string    `json:"token,omitempty"`
+}
+
+func viewUser(u *passkeyd.User) userView {
+	return userView{ID: u.ID, Username: u.Username, DisplayName: u.DisplayName}
+}
+
+func viewPasskey(p *passkeyd.Passkey) passkeyView {
+	v := passkeyView{
+		ID:                ceremony.EncodeBase64(p.ID),
+		Name:              p.Name,
+		CreatedAt:         p.CreatedAt.UTC(),
+		Transports:        p.Transports,
+		AAGUID:            formatAAGUID(p.AAGUID),
+		DeviceType:        p.DeviceType(),
+		BackupEligible:    p.BackupEligible,
+		BackedUp:          p.BackedUp,
+		Discoverable:      p.Discoverable,
+		UserVerified:      p.UserVerified,
+		AttestationFormat: p.AttestationFormat,
+	}
+	if v.Transports == nil {
+		v.Transports = []string{}
+	}
+	if !p.LastUsedAt.IsZero() {
+		t := p.LastUsedAt.UTC()
+		v.LastUsedAt = &t
+	}
+	if name := p.Provider(); name != "" {
+		v.Provider = &name
+	}
+	return v
+}
+
+func viewPasskeys(ps []*passkeyd.Passkey) []passkeyView {
+	out := make([]passkeyView, 0, len(ps))
+	for _, p := range ps {
+		out = append(out, viewPasskey(p))
+	}
+	return out
+}
+
+func viewSession(s *passkeyd.Session, token string) sessionView {
+	return sessionView{
+		ID:              s.ID,
+		ExpiresAt:       s.ExpiresAt.UTC().Truncate(time.Second),
+		AuthenticatedAt: s.AuthenticatedAt.UTC().Truncate(time.Second),
+		Method:          string(s.Method),
+		Token:           token,
+	}
+}
+
+func viewNewSession(ns *account.NewSession) sessionView { return viewSession(ns.Session, ns.Token) }
+
+const hexDigits = "0123456789abcdef"
+
+// formatAAGUID renders an AAGUID in the 8-4-4-4-12 form; a missing one is all zeros, as
+// authenticators that do not identify themselves send.
+func formatAAGUID(b []byte) string {
+	if len(b) != 16 {
+		b = make([]byte, 16)
+	}
+	out := make([]byte, 0, 36)
+	for i, c := range b {
+		if i == 4 || i == 6 || i == 8 || i == 10 {
+			out = append(out, '-')
+		}
+		out = append(out, hexDigits[c>>4], hexDigits[c&0xf])
+	}
+	return string(out)
+}
