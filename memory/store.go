@@ -1,0 +1,305 @@
+package memory
+
+import (
+	"bytes"
+	"context"
+	"slices"
+	"sync"
+	"time"
+
+	"github.com/passkeyd/passkeyd"
+)
+
+// Store is an in-memory passkeyd.Store for tests and experiments. Every method copies in
+// and out, so callers can never alias its state.
+type Store struct {
+	mu       sync.RWMutex
+	users    map[string]*passkeyd.User // by ID
+	byName   map[string]string         // username key → ID
+	byHandle map[string]string         // handle → ID
+	passkeys map[string]*passkeyd.Passkey
+	sessions map[string]*passkeyd.Session // by ID
+	byToken  map[string]string            // token hash → session ID
+	secrets  map[string][]byte
+}
+
+// NewStore returns an empty store.
+func NewStore() *Store {
+	return &Store{
+		users: map[string]*passkeyd.User{}, byName: map[string]string{}, byHandle: map[string]string{},
+		passkeys: map[string]*passkeyd.Passkey{}, sessions: map[string]*passkeyd.Session{},
+		byToken: map[string]string{}, secrets: map[string][]byte{},
+	}
+}
+
+var _ passkeyd.Store = (*Store)(nil)
+
+// CreateAccount implements passkeyd.UserStore.
+func (s *Store) CreateAccount(ctx context.Context, a passkeyd.NewAccount) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if _, ok := s.byName[a.User.UsernameKey]; ok {
+		return passkeyd.ErrUsernameTaken
+	}
+	if a.Passkey != nil {
+		if _, ok := s.passkeys[string(a.Passkey.ID)]; ok {
+			return passkeyd.ErrCredentialExists
+		}
+	}
+	u := cloneUser(a.User)
+	s.users[u.ID] = u
+	s.byName[u.UsernameKey] = u.ID
+	s.byHandle[string(u.Handle)] = u.ID
+	if a.Passkey != nil {
+		s.passkeys[string(a.Passkey.ID)] = clonePasskey(a.Passkey)
+	}
+	if a.Session != nil {
+		s.putSession(a.Session)
+	}
+	return nil
+}
+
+// UserByID implements passkeyd.UserStore.
+func (s *Store) UserByID(ctx context.Context, id string) (*passkeyd.User, error) {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	if u, ok := s.users[id]; ok {
+		return cloneUser(u), nil
+	}
+	return nil, passkeyd.ErrNotFound
+}
+
+// UserByUsername implements passkeyd.UserStore.
+func (s *Store) UserByUsername(ctx context.Context, key string) (*passkeyd.User, error) {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	if id, ok := s.byName[key]; ok {
+		return cloneUser(s.users[id]), nil
+	}
+	return nil, passkeyd.ErrNotFound
+}
+
+// UserByHandle implements passkeyd.UserStore.
+func (s *Store) UserByHandle(ctx context.Context, handle []byte) (*passkeyd.User, error) {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	if id, ok := s.byHandle[string(handle)]; ok {
+		return cloneUser(s.users[id]), nil
+	}
+	return nil, passkeyd.ErrNotFound
+}
+
+// SetPassword sets or clears a user's password hash (the last-way-in rule counts it).
+func (s *Store) SetPassword(ctx context.Context, userID, hash string) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	u, ok := s.users[userID]
+	if !ok {
+		return passkeyd.ErrNotFound
+	}
+	u.PasswordHash = hash
+	return nil
+}
+
+// AddPasskey implements passkeyd.PasskeyStore.
+func (s *Store) AddPasskey(ctx context.Context, p *passkeyd.Passkey) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if _, ok := s.users[p.UserID]; !ok {
+		return passkeyd.ErrNotFound
+	}
+	if _, ok := s.passkeys[string(p.ID)]; ok {
+		return passkeyd.ErrCredentialExists
+	}
+	s.passkeys[string(p.ID)] = clonePasskey(p)
+	return nil
+}
+
+// Passkey implements passkeyd.PasskeyStore.
+func (s *Store) Passkey(ctx context.Context, id []byte) (*passkeyd.Passkey, error) {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	if p, ok := s.passkeys[string(id)]; ok {
+		return clonePasskey(p), nil
+	}
+	return nil, passkeyd.ErrNotFound
+}
+
+// Passkeys implements passkeyd.PasskeyStore.
+func (s *Store) Passkeys(ctx context.Context, userID string) ([]*passkeyd.Passkey, error) {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	out := []*passkeyd.Passkey{}
+	for _, p := range s.passkeys {
+		if p.UserID == userID {
+			out = append(out, clonePasskey(p))
+		}
+	}
+	slices.SortFunc(out, func(a, b *passkeyd.Passkey) int {
+		if c := b.CreatedAt.Compare(a.CreatedAt); c != 0 {
+			return c
+		}
+		return bytes.Compare(a.ID, b.ID)
+	})
+	return out, nil
+}
+
+// RecordLogin implements passkeyd.PasskeyStore.
+func (s *Store) RecordLogin(ctx context.Context, id []byte, use passkeyd.PasskeyUse, sess *passkeyd.Session) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	p, ok := s.passkeys[string(id)]
+	if !ok {
+		return passkeyd.ErrNotFound
+	}
+	if !(use.SignCount > p.SignCount || use.SignCount == 0 && p.SignCount == 0) {
+		return passkeyd.ErrCounterRegression
+	}
+	p.SignCount, p.BackedUp, p.LastUsedAt = use.SignCount, use.BackedUp, use.UsedAt.UTC()
+	if sess != nil {
+		s.putSession(sess)
+	}
+	return nil
+}
+
+// SetCloneWarning implements passkeyd.PasskeyStore.
+func (s *Store) SetCloneWarning(ctx context.Context, id []byte, flagged bool) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	p, ok := s.passkeys[string(id)]
+	if !ok {
+		return passkeyd.ErrNotFound
+	}
+	p.CloneWarning = flagged
+	return nil
+}
+
+// RenamePasskey implements passkeyd.PasskeyStore.
+func (s *Store) RenamePasskey(ctx context.Context, userID string, id []byte, name string) (*passkeyd.Passkey, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	p, ok := s.passkeys[string(id)]
+	if !ok || p.UserID != userID {
+		return nil, passkeyd.ErrNotFound
+	}
+	p.Name = name
+	return clonePasskey(p), nil
+}
+
+// DeletePasskey implements passkeyd.PasskeyStore.
+func (s *Store) DeletePasskey(ctx context.Context, userID string, id []byte) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	p, ok := s.passkeys[string(id)]
+	if !ok || p.UserID != userID {
+		return passkeyd.ErrNotFound
+	}
+	others := 0
+	for _, q := range s.passkeys {
+		if q.UserID == userID && !bytes.Equal(q.ID, id) {
+			others++
+		}
+	}
+	if others == 0 && s.users[userID].PasswordHash == "" {
+		return passkeyd.ErrLastCredential
+	}
+	delete(s.passkeys, string(id))
+	return nil
+}
+
+// CreateSession implements passkeyd.SessionStore.
+func (s *Store) CreateSession(ctx context.Context, sess *passkeyd.Session) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if _, ok := s.users[sess.UserID]; !ok {
+		return passkeyd.ErrNotFound
+	}
+	s.putSession(sess)
+	return nil
+}
+
+func (s *Store) putSession(sess *passkeyd.Session) {
+	cp := *sess
+	cp.TokenHash = bytes.Clone(sess.TokenHash)
+	s.sessions[cp.ID] = &cp
+	s.byToken[string(cp.TokenHash)] = cp.ID
+}
+
+// SessionByTokenHash implements passkeyd.SessionStore.
+func (s *Store) SessionByTokenHash(ctx context.Context, hash []byte, now time.Time) (*passkeyd.Session, error) {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	id, ok := s.byToken[string(hash)]
+	if !ok {
+		return nil, passkeyd.ErrNotFound
+	}
+	sess := s.sessions[id]
+	if !now.Before(sess.ExpiresAt) {
+		return nil, passkeyd.ErrNotFound
+	}
+	cp := *sess
+	cp.TokenHash = bytes.Clone(sess.TokenHash)
+	return &cp, nil
+}
+
+// DeleteSession implements passkeyd.SessionStore.
+func (s *Store) DeleteSession(ctx context.Context, id string) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if sess, ok := s.sessions[id]; ok {
+		delete(s.byToken, string(sess.TokenHash))
+		delete(s.sessions, id)
+	}
+	return nil
+}
+
+// DeleteExpiredSessions implements passkeyd.SessionStore.
+func (s *Store) DeleteExpiredSessions(ctx context.Context, now time.Time) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	n := 0
+	for id, sess := range s.sessions {
+		if !now.Before(sess.ExpiresAt) {
+			delete(s.byToken, string(sess.TokenHash))
+			delete(s.sessions, id)
+			n++
+		}
+	}
+	return n, nil
+}
+
+// Secret implements passkeyd.SecretStore.
+func (s *Store) Secret(ctx context.Context, name string, fresh []byte) ([]byte, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if v, ok := s.secrets[name]; ok {
+		return bytes.Clone(v), nil
+	}
+	s.secrets[name] = bytes.Clone(fresh)
+	return bytes.Clone(fresh), nil
+}
+
+// Ping implements passkeyd.Store.
+func (s *Store) Ping(ctx context.Context) error { return nil }
+
+// Close implements passkeyd.Store.
+func (s *Store) Close() error { return nil }
+
+func cloneUser(u *passkeyd.User) *passkeyd.User {
+	cp := *u
+	cp.Handle = bytes.Clone(u.Handle)
+	return &cp
+}
+
+func clonePasskey(p *passkeyd.Passkey) *passkeyd.Passkey {
+	cp := *p
+	cp.ID = bytes.Clone(p.ID)
+	cp.PublicKey = bytes.Clone(p.PublicKey)
+	cp.AAGUID = bytes.Clone(p.AAGUID)
+	cp.Transports = slices.Clone(p.Transports)
+	if p.Discoverable != nil {
+		d := *p.Discoverable
+		cp.Discoverable = &d
+	}
+	return &cp
+}
