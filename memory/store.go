@@ -21,6 +21,8 @@ type Store struct {
 	sessions map[string]*passkeyd.Session // by ID
 	byToken  map[string]string            // token hash → session ID
 	secrets  map[string][]byte
+	seq      map[string]uint64 // passkey id → insertion order, to break createdAt ties
+	next     uint64
 }
 
 // NewStore returns an empty store.
@@ -28,7 +30,7 @@ func NewStore() *Store {
 	return &Store{
 		users: map[string]*passkeyd.User{}, byName: map[string]string{}, byHandle: map[string]string{},
 		passkeys: map[string]*passkeyd.Passkey{}, sessions: map[string]*passkeyd.Session{},
-		byToken: map[string]string{}, secrets: map[string][]byte{},
+		byToken: map[string]string{}, secrets: map[string][]byte{}, seq: map[string]uint64{},
 	}
 }
 
@@ -51,7 +53,7 @@ func (s *Store) CreateAccount(ctx context.Context, a passkeyd.NewAccount) error 
 	s.byName[u.UsernameKey] = u.ID
 	s.byHandle[string(u.Handle)] = u.ID
 	if a.Passkey != nil {
-		s.passkeys[string(a.Passkey.ID)] = clonePasskey(a.Passkey)
+		s.putPasskey(a.Passkey)
 	}
 	if a.Session != nil {
 		s.putSession(a.Session)
@@ -111,8 +113,14 @@ func (s *Store) AddPasskey(ctx context.Context, p *passkeyd.Passkey) error {
 	if _, ok := s.passkeys[string(p.ID)]; ok {
 		return passkeyd.ErrCredentialExists
 	}
-	s.passkeys[string(p.ID)] = clonePasskey(p)
+	s.putPasskey(p)
 	return nil
+}
+
+func (s *Store) putPasskey(p *passkeyd.Passkey) {
+	s.next++
+	s.seq[string(p.ID)] = s.next
+	s.passkeys[string(p.ID)] = clonePasskey(p)
 }
 
 // Passkey implements passkeyd.PasskeyStore.
@@ -139,7 +147,7 @@ func (s *Store) Passkeys(ctx context.Context, userID string) ([]*passkeyd.Passke
 		if c := b.CreatedAt.Compare(a.CreatedAt); c != 0 {
 			return c
 		}
-		return bytes.Compare(a.ID, b.ID)
+		return int(s.seq[string(b.ID)]) - int(s.seq[string(a.ID)])
 	})
 	return out, nil
 }
@@ -204,6 +212,7 @@ func (s *Store) DeletePasskey(ctx context.Context, userID string, id []byte) err
 		return passkeyd.ErrLastCredential
 	}
 	delete(s.passkeys, string(id))
+	delete(s.seq, string(id))
 	return nil
 }
 
@@ -302,4 +311,12 @@ func clonePasskey(p *passkeyd.Passkey) *passkeyd.Passkey {
 		cp.Discoverable = &d
 	}
 	return &cp
+}
+
+// Counts reports how many users, passkeys and sessions the store holds, so tests can assert
+// that a refused request changed nothing.
+func (s *Store) Counts() (users, passkeys, sessions int) {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	return len(s.users), len(s.passkeys), len(s.sessions)
 }
