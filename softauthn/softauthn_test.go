@@ -18,7 +18,9 @@ func newRP(t testing.TB) *ceremony.RP {
 	rp, err := ceremony.New(ceremony.Config{
 		RPID: "localhost", RPName: "test", Origins: []string{"http://localhost:8080"},
 		Algorithms: []int64{-7, -8, -257}, Timeout: time.Minute,
-		Profile: func(string) ceremony.Profile { return ceremony.Profile{ResidentKey: "required", UserVerification: "required"} },
+		Profile: func(string) ceremony.Profile {
+			return ceremony.Profile{ResidentKey: "required", UserVerification: "required"}
+		},
 	})
 	if err != nil {
 		t.Fatal(err)
