@@ -1,0 +1,59 @@
+package httpapi_test
+
+import (
+	"bytes"
+	"encoding/json"
+	"net/http"
+	"net/http/httptest"
+	"testing"
+
+	"github.com/passkeyd/passkeyd/softauthn"
+)
+
+// FuzzAPI sends arbitrary bodies to every endpoint that decodes one. Whatever the input,
+// the answer is a 2xx or a 4xx problem, never a 5xx or a panic.
+func FuzzAPI(f *testing.F) {
+	e := newEnv(f)
+	a := softauthn.MustNew(softauthn.Options{})
+	c := e.browser()
+	c.signUp(a, "fuzz")
+	opts := c.post("/api/v1/authentication/options", map[string]any{})
+	login, _ := a.Login(opts.body)
+	ropts := e.browser().post("/api/v1/registration/options", map[string]string{"username": "fuzz2"})
+	reg, _ := softauthn.MustNew(softauthn.Options{}).Register(ropts.body)
+	wrap := func(cred []byte) []byte {
+		out, _ := json.Marshal(map[string]json.RawMessage{"credential": cred})
+		return out
+	}
+	for i := uint8(0); i < 5; i++ {
+		f.Add(i, []byte(`{}`))
+		f.Add(i, []byte(`{"username":"fuzz"}`))
+		f.Add(i, wrap(login))
+		f.Add(i, wrap(reg))
+		f.Add(i, []byte(`{"name":"x","credential":{"id":"AA","rawId":"AA","type":"public-key","response":{"clientDataJSON":"e30","attestationObject":"oA","authenticatorData":"AA","signature":"AA"}}}`))
+	}
+	paths := []string{
+		"/api/v1/registration/options", "/api/v1/registration/verify",
+		"/api/v1/authentication/options", "/api/v1/authentication/verify",
+		"/api/v1/passkeys/" + b64(a.Credentials()[0].ID),
+	}
+	h := e.srv.Config.Handler
+	f.Fuzz(func(t *testing.T, which uint8, body []byte) {
+		path := paths[int(which)%len(paths)]
+		method := http.MethodPost
+		if which%len8(paths) == 4 {
+			method = http.MethodPatch
+		}
+		req := httptest.NewRequest(method, path, bytes.NewReader(body))
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, req)
+		if rec.Code >= 500 {
+			t.Fatalf("%s %s answered %d: %s", method, path, rec.Code, rec.Body)
+		}
+		if !json.Valid(rec.Body.Bytes()) && rec.Code != http.StatusNoContent {
+			t.Fatalf("%s %s answered invalid JSON: %q", method, path, rec.Body)
+		}
+	})
+}
+
+func len8(s []string) uint8 { return uint8(len(s)) }
