@@ -1,0 +1,204 @@
+// Package config loads passkeyd's configuration: defaults, then a YAML file, then
+// PASSKEYD_* environment variables, then command-line flags, each overriding the one before.
+// It is validated once, at start, and every problem names the setting (file key, variable
+// and flag) and how to fix it.
+package config
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"net"
+	"os"
+	"strings"
+	"time"
+
+	"go.yaml.in/yaml/v3"
+)
+
+// Config is every setting of the server.
+type Config struct {
+	Addr            string        `yaml:"addr"`
+	RPID            string        `yaml:"rpID"`
+	RPName          string        `yaml:"rpName"`
+	Origins         []string      `yaml:"origins"`
+	DatabaseURL     string        `yaml:"databaseURL"`
+	RedisURL        string        `yaml:"redisURL"`
+	Fallbacks       []string      `yaml:"fallbacks"`
+	ChallengeTTL    time.Duration `yaml:"challengeTTL"`
+	SessionTTL      time.Duration `yaml:"sessionTTL"`
+	ShutdownTimeout time.Duration `yaml:"shutdownTimeout"`
+	LogLevel        string        `yaml:"logLevel"`
+	LogFormat       string        `yaml:"logFormat"`
+	FIDOConformance bool          `yaml:"fidoConformance"`
+	Policy          Policy        `yaml:"policy"`
+
+	originsSet bool // origins came from a layer, not the addr-derived default
+}
+
+// Policy is the WebAuthn policy of the relying party.
+type Policy struct {
+	UserVerification string   `yaml:"userVerification"`
+	ResidentKey      string   `yaml:"residentKey"`
+	Attestation      string   `yaml:"attestation"`
+	Algorithms       []string `yaml:"algorithms"`
+	// Counter is what happens to a passkey whose signature counter went backwards:
+	// "refuse" it until deleted or cleared, or "warn" and let it sign in.
+	Counter  string   `yaml:"counter"`
+	Profiles Profiles `yaml:"profiles"`
+}
+
+// Profiles are the authenticator selections of the two attachments a client can ask for.
+type Profiles struct {
+	Platform      Profile `yaml:"platform"`
+	CrossPlatform Profile `yaml:"crossPlatform"`
+}
+
+// Profile is the authenticator selection for one attachment.
+type Profile struct {
+	ResidentKey      string `yaml:"residentKey"`
+	UserVerification string `yaml:"userVerification"`
+}
+
+// Default returns the configuration used when nothing is set: one binary on
+// http://localhost:8080 with an embedded SQLite database.
+func Default() *Config {
+	return &Config{
+		Addr:            "localhost:8080",
+		RPID:            "localhost",
+		RPName:          "passkeyd",
+		DatabaseURL:     "sqlite://./passkeyd.db",
+		Fallbacks:       []string{"password", "totp", "recovery_code"},
+		ChallengeTTL:    5 * time.Minute,
+		SessionTTL:      14 * 24 * time.Hour,
+		ShutdownTimeout: 30 * time.Second,
+		LogLevel:        "info",
+		LogFormat:       "text",
+		Policy: Policy{
+			UserVerification: "preferred",
+			ResidentKey:      "required",
+			Attestation:      "none",
+			Algorithms:       []string{"ES256", "EdDSA", "RS256"},
+			Counter:          "refuse",
+			Profiles: Profiles{
+				Platform:      Profile{ResidentKey: "required", UserVerification: "required"},
+				CrossPlatform: Profile{ResidentKey: "preferred", UserVerification: "preferred"},
+			},
+		},
+	}
+}
+
+// Load builds the configuration from defaults, the file named by -config or
+// PASSKEYD_CONFIG, the environment and args (flags, without the program name), and
+// validates it.
+func Load(args []string, getenv func(string) string) (*Config, error) {
+	c := Default()
+	fs, values := flagSet()
+	fs.SetOutput(io.Discard)
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return nil, fmt.Errorf("%w\n\n%s", err, Usage())
+		}
+		return nil, fmt.Errorf("%v (run with -h for the list of flags)", err)
+	}
+	if fs.NArg() > 0 {
+		return nil, fmt.Errorf("unexpected argument %q (run with -h for the list of flags)", fs.Arg(0))
+	}
+	path := getenv("PASSKEYD_CONFIG")
+	if v, ok := values["config"]; ok {
+		path = v
+	}
+	if path != "" {
+		if err := c.loadFile(path); err != nil {
+			return nil, err
+		}
+	}
+	for _, s := range settings {
+		if s.env == "" {
+			continue
+		}
+		if v := getenv(s.env); v != "" {
+			if err := s.set(c, v); err != nil {
+				return nil, fmt.Errorf("%s=%q: %v", s.env, v, err)
+			}
+		}
+	}
+	for _, s := range settings {
+		if v, ok := values[s.flag]; ok && s.set != nil {
+			if err := s.set(c, v); err != nil {
+				return nil, fmt.Errorf("-%s %q: %v", s.flag, v, err)
+			}
+		}
+	}
+	if !c.originsSet || len(c.Origins) == 0 {
+		c.Origins = []string{"http://localhost:" + portOf(c.Addr)}
+	}
+	if err := c.Validate(); err != nil {
+		return nil, err
+	}
+	return c, nil
+}
+
+func (c *Config) loadFile(path string) error {
+	f, err := os.Open(path)
+	if err != nil {
+		return fmt.Errorf("configuration file (PASSKEYD_CONFIG / -config): %v", err)
+	}
+	defer f.Close()
+	dec := yaml.NewDecoder(f)
+	dec.KnownFields(true) // a typo in a key is an error, not a silently ignored setting
+	c.Origins = nil
+	if err := dec.Decode(c); err != nil && !errors.Is(err, io.EOF) {
+		return fmt.Errorf("configuration file %s: %v", path, err)
+	}
+	c.originsSet = len(c.Origins) > 0
+	return nil
+}
+
+// flagSet registers one string flag per setting; values holds the ones given.
+func flagSet() (*flag.FlagSet, map[string]string) {
+	fs := flag.NewFlagSet("passkeyd", flag.ContinueOnError)
+	values := map[string]string{}
+	fs.Func("config", "configuration file (YAML)", func(v string) error { values["config"] = v; return nil })
+	for _, s := range settings {
+		if s.flag == "" {
+			continue
+		}
+		name := s.flag
+		fs.Func(name, s.help, func(v string) error { values[name] = v; return nil })
+	}
+	return fs, values
+}
+
+func portOf(addr string) string {
+	if _, port, err := net.SplitHostPort(addr); err == nil && port != "" && port != "0" {
+		return port
+	}
+	return "8080"
+}
+
+// splitList splits a comma-separated value, trimming spaces and dropping empty items.
+func splitList(v string) []string {
+	out := []string{}
+	for _, p := range strings.Split(v, ",") {
+		if p = strings.TrimSpace(p); p != "" {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+// Usage lists every setting with its file key, variable, flag and default.
+func Usage() string {
+	d := Default()
+	d.Origins = []string{"http://localhost:<port of addr>"}
+	var b strings.Builder
+	b.WriteString("Settings (file key / environment variable / flag, default):\n")
+	for _, s := range settings {
+		fmt.Fprintf(&b, "  %-26s %-28s -%-20s %s\n", s.key, s.env, s.flag, s.get(d))
+		fmt.Fprintf(&b, "      %s\n", s.help)
+	}
+	b.WriteString("  -config FILE / PASSKEYD_CONFIG: a YAML file with the keys above (policy.* nest under policy:)\n")
+	return b.String()
+}

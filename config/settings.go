@@ -1,0 +1,96 @@
+package config
+
+import (
+	"strconv"
+	"strings"
+	"time"
+)
+
+// setting ties one configuration value to its file key, environment variable and flag, so
+// the three layers and the usage text cannot drift apart.
+type setting struct {
+	key, env, flag, help string
+	set                  func(c *Config, v string) error
+	get                  func(c *Config) string
+}
+
+// binding reads and writes one field of Config from and to its string form.
+type binding struct {
+	set func(c *Config, v string) error
+	get func(c *Config) string
+}
+
+func str(p func(c *Config) *string) binding {
+	return binding{func(c *Config, v string) error { *p(c) = strings.TrimSpace(v); return nil },
+		func(c *Config) string { return *p(c) }}
+}
+
+func dur(p func(c *Config) *time.Duration) binding {
+	return binding{func(c *Config, v string) error {
+		d, err := time.ParseDuration(strings.TrimSpace(v))
+		if err != nil {
+			return err
+		}
+		*p(c) = d
+		return nil
+	},
+		func(c *Config) string { return p(c).String() }}
+}
+
+func boolean(p func(c *Config) *bool) binding {
+	return binding{func(c *Config, v string) error {
+		b, err := strconv.ParseBool(strings.TrimSpace(v))
+		if err != nil {
+			return err
+		}
+		*p(c) = b
+		return nil
+	},
+		func(c *Config) string { return strconv.FormatBool(*p(c)) }}
+}
+
+func mk(key, env, flag, help string, b binding) setting {
+	return setting{key: key, env: env, flag: flag, help: help, set: b.set, get: b.get}
+}
+
+var settings = []setting{
+	mk("addr", "PASSKEYD_ADDR", "addr", "listen address host:port",
+		str(func(c *Config) *string { return &c.Addr })),
+	mk("rpID", "PASSKEYD_RP_ID", "rp-id", "WebAuthn relying party ID: the registrable domain passkeys are bound to",
+		str(func(c *Config) *string { return &c.RPID })),
+	mk("rpName", "PASSKEYD_RP_NAME", "rp-name", "relying party name shown by authenticators",
+		str(func(c *Config) *string { return &c.RPName })),
+	{key: "origins", env: "PASSKEYD_ORIGINS", flag: "origins", help: "comma-separated origins allowed to run ceremonies (https, or http on localhost)",
+		set: func(c *Config, v string) error { c.Origins, c.originsSet = splitList(v), true; return nil },
+		get: func(c *Config) string { return strings.Join(c.Origins, ",") }},
+	mk("databaseURL", "PASSKEYD_DATABASE_URL", "database-url", "sqlite://path/file.db or postgres://…",
+		str(func(c *Config) *string { return &c.DatabaseURL })),
+	mk("redisURL", "PASSKEYD_REDIS_URL", "redis-url", "Redis for challenges and shared rate limits (empty: in process)",
+		str(func(c *Config) *string { return &c.RedisURL })),
+	{key: "fallbacks", env: "PASSKEYD_FALLBACKS", flag: "fallbacks", help: "comma-separated fallbacks: password, totp, recovery_code (empty: passkeys only)",
+		set: func(c *Config, v string) error { c.Fallbacks = splitList(v); return nil },
+		get: func(c *Config) string { return strings.Join(c.Fallbacks, ",") }},
+	mk("challengeTTL", "PASSKEYD_CHALLENGE_TTL", "challenge-ttl", "how long a ceremony challenge stays valid (10s to 30m)",
+		dur(func(c *Config) *time.Duration { return &c.ChallengeTTL })),
+	mk("sessionTTL", "PASSKEYD_SESSION_TTL", "session-ttl", "session lifetime (1m to 8760h)",
+		dur(func(c *Config) *time.Duration { return &c.SessionTTL })),
+	mk("shutdownTimeout", "PASSKEYD_SHUTDOWN_TIMEOUT", "shutdown-timeout", "how long in-flight requests may run after SIGTERM",
+		dur(func(c *Config) *time.Duration { return &c.ShutdownTimeout })),
+	mk("logLevel", "PASSKEYD_LOG_LEVEL", "log-level", "debug, info, warn or error",
+		str(func(c *Config) *string { return &c.LogLevel })),
+	mk("logFormat", "PASSKEYD_LOG_FORMAT", "log-format", "text or json",
+		str(func(c *Config) *string { return &c.LogFormat })),
+	mk("fidoConformance", "PASSKEYD_FIDO_CONFORMANCE", "fido-conformance", "expose the FIDO2 conformance API",
+		boolean(func(c *Config) *bool { return &c.FIDOConformance })),
+	mk("policy.userVerification", "PASSKEYD_USER_VERIFICATION", "user-verification", "required, preferred or discouraged",
+		str(func(c *Config) *string { return &c.Policy.UserVerification })),
+	mk("policy.residentKey", "PASSKEYD_RESIDENT_KEY", "resident-key", "required, preferred or discouraged (passkeys are discoverable: required)",
+		str(func(c *Config) *string { return &c.Policy.ResidentKey })),
+	mk("policy.attestation", "PASSKEYD_ATTESTATION", "attestation", "attestation conveyance: none, indirect, direct or enterprise",
+		str(func(c *Config) *string { return &c.Policy.Attestation })),
+	{key: "policy.algorithms", env: "PASSKEYD_ALGORITHMS", flag: "algorithms", help: "allowed COSE algorithms in preference order (must include ES256)",
+		set: func(c *Config, v string) error { c.Policy.Algorithms = splitList(v); return nil },
+		get: func(c *Config) string { return strings.Join(c.Policy.Algorithms, ",") }},
+	mk("policy.counter", "PASSKEYD_COUNTER_POLICY", "counter-policy", "signature counter regression: refuse or warn",
+		str(func(c *Config) *string { return &c.Policy.Counter })),
+}

@@ -1,0 +1,183 @@
+package config
+
+import (
+	"errors"
+	"fmt"
+	"net"
+	"net/url"
+	"strings"
+	"time"
+
+	"golang.org/x/net/publicsuffix"
+)
+
+// algorithms maps the COSE algorithm names accepted in policy.algorithms to their ids.
+var algorithms = map[string]int64{
+	"ES256": -7, "EdDSA": -8, "ES384": -35, "ES512": -36,
+	"RS256": -257, "RS384": -258, "RS512": -259,
+	"PS256": -37, "PS384": -38, "PS512": -39,
+	"ML-DSA-44": -48, "ML-DSA-65": -49, "ML-DSA-87": -50,
+}
+
+// names of every setting as the error messages give them.
+func name(key string) string {
+	for _, s := range settings {
+		if s.key == key {
+			return fmt.Sprintf("%s (%s, -%s)", s.key, s.env, s.flag)
+		}
+	}
+	return key
+}
+
+// Validate checks every setting and returns all problems at once.
+func (c *Config) Validate() error {
+	var errs []error
+	bad := func(key, format string, args ...any) {
+		errs = append(errs, fmt.Errorf("%s: %s", name(key), fmt.Sprintf(format, args...)))
+	}
+
+	if _, port, err := net.SplitHostPort(c.Addr); err != nil || port == "" {
+		bad("addr", "%q is not host:port; use e.g. localhost:8080 or :8080", c.Addr)
+	}
+	c.validateRP(bad)
+	if c.RPName == "" {
+		bad("rpName", "must not be empty; it is the name authenticators show, e.g. \"Example\"")
+	}
+	if _, _, err := c.Database(); err != nil {
+		bad("databaseURL", "%v", err)
+	}
+	if c.RedisURL != "" {
+		u, err := url.Parse(c.RedisURL)
+		if err != nil || (u.Scheme != "redis" && u.Scheme != "rediss" && u.Scheme != "redis-sentinel" && u.Scheme != "redis-cluster") {
+			bad("redisURL", "%q: use redis://host:6379/0, rediss://… (TLS), redis-sentinel://… or redis-cluster://…, or leave empty for in-process challenges", c.RedisURL)
+		}
+	}
+	for i, f := range c.Fallbacks {
+		if f == "none" && len(c.Fallbacks) == 1 {
+			c.Fallbacks = c.Fallbacks[:0]
+			break
+		}
+		switch f {
+		case "password", "totp", "recovery_code":
+		default:
+			bad("fallbacks", "unknown fallback %q (item %d); allowed: password, totp, recovery_code, or \"none\" for passkeys only", f, i+1)
+		}
+	}
+	within := func(key string, d, lo, hi time.Duration) {
+		if d < lo || d > hi {
+			bad(key, "%v is outside %v to %v", d, lo, hi)
+		}
+	}
+	within("challengeTTL", c.ChallengeTTL, 10*time.Second, 30*time.Minute)
+	within("sessionTTL", c.SessionTTL, time.Minute, 8760*time.Hour)
+	within("shutdownTimeout", c.ShutdownTimeout, 0, 10*time.Minute)
+	oneOf := func(key, v string, allowed ...string) {
+		for _, a := range allowed {
+			if v == a {
+				return
+			}
+		}
+		bad(key, "%q is not one of %s", v, strings.Join(allowed, ", "))
+	}
+	oneOf("logLevel", c.LogLevel, "debug", "info", "warn", "error")
+	oneOf("logFormat", c.LogFormat, "text", "json")
+	p := &c.Policy
+	oneOf("policy.userVerification", p.UserVerification, "required", "preferred", "discouraged")
+	oneOf("policy.residentKey", p.ResidentKey, "required", "preferred", "discouraged")
+	oneOf("policy.attestation", p.Attestation, "none", "indirect", "direct", "enterprise")
+	oneOf("policy.counter", p.Counter, "refuse", "warn")
+	for _, pr := range []struct {
+		key string
+		p   Profile
+	}{{"policy.profiles.platform", p.Profiles.Platform}, {"policy.profiles.crossPlatform", p.Profiles.CrossPlatform}} {
+		for _, v := range []string{pr.p.ResidentKey, pr.p.UserVerification} {
+			if v != "required" && v != "preferred" && v != "discouraged" {
+				errs = append(errs, fmt.Errorf("%s (file only): %q is not one of required, preferred, discouraged", pr.key, v))
+			}
+		}
+	}
+	seenES256 := false
+	for _, a := range p.Algorithms {
+		if _, ok := algorithms[a]; !ok {
+			bad("policy.algorithms", "unknown algorithm %q; allowed: ES256, EdDSA, ES384, ES512, RS256, RS384, RS512, PS256, PS384, PS512, ML-DSA-44, ML-DSA-65, ML-DSA-87", a)
+		}
+		seenES256 = seenES256 || a == "ES256"
+	}
+	if !seenES256 {
+		bad("policy.algorithms", "must include ES256: it is the one algorithm every platform authenticator supports, without it many devices cannot register")
+	}
+	return errors.Join(errs...)
+}
+
+// validateRP checks the RP ID and origins against each other (WebAuthn §5.1.3: the RP ID
+// must be the origin's host or a registrable suffix of it).
+func (c *Config) validateRP(bad func(key, format string, args ...any)) {
+	rp := c.RPID
+	switch {
+	case rp == "":
+		bad("rpID", "must not be empty; use your site's domain, e.g. example.com")
+		return
+	case rp != strings.ToLower(rp) || strings.ContainsAny(rp, ":/ ") || net.ParseIP(strings.Trim(rp, "[]")) != nil:
+		bad("rpID", "%q must be a lowercase domain name without scheme, port or path (IP addresses cannot be RP IDs)", rp)
+		return
+	}
+	if len(c.Origins) == 0 {
+		bad("origins", "at least one origin is required, e.g. https://%s", rp)
+	}
+	suffix, _ := publicsuffix.PublicSuffix(rp)
+	isPublicSuffix := suffix == rp && rp != "localhost"
+	for i, raw := range c.Origins {
+		if strings.Contains(raw, ":") && !strings.Contains(raw, "://") {
+			if strings.HasPrefix(raw, "android:apk-key-hash:") || strings.HasPrefix(raw, "ios:bundle-id:") {
+				continue
+			}
+		}
+		o, err := normalizeOrigin(raw)
+		if err != nil {
+			bad("origins", "%q is not an origin (scheme://host[:port], no path): %v", raw, err)
+			continue
+		}
+		c.Origins[i] = o
+		u, _ := url.Parse(o)
+		host := u.Hostname()
+		if u.Scheme != "https" && !(u.Scheme == "http" && loopbackName(host)) {
+			bad("origins", "%q must use https (plain http is allowed only on localhost); use https://… or run behind a TLS-terminating proxy", raw)
+		}
+		if host != rp && !strings.HasSuffix(host, "."+rp) {
+			bad("rpID", "%q is neither the host of origin %s nor a parent domain of it; set PASSKEYD_RP_ID to %q or a parent domain", rp, o, host)
+			continue
+		}
+		if isPublicSuffix && host != rp {
+			bad("rpID", "%q is a public suffix; passkeys bound to it would be shared with every site under it. Use your registrable domain (e.g. %s)", rp, host)
+		}
+	}
+}
+
+func loopbackName(host string) bool {
+	return host == "localhost" || strings.HasSuffix(host, ".localhost") || host == "127.0.0.1" || host == "::1"
+}
+
+// normalizeOrigin lowercases scheme and host and drops default ports and a trailing slash.
+func normalizeOrigin(s string) (string, error) {
+	u, err := url.Parse(strings.TrimSpace(s))
+	if err != nil {
+		return "", err
+	}
+	if u.Scheme == "" || u.Host == "" {
+		return "", errors.New("missing scheme or host")
+	}
+	if (u.Path != "" && u.Path != "/") || u.RawQuery != "" || u.Fragment != "" || u.User != nil {
+		return "", errors.New("an origin has no path, query, fragment or user")
+	}
+	scheme, host, port := strings.ToLower(u.Scheme), strings.ToLower(u.Hostname()), u.Port()
+	if (scheme == "https" && port == "443") || (scheme == "http" && port == "80") {
+		port = ""
+	}
+	if strings.Contains(host, ":") {
+		host = "[" + host + "]"
+	}
+	if port != "" {
+		host += ":" + port
+	}
+	return scheme + "://" + host, nil
+}
