@@ -1,0 +1,71 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+
+	"github.com/passkeyd/passkeyd"
+)
+
+const userColumns = `id, handle, username, username_key, display_name, COALESCE(password_hash, ''), created_at`
+
+// CreateAccount implements passkeyd.UserStore.
+func (db *DB) CreateAccount(ctx context.Context, a passkeyd.NewAccount) error {
+	return db.tx(ctx, func(tx *sql.Tx) error {
+		u := a.User
+		var pw sql.NullString
+		if u.PasswordHash != "" {
+			pw = sql.NullString{String: u.PasswordHash, Valid: true}
+		}
+		if _, err := tx.ExecContext(ctx, `INSERT INTO users (id, handle, username, username_key, display_name, password_hash, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)`,
+			u.ID, u.Handle, u.Username, u.UsernameKey, u.DisplayName, pw, micros(u.CreatedAt)); err != nil {
+			return err
+		}
+		if a.Passkey != nil {
+			if err := insertPasskey(ctx, tx, a.Passkey); err != nil {
+				return err
+			}
+		}
+		if a.Session != nil {
+			return insertSession(ctx, tx, a.Session)
+		}
+		return nil
+	})
+}
+
+func scanUser(row *sql.Row) (*passkeyd.User, error) {
+	var u passkeyd.User
+	var created int64
+	if err := row.Scan(&u.ID, &u.Handle, &u.Username, &u.UsernameKey, &u.DisplayName, &u.PasswordHash, &created); err != nil {
+		return nil, mapErr(err)
+	}
+	u.CreatedAt = fromMicros(created)
+	return &u, nil
+}
+
+// UserByID implements passkeyd.UserStore.
+func (db *DB) UserByID(ctx context.Context, id string) (*passkeyd.User, error) {
+	return scanUser(db.r.QueryRowContext(ctx, `SELECT `+userColumns+` FROM users WHERE id = ?`, id))
+}
+
+// UserByUsername implements passkeyd.UserStore.
+func (db *DB) UserByUsername(ctx context.Context, key string) (*passkeyd.User, error) {
+	return scanUser(db.r.QueryRowContext(ctx, `SELECT `+userColumns+` FROM users WHERE username_key = ?`, key))
+}
+
+// UserByHandle implements passkeyd.UserStore.
+func (db *DB) UserByHandle(ctx context.Context, handle []byte) (*passkeyd.User, error) {
+	return scanUser(db.r.QueryRowContext(ctx, `SELECT `+userColumns+` FROM users WHERE handle = ?`, handle))
+}
+
+// Secret implements passkeyd.SecretStore.
+func (db *DB) Secret(ctx context.Context, name string, fresh []byte) ([]byte, error) {
+	var v []byte
+	err := db.tx(ctx, func(tx *sql.Tx) error {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO secrets (name, value) VALUES (?, ?) ON CONFLICT (name) DO NOTHING`, name, fresh); err != nil {
+			return err
+		}
+		return tx.QueryRowContext(ctx, `SELECT value FROM secrets WHERE name = ?`, name).Scan(&v)
+	})
+	return v, err
+}
