@@ -18,6 +18,7 @@ import (
 	"github.com/passkeyd/passkeyd/httpapi"
 	"github.com/passkeyd/passkeyd/memory"
 	"github.com/passkeyd/passkeyd/softauthn"
+	"github.com/passkeyd/passkeyd/web"
 )
 
 const origin = "http://localhost:8080"
@@ -69,6 +70,7 @@ func newEnv(t testing.TB, opts ...func(*envOptions)) *env {
 		Accounts: e.accounts, Origins: []string{origin}, OpenAPI: []byte(`{"openapi":"3.1.0"}`),
 		Checks: map[string]func(context.Context) error{"database": e.store.Ping},
 		Now:    e.clock,
+		Web:    web.Handler(),
 	}))
 	t.Cleanup(e.srv.Close)
 	return e

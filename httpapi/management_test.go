@@ -221,6 +221,12 @@ func TestHealthOpenAPIAndUnknownPaths(t *testing.T) {
 	}
 	expectStatus(t, c.do("GET", "/api/openapi.json", nil), 200)
 	expectProblem(t, c.do("GET", "/api/v1/nope", nil), 404, passkeyd.CodeNotFound)
+	page := c.do("GET", "/", nil)
+	expectStatus(t, page, 200)
+	if csp := page.header.Get("Content-Security-Policy"); !strings.Contains(csp, "script-src 'self'") || strings.Contains(csp, "unsafe-inline") {
+		t.Fatalf("page CSP %q", csp)
+	}
+	expectStatus(t, c.do("GET", "/assets/passkeyd.js", nil), 200)
 	if h := r.header; h.Get("X-Content-Type-Options") != "nosniff" || h.Get("X-Request-Id") == "" || !strings.Contains(h.Get("Content-Security-Policy"), "frame-ancestors 'none'") {
 		t.Fatalf("security headers: %v", h)
 	}

@@ -3,7 +3,7 @@ package httpapi
 import "net/http"
 
 // routes is the whole HTTP surface on one screen.
-func (s *server) routes(mux *http.ServeMux) {
+func (s *server) routes(mux interface{ Handle(string, http.Handler) }) {
 	mux.Handle("POST /api/v1/registration/options", s.handleRegistrationOptions())
 	mux.Handle("POST /api/v1/registration/verify", s.handleRegistrationVerify())
 	mux.Handle("POST /api/v1/authentication/options", s.handleAuthenticationOptions())
@@ -22,6 +22,7 @@ func (s *server) routes(mux *http.ServeMux) {
 
 	mux.Handle("/api/", s.handleAPINotFound())
 	if s.Web != nil {
-		mux.Handle("GET /", s.Web)
+		mux.Handle("GET /{$}", s.Web)
+		mux.Handle("GET /assets/", s.Web)
 	}
 }

@@ -1,0 +1,178 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"time"
+
+	"github.com/passkeyd/passkeyd"
+	"github.com/passkeyd/passkeyd/account"
+	"github.com/passkeyd/passkeyd/ceremony"
+	"github.com/passkeyd/passkeyd/config"
+	"github.com/passkeyd/passkeyd/httpapi"
+	"github.com/passkeyd/passkeyd/memory"
+	"github.com/passkeyd/passkeyd/openapi"
+	"github.com/passkeyd/passkeyd/sqlite"
+	"github.com/passkeyd/passkeyd/web"
+)
+
+func usage() string {
+	return "usage: passkeyd [serve|migrate|version] [flags]\n\n" + config.Usage()
+}
+
+func loadConfig(args []string, getenv func(string) string) (*config.Config, error) {
+	cfg, err := config.Load(args, getenv)
+	if err != nil {
+		return nil, fmt.Errorf("configuration: %w", err)
+	}
+	return cfg, nil
+}
+
+func newLogger(cfg *config.Config, w io.Writer) *slog.Logger {
+	var level slog.Level
+	_ = level.UnmarshalText([]byte(cfg.LogLevel))
+	opts := &slog.HandlerOptions{Level: level}
+	if cfg.LogFormat == "json" {
+		return slog.New(slog.NewJSONHandler(w, opts))
+	}
+	return slog.New(slog.NewTextHandler(w, opts))
+}
+
+// openStore opens the database the configuration names.
+func openStore(ctx context.Context, cfg *config.Config) (passkeyd.Store, error) {
+	driver, dsn, err := cfg.Database()
+	if err != nil {
+		return nil, err
+	}
+	switch driver {
+	case "sqlite":
+		return sqlite.Open(ctx, dsn)
+	}
+	return nil, fmt.Errorf("database %q is not supported by this build (use sqlite://path)", driver)
+}
+
+func migrate(ctx context.Context, args []string, getenv func(string) string, stdout io.Writer) error {
+	cfg, err := loadConfig(args, getenv)
+	if err != nil {
+		return err
+	}
+	store, err := openStore(ctx, cfg) // Open applies pending migrations
+	if err != nil {
+		return err
+	}
+	fmt.Fprintln(stdout, "migrations applied")
+	return store.Close()
+}
+
+func serve(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	cfg, err := loadConfig(args, getenv)
+	if err != nil {
+		return err
+	}
+	log := newLogger(cfg, stderr)
+
+	store, err := openStore(ctx, cfg)
+	if err != nil {
+		return fmt.Errorf("open database: %w", err)
+	}
+	defer store.Close()
+	challenges := memory.NewChallenges()
+	defer challenges.Close()
+
+	rp, err := ceremony.New(ceremony.Config{
+		RPID:          cfg.RPID,
+		RPName:        cfg.RPName,
+		Origins:       cfg.WebOrigins(),
+		OpaqueOrigins: cfg.OpaqueOrigins(),
+		Algorithms:    cfg.Policy.AlgorithmIDs(),
+		Timeout:       cfg.ChallengeTTL,
+		Attestation:   cfg.Policy.Attestation,
+		Profile: func(attachment string) ceremony.Profile {
+			p := cfg.Policy.For(attachment)
+			return ceremony.Profile{ResidentKey: p.ResidentKey, UserVerification: p.UserVerification}
+		},
+	})
+	if err != nil {
+		return err
+	}
+	accounts, err := account.New(ctx, store, challenges, rp, account.Config{
+		SessionTTL:    cfg.SessionTTL,
+		CounterPolicy: cfg.Policy.Counter,
+	}, log)
+	if err != nil {
+		return err
+	}
+
+	handler := httpapi.NewServer(httpapi.Deps{
+		Accounts:      accounts,
+		Origins:       cfg.WebOrigins(),
+		SecureCookies: cfg.SecureCookies(),
+		Logger:        log,
+		Checks:        map[string]func(context.Context) error{"database": store.Ping},
+		Web:           web.Handler(),
+		OpenAPI:       openapi.Document,
+	})
+	srv := &http.Server{
+		Handler: handler,
+		// Bounded reads and writes: a slow client cannot hold a connection (and a
+		// goroutine) forever.
+		ReadHeaderTimeout: 5 * time.Second,
+		ReadTimeout:       15 * time.Second,
+		WriteTimeout:      30 * time.Second,
+		IdleTimeout:       120 * time.Second,
+		MaxHeaderBytes:    32 << 10,
+		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+		BaseContext:       func(net.Listener) context.Context { return context.WithoutCancel(ctx) },
+	}
+	ln, err := net.Listen("tcp", cfg.Addr)
+	if err != nil {
+		return fmt.Errorf("listen on %s (PASSKEYD_ADDR): %w", cfg.Addr, err)
+	}
+	go sweepSessions(ctx, store, log)
+
+	log.Info("passkeyd listening", "addr", ln.Addr().String(), "rp_id", cfg.RPID, "origins", cfg.Origins, "version", version)
+	fmt.Fprintf(stdout, "passkeyd is ready: open %s\n", cfg.PublicURL())
+
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	// Graceful shutdown: stop accepting, let in-flight requests finish within the budget.
+	log.Info("shutting down", "timeout", cfg.ShutdownTimeout)
+	sctx, cancel := context.WithTimeout(context.Background(), cfg.ShutdownTimeout)
+	defer cancel()
+	if err := srv.Shutdown(sctx); err != nil {
+		return fmt.Errorf("shutdown: %w", err)
+	}
+	if err := <-errc; err != nil && !errors.Is(err, http.ErrServerClosed) {
+		return err
+	}
+	log.Info("stopped")
+	return nil
+}
+
+// sweepSessions deletes expired sessions now and then so the table does not grow forever.
+func sweepSessions(ctx context.Context, store passkeyd.SessionStore, log *slog.Logger) {
+	t := time.NewTicker(10 * time.Minute)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			if n, err := store.DeleteExpiredSessions(ctx, time.Now()); err != nil {
+				log.Warn("session sweep failed", "err", err)
+			} else if n > 0 {
+				log.Debug("expired sessions removed", "count", n)
+			}
+		}
+	}
+}

@@ -1,0 +1,236 @@
+// The reference page: sign up, sign in (autofill or button), and manage passkeys, all through
+// the SDK. User-controlled text is only ever set with textContent.
+import { Passkeyd, PasskeydError } from "./passkeyd.js";
+
+const api = new Passkeyd();
+const $ = (id) => document.getElementById(id);
+
+const messages = {
+  username_taken: "That username is taken. Choose another or sign in.",
+  invalid_request: "Please check what you entered.",
+  challenge_unknown: "That request expired. Please try again.",
+  credential_unknown: "This passkey is not registered here. It may have been deleted.",
+  user_handle_mismatch: "This passkey belongs to another account.",
+  signature_invalid: "The passkey's signature did not verify. Please try again.",
+  counter_regression: "This passkey may have been copied and is blocked. Sign in another way and delete it.",
+  user_verification_required: "Your device must verify it's you (PIN, fingerprint or face).",
+  last_credential: "You can't delete your last passkey: you would have no way to sign in. Add another passkey first.",
+  rate_limited: "Too many attempts. Please wait a moment.",
+  unavailable: "The service is temporarily unavailable. Please try again.",
+  cancelled: "Cancelled. Nothing was changed.",
+  already_registered: "This device already has a passkey for your account.",
+};
+
+function showError(err) {
+  const el = $("error");
+  if (!err) {
+    el.hidden = true;
+    el.textContent = "";
+    return;
+  }
+  const code = err instanceof PasskeydError ? err.code : "";
+  el.textContent = messages[code] || (err && err.message) || String(err);
+  el.dataset.code = code;
+  el.hidden = false;
+}
+
+function notice(text) {
+  const el = $("notice");
+  el.textContent = text || "";
+  el.hidden = !text;
+}
+
+function busy(button, on) {
+  button.disabled = on;
+  button.setAttribute("aria-busy", on ? "true" : "false");
+}
+
+const dateFmt = new Intl.DateTimeFormat(undefined, { dateStyle: "medium", timeStyle: "short" });
+const when = (t) => (t ? dateFmt.format(new Date(t)) : "never");
+
+const deviceNames = { platform: "This device", security_key: "Security key", hybrid: "Phone or tablet", unknown: "Authenticator" };
+
+let autofillAbort = null;
+
+async function render() {
+  const s = await api.session();
+  $("signed-in").hidden = !s;
+  $("signed-out").hidden = !!s;
+  if (!s) {
+    startAutofill();
+    return;
+  }
+  stopAutofill();
+  $("whoami").textContent = `Signed in as ${s.user.displayName} (${s.user.username})`;
+  $("session-info").textContent = `Signed in with ${s.session.method.replace("_", " ")} · session expires ${when(s.session.expiresAt)}`;
+  await renderPasskeys();
+}
+
+async function renderPasskeys() {
+  const list = $("passkey-list");
+  const passkeys = await api.listPasskeys();
+  list.replaceChildren(...passkeys.map(passkeyItem));
+}
+
+function passkeyItem(p) {
+  const li = document.createElement("li");
+  li.dataset.id = p.id;
+  li.className = "passkey";
+
+  const main = document.createElement("div");
+  main.className = "passkey-main";
+  const name = document.createElement("strong");
+  name.className = "passkey-name";
+  name.textContent = p.name;
+  const meta = document.createElement("span");
+  meta.className = "hint";
+  meta.textContent = `${p.provider || "Unknown provider"} · ${deviceNames[p.deviceType] || p.deviceType} · created ${when(p.createdAt)} · last used ${when(p.lastUsedAt)}`;
+  main.append(name);
+  if (p.backedUp) {
+    const badge = document.createElement("span");
+    badge.className = "badge";
+    badge.textContent = "Synced";
+    badge.title = "Backed up by your passkey provider and available on your other devices";
+    main.append(badge);
+  }
+  main.append(document.createElement("br"), meta);
+
+  const actions = document.createElement("div");
+  actions.className = "actions";
+  const rename = document.createElement("button");
+  rename.type = "button";
+  rename.className = "rename";
+  rename.textContent = "Rename";
+  rename.addEventListener("click", () => startRename(li, p));
+  const del = document.createElement("button");
+  del.type = "button";
+  del.className = "delete danger";
+  del.textContent = "Delete";
+  del.addEventListener("click", () => deletePasskey(p, del));
+  actions.append(rename, del);
+
+  li.append(main, actions);
+  return li;
+}
+
+function startRename(li, p) {
+  const form = document.createElement("form");
+  form.className = "rename-form";
+  const input = document.createElement("input");
+  input.value = p.name;
+  input.maxLength = 64;
+  input.setAttribute("aria-label", "New passkey name");
+  const save = document.createElement("button");
+  save.type = "submit";
+  save.className = "primary";
+  save.textContent = "Save";
+  const cancel = document.createElement("button");
+  cancel.type = "button";
+  cancel.textContent = "Cancel";
+  cancel.addEventListener("click", () => renderPasskeys());
+  form.append(input, save, cancel);
+  form.addEventListener("submit", async (e) => {
+    e.preventDefault();
+    showError(null);
+    try {
+      await api.renamePasskey(p.id, input.value);
+      await renderPasskeys();
+    } catch (err) {
+      showError(err);
+    }
+  });
+  li.replaceChildren(form);
+  input.focus();
+}
+
+async function deletePasskey(p, button) {
+  showError(null);
+  if (!window.confirm(`Delete the passkey "${p.name}"? You won't be able to sign in with it any more.`)) return;
+  busy(button, true);
+  try {
+    await api.deletePasskey(p.id);
+    notice(`Deleted "${p.name}". Remove it from your device or password manager too.`);
+    await renderPasskeys();
+  } catch (err) {
+    showError(err);
+  } finally {
+    busy(button, false);
+  }
+}
+
+function startAutofill() {
+  if (autofillAbort) return;
+  autofillAbort = new AbortController();
+  const signal = autofillAbort.signal;
+  api
+    .autofill(signal)
+    .then((res) => {
+      if (res) {
+        autofillAbort = null;
+        notice("");
+        return render();
+      }
+    })
+    .catch((err) => {
+      autofillAbort = null;
+      if (!signal.aborted) showError(err);
+    });
+}
+
+function stopAutofill() {
+  if (autofillAbort) {
+    autofillAbort.abort();
+    autofillAbort = null;
+  }
+}
+
+function on(id, event, fn) {
+  $(id).addEventListener(event, async (e) => {
+    e.preventDefault();
+    showError(null);
+    notice("");
+    const button = e.submitter || e.currentTarget;
+    busy(button, true);
+    try {
+      await fn(e);
+    } catch (err) {
+      showError(err);
+      if (!$("signed-out").hidden) startAutofill();
+    } finally {
+      busy(button, false);
+    }
+  });
+}
+
+on("signup-form", "submit", async () => {
+  stopAutofill();
+  const res = await api.signUp($("signup-username").value.trim(), $("signup-displayname").value.trim());
+  $("signup-form").reset();
+  if (res.recoveryCodes) notice("Save your recovery codes: " + res.recoveryCodes.join(" "));
+  await render();
+});
+
+on("signin-form", "submit", async () => {
+  stopAutofill();
+  const username = $("signin-username").value.trim();
+  await api.signIn(username ? { username } : {});
+  $("signin-form").reset();
+  await render();
+});
+
+on("signout-button", "click", async () => {
+  await api.signOut();
+  await render();
+});
+
+on("add-passkey-button", "click", async () => {
+  const res = await api.addPasskey();
+  notice(`Added "${res.passkey.name}".`);
+  await renderPasskeys();
+});
+
+if (!Passkeyd.supported()) {
+  $("unsupported").hidden = false;
+  for (const b of document.querySelectorAll("button.primary")) b.disabled = true;
+}
+render().catch(showError);
