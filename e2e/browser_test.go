@@ -1,0 +1,363 @@
+// Package e2e drives the real passkeyd binary with Debian's Chromium through the DevTools
+// protocol, signing up and in with Chromium's virtual authenticator — the same code paths a
+// person's browser takes, with no part of the server mocked.
+package e2e
+
+import (
+	"context"
+	"fmt"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/chromedp/cdproto/page"
+	"github.com/chromedp/cdproto/webauthn"
+	"github.com/chromedp/chromedp"
+)
+
+var binary string
+
+func TestMain(m *testing.M) {
+	dir, err := os.MkdirTemp("", "passkeyd-e2e")
+	if err != nil {
+		panic(err)
+	}
+	binary = filepath.Join(dir, "passkeyd")
+	build := exec.Command("go", "build", "-o", binary, "./cmd/passkeyd")
+	build.Dir = moduleRoot()
+	build.Stdout, build.Stderr = os.Stdout, os.Stderr
+	if err := build.Run(); err != nil {
+		fmt.Fprintln(os.Stderr, "e2e: building passkeyd:", err)
+		os.Exit(1)
+	}
+	code := m.Run()
+	os.RemoveAll(dir)
+	os.Exit(code)
+}
+
+func moduleRoot() string {
+	dir, _ := os.Getwd()
+	for {
+		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
+			return dir
+		}
+		parent := filepath.Dir(dir)
+		if parent == dir {
+			panic("go.mod not found")
+		}
+		dir = parent
+	}
+}
+
+// required reports whether a missing browser must fail the run (CI) rather than skip.
+func required() bool {
+	v := os.Getenv("PASSKEYD_TEST_REQUIRE")
+	return strings.Contains(v, "all") || strings.Contains(v, "browser")
+}
+
+func chromePath(t *testing.T) string {
+	for _, p := range []string{os.Getenv("CHROME_PATH"), "/usr/bin/chromium", "/usr/bin/chromium-browser"} {
+		if p == "" {
+			continue
+		}
+		if _, err := os.Stat(p); err == nil {
+			return p
+		}
+	}
+	if required() {
+		t.Fatal("Chromium not found (install Debian's chromium or set CHROME_PATH); PASSKEYD_TEST_REQUIRE makes this a failure")
+	}
+	t.Skip("Chromium not found; install Debian's chromium (or set CHROME_PATH) to run the browser tests")
+	return ""
+}
+
+// server runs the passkeyd binary on a free port with a fresh database.
+type server struct {
+	url    string
+	cmd    *exec.Cmd
+	stderr *strings.Builder
+}
+
+func startServer(t *testing.T) *server {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	port := ln.Addr().(*net.TCPAddr).Port
+	ln.Close()
+	s := &server{url: fmt.Sprintf("http://localhost:%d", port), stderr: &strings.Builder{}}
+	s.cmd = exec.Command(binary)
+	s.cmd.Env = append(os.Environ(),
+		fmt.Sprintf("PASSKEYD_ADDR=localhost:%d", port),
+		"PASSKEYD_DATABASE_URL=sqlite://"+filepath.Join(t.TempDir(), "e2e.db"),
+		"PASSKEYD_LOG_LEVEL=debug",
+	)
+	s.cmd.Stderr = s.stderr
+	if err := s.cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		_ = s.cmd.Process.Signal(syscall.SIGTERM)
+		done := make(chan struct{})
+		go func() { s.cmd.Wait(); close(done) }()
+		select {
+		case <-done:
+		case <-time.After(10 * time.Second):
+			s.cmd.Process.Kill()
+		}
+		if t.Failed() {
+			t.Logf("server log:\n%s", s.stderr)
+		}
+	})
+	deadline := time.Now().Add(15 * time.Second)
+	for time.Now().Before(deadline) {
+		if resp, err := http.Get(s.url + "/healthz"); err == nil {
+			resp.Body.Close()
+			if resp.StatusCode == 200 {
+				return s
+			}
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	t.Fatalf("server did not become healthy:\n%s", s.stderr)
+	return nil
+}
+
+// browser is one headless Chromium with a virtual platform authenticator.
+type browser struct {
+	t   *testing.T
+	ctx context.Context
+}
+
+func newBrowser(t *testing.T) *browser {
+	exe := chromePath(t)
+	opts := append(chromedp.DefaultExecAllocatorOptions[:],
+		chromedp.ExecPath(exe),
+		chromedp.NoSandbox,
+		chromedp.DisableGPU,
+		chromedp.Flag("disable-quic", true),
+		chromedp.Flag("disable-background-networking", true),
+		chromedp.Flag("disable-component-update", true),
+		chromedp.Flag("disable-sync", true),
+		chromedp.UserDataDir(t.TempDir()),
+	)
+	actx, cancelA := chromedp.NewExecAllocator(context.Background(), opts...)
+	ctx, cancelC := chromedp.NewContext(actx)
+	t.Cleanup(func() { cancelC(); cancelA() })
+	// The first action starts the browser; it must not run under a timeout (that would
+	// stop the browser), so later actions get their own deadline in do().
+	if err := chromedp.Do(ctx, chromedp.Navigate("about:blank")); err != nil {
+		t.Fatalf("starting Chromium: %v", err)
+	}
+	b := &browser{t: t, ctx: ctx}
+	b.do(chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
+		_, err := chromedp.Call(ctx, webauthn.Enable, webauthn.EnableParams{})
+		return err
+	}))
+	b.addAuthenticator(webauthn.AuthenticatorTransportInternal)
+	return b
+}
+
+func (b *browser) addAuthenticator(transport webauthn.AuthenticatorTransport) {
+	b.do(chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
+		_, err := chromedp.Call(ctx, webauthn.AddVirtualAuthenticator, webauthn.AddVirtualAuthenticatorParams{Options: &webauthn.VirtualAuthenticatorOptions{
+			Protocol:                    webauthn.AuthenticatorProtocolCtap2,
+			Ctap2version:                webauthn.Ctap2versionCtap21,
+			Transport:                   transport,
+			HasResidentKey:              true,
+			HasUserVerification:         true,
+			IsUserVerified:              true,
+			AutomaticPresenceSimulation: true,
+		}})
+		return err
+	}))
+}
+
+// do runs steps with a deadline, so a stuck page fails the test instead of hanging it.
+func (b *browser) do(steps ...chromedp.Action[chromedp.Void]) {
+	b.t.Helper()
+	ctx, cancel := context.WithTimeout(b.ctx, 30*time.Second)
+	defer cancel()
+	if err := chromedp.Do(ctx, steps...); err != nil {
+		b.fail(err)
+	}
+}
+
+func (b *browser) fail(err error) {
+	b.t.Helper()
+	ctx, cancel := context.WithTimeout(b.ctx, 5*time.Second)
+	defer cancel()
+	if shot, e := chromedp.Run(ctx, chromedp.FullScreenshot(80)); e == nil {
+		p := filepath.Join(b.t.TempDir(), "failure.png")
+		_ = os.WriteFile(p, shot, 0o644)
+		b.t.Logf("screenshot: %s", p)
+	}
+	errText, _ := chromedp.Run(ctx, chromedp.Evaluate[string](`document.getElementById("error")?.textContent || ""`))
+	b.t.Fatalf("browser: %v (page error: %q)", err, errText)
+}
+
+func run[T any](b *browser, a chromedp.Action[T]) T {
+	b.t.Helper()
+	ctx, cancel := context.WithTimeout(b.ctx, 30*time.Second)
+	defer cancel()
+	v, err := chromedp.Run(ctx, a)
+	if err != nil {
+		b.fail(err)
+	}
+	return v
+}
+
+// fetchStatus runs fetch() in the page, with its cookies, and returns the status.
+func (b *browser) fetchStatus(path string) int {
+	return run(b, chromedp.Evaluate[int](fmt.Sprintf(`fetch(%q, {credentials: "same-origin"}).then(r => r.status)`, path), chromedp.EvalAwaitPromise))
+}
+
+// sessionID is the id of the page's current session, "" when signed out.
+func (b *browser) sessionID() string {
+	return run(b, chromedp.Evaluate[string](`fetch("/api/v1/session", {credentials: "same-origin"}).then(r => r.ok ? r.json() : null).then(j => j ? j.session.id : "")`, chromedp.EvalAwaitPromise))
+}
+
+func (b *browser) text(sel string) string { return run(b, chromedp.Text(chromedp.CSS(sel))) }
+
+func (b *browser) count(sel string) int {
+	return run(b, chromedp.Evaluate[int](fmt.Sprintf(`document.querySelectorAll(%q).length`, sel)))
+}
+
+func css(sel string) chromedp.CSS { return chromedp.CSS(sel) }
+
+func visible(sel string) chromedp.Action[chromedp.Void] { return chromedp.WaitVisible(css(sel)) }
+
+func click(sel string) chromedp.Action[chromedp.Void] { return chromedp.Click(css(sel)) }
+
+func keys(sel, v string) chromedp.Action[chromedp.Void] { return chromedp.SendKeys(css(sel), v) }
+
+// withoutAutofill makes the page see a browser without conditional mediation, so sign-in
+// goes through the button (a modal request) instead of the autofill request.
+func (b *browser) withoutAutofill() {
+	b.do(chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
+		_, err := chromedp.Call(ctx, page.AddScriptToEvaluateOnNewDocument, page.AddScriptToEvaluateOnNewDocumentParams{
+			Source: `PublicKeyCredential.isConditionalMediationAvailable = async () => false;`,
+		})
+		return err
+	}))
+}
+
+func (b *browser) signUp(url, username, displayName string) {
+	b.t.Helper()
+	b.do(
+		chromedp.Navigate(url+"/"),
+		visible("#signed-out"),
+		keys("#signup-username", username),
+		keys("#signup-displayname", displayName),
+		click("#signup-button"),
+		visible("#signed-in"),
+		visible("#passkey-list li"),
+	)
+}
+
+// TestBrowserSignUpAndAutofillSignIn: sign up, sign out, and the page's conditional UI
+// request (passkeys in autofill) signs the user back in without a username.
+func TestBrowserSignUpAndAutofillSignIn(t *testing.T) {
+	srv := startServer(t)
+	b := newBrowser(t)
+	b.signUp(srv.url, "alice", "Alice Liddell")
+	if who := b.text("#whoami"); !strings.Contains(who, "Alice Liddell (alice)") {
+		t.Fatalf("whoami %q", who)
+	}
+	if n := b.count("#passkey-list li"); n != 1 {
+		t.Fatalf("%d passkeys listed after sign-up", n)
+	}
+	if s := b.fetchStatus("/api/v1/session"); s != 200 {
+		t.Fatalf("GET /api/v1/session after sign-up: %d", s)
+	}
+	// Signing out shows the sign-in form, whose autofill request the virtual authenticator
+	// (which simulates the user picking the passkey) answers at once: a new session appears.
+	before := b.sessionID()
+	b.do(click("#signout-button"))
+	deadline := time.Now().Add(15 * time.Second)
+	for id := b.sessionID(); id == "" || id == before; id = b.sessionID() {
+		if time.Now().After(deadline) {
+			b.fail(fmt.Errorf("autofill did not sign in again after sign-out (session %q)", id))
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	b.do(visible("#signed-in"))
+	run(b, chromedp.Poll[bool](`document.getElementById("whoami").textContent.includes("alice")`))
+	if who := b.text("#whoami"); !strings.Contains(who, "(alice)") {
+		t.Fatalf("autofill signed in as %q", who)
+	}
+	if info := b.text("#session-info"); !strings.Contains(info, "passkey") {
+		t.Fatalf("session info %q", info)
+	}
+	if s := b.fetchStatus("/api/v1/session"); s != 200 {
+		t.Fatalf("session after autofill sign-in: %d", s)
+	}
+	if p := os.Getenv("PASSKEYD_SCREENSHOT"); p != "" {
+		_ = os.WriteFile(p, run(b, chromedp.FullScreenshot(100)), 0o644)
+	}
+}
+
+// TestBrowserButtonSignIn: in a browser without conditional UI, sign out, then sign in with
+// the button (usernameless) and with a username.
+func TestBrowserButtonSignIn(t *testing.T) {
+	srv := startServer(t)
+	b := newBrowser(t)
+	b.withoutAutofill()
+	b.signUp(srv.url, "carol", "")
+	b.do(click("#signout-button"), visible("#signed-out"))
+	if s := b.fetchStatus("/api/v1/session"); s != 401 {
+		t.Fatalf("GET /api/v1/session after sign-out: %d", s)
+	}
+	b.do(click("#signin-button"), visible("#signed-in"))
+	if who := b.text("#whoami"); !strings.Contains(who, "(carol)") {
+		t.Fatalf("signed in as %q", who)
+	}
+	b.do(click("#signout-button"), visible("#signed-out"),
+		keys("#signin-username", "CAROL"),
+		click("#signin-button"), visible("#signed-in"))
+	if s := b.fetchStatus("/api/v1/session"); s != 200 {
+		t.Fatalf("session after username sign-in: %d", s)
+	}
+}
+
+func TestBrowserManagePasskeys(t *testing.T) {
+	srv := startServer(t)
+	b := newBrowser(t)
+	b.withoutAutofill()
+	b.signUp(srv.url, "bob", "Bob")
+	// A second authenticator (a security key) adds a passkey; the first one is excluded.
+	b.addAuthenticator(webauthn.AuthenticatorTransportUsb)
+	b.do(click("#add-passkey-button"), visible("#passkey-list li:nth-child(2)"))
+	if n := b.count("#passkey-list li"); n != 2 {
+		t.Fatalf("%d passkeys after adding one", n)
+	}
+	// Rename the newest.
+	b.do(
+		click("#passkey-list li:first-child .rename"),
+		visible("#passkey-list .rename-form input"),
+		chromedp.SetValue(css("#passkey-list .rename-form input"), "Blue key"),
+		click("#passkey-list .rename-form button[type=submit]"),
+		chromedp.WaitNotPresent(css("#passkey-list .rename-form")),
+		visible("#passkey-list li:first-child .passkey-name"),
+	)
+	if name := b.text("#passkey-list li:first-child .passkey-name"); name != "Blue key" {
+		t.Fatalf("renamed to %q", name)
+	}
+	// Delete it, then try to delete the last one.
+	run(b, chromedp.Evaluate[bool](`window.confirm = () => true, true`))
+	b.do(click("#passkey-list li:first-child .delete"))
+	run(b, chromedp.Poll[bool](`document.querySelectorAll("#passkey-list li").length === 1`))
+	b.do(click("#passkey-list li:first-child .delete"), visible("#error"))
+	if code := run(b, chromedp.Evaluate[string](`document.getElementById("error").dataset.code`)); code != "last_credential" {
+		t.Fatalf("deleting the last passkey showed %q (%s)", code, b.text("#error"))
+	}
+	if n := b.count("#passkey-list li"); n != 1 {
+		t.Fatalf("%d passkeys after refusing to delete the last", n)
+	}
+}
