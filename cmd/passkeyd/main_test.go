@@ -1,0 +1,104 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"net"
+	"net/http"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+)
+
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+func freePort(t *testing.T) int {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	return ln.Addr().(*net.TCPAddr).Port
+}
+
+// TestServeAndGracefulShutdown: run serves on the configured address, prints the URL to
+// open, and returns cleanly when its context is cancelled (SIGINT/SIGTERM in main).
+func TestServeAndGracefulShutdown(t *testing.T) {
+	port := freePort(t)
+	env := map[string]string{
+		"PASSKEYD_ADDR":         fmt.Sprintf("localhost:%d", port),
+		"PASSKEYD_DATABASE_URL": "sqlite://" + filepath.Join(t.TempDir(), "p.db"),
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	var stdout, stderr syncBuffer
+	done := make(chan error, 1)
+	go func() { done <- run(ctx, nil, func(k string) string { return env[k] }, &stdout, &stderr) }()
+	url := fmt.Sprintf("http://localhost:%d", port)
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		resp, err := http.Get(url + "/readyz")
+		if err == nil {
+			resp.Body.Close()
+			if resp.StatusCode == 200 {
+				break
+			}
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("not ready: %v\n%s", err, stderr.String())
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	if !strings.Contains(stdout.String(), "open "+url) {
+		t.Fatalf("stdout %q does not print the URL to open", stdout.String())
+	}
+	cancel()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatalf("run: %v", err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("no graceful shutdown")
+	}
+}
+
+func TestBadConfigurationStopsWithTheSettingsName(t *testing.T) {
+	env := map[string]string{"PASSKEYD_RP_ID": "example.com"} // origin stays http://localhost:8080
+	err := run(context.Background(), nil, func(k string) string { return env[k] }, &bytes.Buffer{}, &bytes.Buffer{})
+	if err == nil || !strings.Contains(err.Error(), "PASSKEYD_RP_ID") {
+		t.Fatalf("error %v", err)
+	}
+	if err := run(context.Background(), []string{"frobnicate"}, func(string) string { return "" }, &bytes.Buffer{}, &bytes.Buffer{}); err == nil {
+		t.Fatal("unknown command accepted")
+	}
+}
+
+func TestMigrateAndVersion(t *testing.T) {
+	env := map[string]string{"PASSKEYD_DATABASE_URL": "sqlite://" + filepath.Join(t.TempDir(), "m.db")}
+	var out bytes.Buffer
+	if err := run(context.Background(), []string{"migrate"}, func(k string) string { return env[k] }, &out, &out); err != nil {
+		t.Fatal(err)
+	}
+	out.Reset()
+	if err := run(context.Background(), []string{"version"}, func(string) string { return "" }, &out, &out); err != nil || !strings.Contains(out.String(), "passkeyd") {
+		t.Fatalf("version: %q %v", out.String(), err)
+	}
+}
