@@ -2,10 +2,14 @@ package httpapi_test
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"net/http"
 	"net/http/httptest"
+	"path/filepath"
 	"testing"
+
+	"github.com/passkeyd/passkeyd/sqlite"
 
 	"github.com/passkeyd/passkeyd/softauthn"
 )
@@ -14,7 +18,21 @@ import (
 // process: POST options, the authenticator signs (excluded from the timing), POST verify
 // with its session write. ns/op is the server's cost of a login.
 func BenchmarkLoginCeremony(b *testing.B) {
-	e := newEnv(b)
+	benchLogin(b, newEnv(b))
+}
+
+// BenchmarkLoginCeremonySQLite is the same on the durable embedded store: the counter update
+// and the session insert are one fsynced transaction per login.
+func BenchmarkLoginCeremonySQLite(b *testing.B) {
+	db, err := sqlite.Open(context.Background(), filepath.Join(b.TempDir(), "bench.db"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { db.Close() })
+	benchLogin(b, newEnv(b, func(o *envOptions) { o.db = db }))
+}
+
+func benchLogin(b *testing.B, e *env) {
 	a := softauthn.MustNew(softauthn.Options{})
 	e.browser().signUp(a, "bench")
 	h := e.srv.Config.Handler

@@ -38,6 +38,7 @@ type envOptions struct {
 	counter     string
 	algorithms  []int64
 	attestation string
+	db          passkeyd.Store // nil: the in-memory store
 }
 
 func newEnv(t testing.TB, opts ...func(*envOptions)) *env {
@@ -46,6 +47,10 @@ func newEnv(t testing.TB, opts ...func(*envOptions)) *env {
 		f(&o)
 	}
 	e := &env{t: t, store: memory.NewStore(), now: time.Now()}
+	var db passkeyd.Store = e.store
+	if o.db != nil {
+		db = o.db
+	}
 	challenges := memory.NewChallenges()
 	t.Cleanup(func() { challenges.Close() })
 	rp, err := ceremony.New(ceremony.Config{
@@ -61,14 +66,14 @@ func newEnv(t testing.TB, opts ...func(*envOptions)) *env {
 	if err != nil {
 		t.Fatal(err)
 	}
-	e.accounts, err = account.New(context.Background(), e.store, challenges, rp, account.Config{SessionTTL: time.Hour, CounterPolicy: o.counter}, nil)
+	e.accounts, err = account.New(context.Background(), db, challenges, rp, account.Config{SessionTTL: time.Hour, CounterPolicy: o.counter}, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
 	e.accounts.Now = e.clock
 	e.srv = httptest.NewServer(httpapi.NewServer(httpapi.Deps{
 		Accounts: e.accounts, Origins: []string{origin}, OpenAPI: []byte(`{"openapi":"3.1.0"}`),
-		Checks: map[string]func(context.Context) error{"database": e.store.Ping},
+		Checks: map[string]func(context.Context) error{"database": db.Ping},
 		Now:    e.clock,
 		Web:    web.Handler(),
 	}))
