@@ -4,9 +4,11 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"path/filepath"
+	"sync"
 	"testing"
 
 	"github.com/passkeyd/passkeyd/sqlite"
@@ -57,4 +59,43 @@ func benchLogin(b *testing.B, e *env) {
 			b.Fatalf("verify: %d %s", rec.Code, rec.Body)
 		}
 	}
+}
+
+// BenchmarkLoginCeremonySQLiteParallel runs logins from many clients at once on the durable
+// store, as a loaded server sees them: concurrent commits share fsyncs (group commit).
+func BenchmarkLoginCeremonySQLiteParallel(b *testing.B) {
+	db, err := sqlite.Open(context.Background(), filepath.Join(b.TempDir(), "bench.db"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { db.Close() })
+	e := newEnv(b, func(o *envOptions) { o.db = db })
+	h := e.srv.Config.Handler
+	var mu sync.Mutex
+	n := 0
+	b.ReportAllocs()
+	b.SetParallelism(8)
+	b.RunParallel(func(pb *testing.PB) {
+		mu.Lock()
+		n++
+		a := softauthn.MustNew(softauthn.Options{})
+		e.browser().signUp(a, fmt.Sprintf("bench%d", n))
+		mu.Unlock()
+		for pb.Next() {
+			rec := httptest.NewRecorder()
+			h.ServeHTTP(rec, httptest.NewRequest(http.MethodPost, "/api/v1/authentication/options", bytes.NewReader([]byte(`{}`))))
+			cred, err := a.Login(rec.Body.Bytes())
+			if err != nil {
+				b.Error(err)
+				return
+			}
+			body, _ := json.Marshal(map[string]json.RawMessage{"credential": cred})
+			rec = httptest.NewRecorder()
+			h.ServeHTTP(rec, httptest.NewRequest(http.MethodPost, "/api/v1/authentication/verify", bytes.NewReader(body)))
+			if rec.Code != 200 {
+				b.Errorf("verify: %d %s", rec.Code, rec.Body)
+				return
+			}
+		}
+	})
 }

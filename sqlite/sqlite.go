@@ -14,6 +14,7 @@ import (
 	"runtime"
 	"sort"
 	"strings"
+	"sync"
 	"time"
 
 	sqlite3 "modernc.org/sqlite"
@@ -31,7 +32,14 @@ var migrations embed.FS
 type DB struct {
 	w *sql.DB
 	r *sql.DB
+
+	queue   chan write
+	stopped chan struct{}
+	mu      sync.RWMutex // held for reading while sending on queue, for writing to close it
+	closed  bool
 }
+
+var errClosed = &passkeyd.Error{Code: passkeyd.CodeUnavailable, Detail: "the database is closed"}
 
 var _ passkeyd.Store = (*DB)(nil)
 
@@ -66,11 +74,21 @@ func Open(ctx context.Context, path string) (*DB, error) {
 	r.SetMaxOpenConns(n)
 	r.SetMaxIdleConns(n)
 	db.r = r
+	db.queue = make(chan write, 4*maxBatch)
+	db.stopped = make(chan struct{})
+	go db.writer()
 	return db, nil
 }
 
-// Close closes the database.
+// Close finishes queued writes and closes the database.
 func (db *DB) Close() error {
+	db.mu.Lock()
+	if !db.closed {
+		db.closed = true
+		close(db.queue)
+	}
+	db.mu.Unlock()
+	<-db.stopped
 	return errors.Join(db.r.Close(), db.w.Close())
 }
 
@@ -130,19 +148,6 @@ func (db *DB) SchemaVersion(ctx context.Context) (int, error) {
 	var v int
 	err := db.r.QueryRowContext(ctx, `SELECT COALESCE(MAX(version), 0) FROM schema_migrations`).Scan(&v)
 	return v, err
-}
-
-// tx runs fn in a write transaction (BEGIN IMMEDIATE), committing when it returns nil.
-func (db *DB) tx(ctx context.Context, fn func(tx *sql.Tx) error) error {
-	tx, err := db.w.BeginTx(ctx, nil)
-	if err != nil {
-		return mapErr(err)
-	}
-	if err := fn(tx); err != nil {
-		tx.Rollback()
-		return mapErr(err)
-	}
-	return mapErr(tx.Commit())
 }
 
 // mapErr turns driver errors into the store contract's sentinels.
