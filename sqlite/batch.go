@@ -2,7 +2,6 @@ package sqlite
 
 import (
 	"context"
-	"database/sql"
 	"fmt"
 )
 
@@ -19,7 +18,7 @@ const maxBatch = 64
 
 type write struct {
 	ctx  context.Context
-	fn   func(tx *sql.Tx) error
+	fn   func(tx wtx) error
 	done chan error
 }
 
@@ -42,6 +41,7 @@ func (db *DB) writer() {
 			}
 		}
 		db.commit(batch)
+		db.prepareWrites()
 	}
 }
 
@@ -61,19 +61,20 @@ func (db *DB) commit(batch []write) {
 			results[i] = err // the caller gave up while queued: do nothing for it
 			continue
 		}
-		if _, err := tx.Exec("SAVEPOINT w"); err != nil {
+		wt := wtx{tx: tx, db: db}
+		if _, err := wt.ExecContext(w.ctx, "SAVEPOINT w"); err != nil {
 			results[i] = err
 			continue
 		}
-		if err := w.fn(tx); err != nil {
+		if err := w.fn(wt); err != nil {
 			results[i] = mapErr(err)
-			if _, rerr := tx.Exec("ROLLBACK TO w"); rerr != nil {
+			if _, rerr := wt.ExecContext(context.Background(), "ROLLBACK TO w"); rerr != nil {
 				results[i] = fmt.Errorf("sqlite: rollback to savepoint: %w", rerr)
 			}
 		} else {
 			applied++
 		}
-		if _, err := tx.Exec("RELEASE w"); err != nil && results[i] == nil {
+		if _, err := wt.ExecContext(context.Background(), "RELEASE w"); err != nil && results[i] == nil {
 			results[i] = err
 		}
 	}
@@ -95,7 +96,7 @@ func (db *DB) commit(batch []write) {
 // tx runs fn in a write transaction, batched with concurrent writes, and returns when the
 // write is durable (or failed). fn must only use tx, and may run after others in the same
 // transaction.
-func (db *DB) tx(ctx context.Context, fn func(tx *sql.Tx) error) error {
+func (db *DB) tx(ctx context.Context, fn func(tx wtx) error) error {
 	w := write{ctx: ctx, fn: fn, done: make(chan error, 1)}
 	db.mu.RLock()
 	if db.closed {

@@ -11,7 +11,7 @@ import (
 const passkeyColumns = `id, user_id, name, public_key, algorithm, sign_count, aaguid, transports, attestation_format,
 	attestation_type, backup_eligible, backed_up, user_verified, discoverable, clone_warning, created_at, last_used_at`
 
-func insertPasskey(ctx context.Context, tx *sql.Tx, p *passkeyd.Passkey) error {
+func insertPasskey(ctx context.Context, tx wtx, p *passkeyd.Passkey) error {
 	var disc sql.NullInt64
 	if p.Discoverable != nil {
 		disc = sql.NullInt64{Int64: int64(b2i(*p.Discoverable)), Valid: true}
@@ -57,17 +57,17 @@ func scanPasskey(row scanner) (*passkeyd.Passkey, error) {
 
 // AddPasskey implements passkeyd.PasskeyStore.
 func (db *DB) AddPasskey(ctx context.Context, p *passkeyd.Passkey) error {
-	return db.tx(ctx, func(tx *sql.Tx) error { return insertPasskey(ctx, tx, p) })
+	return db.tx(ctx, func(tx wtx) error { return insertPasskey(ctx, tx, p) })
 }
 
 // Passkey implements passkeyd.PasskeyStore.
 func (db *DB) Passkey(ctx context.Context, id []byte) (*passkeyd.Passkey, error) {
-	return scanPasskey(db.r.QueryRowContext(ctx, `SELECT `+passkeyColumns+` FROM passkeys WHERE id = ?`, id))
+	return scanPasskey(db.queryRow(ctx, `SELECT `+passkeyColumns+` FROM passkeys WHERE id = ?`, id))
 }
 
 // Passkeys implements passkeyd.PasskeyStore.
 func (db *DB) Passkeys(ctx context.Context, userID string) ([]*passkeyd.Passkey, error) {
-	rows, err := db.r.QueryContext(ctx, `SELECT `+passkeyColumns+` FROM passkeys WHERE user_id = ? ORDER BY created_at DESC, rowid DESC`, userID)
+	rows, err := db.query(ctx, `SELECT `+passkeyColumns+` FROM passkeys WHERE user_id = ? ORDER BY created_at DESC, rowid DESC`, userID)
 	if err != nil {
 		return nil, mapErr(err)
 	}
@@ -86,7 +86,7 @@ func (db *DB) Passkeys(ctx context.Context, userID string) ([]*passkeyd.Passkey,
 // RecordLogin implements passkeyd.PasskeyStore: the counter update is conditional in SQL,
 // so no interleaving of logins can move it backwards.
 func (db *DB) RecordLogin(ctx context.Context, id []byte, use passkeyd.PasskeyUse, s *passkeyd.Session) error {
-	return db.tx(ctx, func(tx *sql.Tx) error {
+	return db.tx(ctx, func(tx wtx) error {
 		n := int64(use.SignCount)
 		res, err := tx.ExecContext(ctx, `UPDATE passkeys SET sign_count = ?, backed_up = ?, last_used_at = ?
 			WHERE id = ? AND (sign_count < ? OR (? = 0 AND sign_count = 0))`,
@@ -110,7 +110,7 @@ func (db *DB) RecordLogin(ctx context.Context, id []byte, use passkeyd.PasskeyUs
 
 // SetCloneWarning implements passkeyd.PasskeyStore.
 func (db *DB) SetCloneWarning(ctx context.Context, id []byte, flagged bool) error {
-	return db.tx(ctx, func(tx *sql.Tx) error {
+	return db.tx(ctx, func(tx wtx) error {
 		res, err := tx.ExecContext(ctx, `UPDATE passkeys SET clone_warning = ? WHERE id = ?`, b2i(flagged), id)
 		if err != nil {
 			return err
@@ -125,7 +125,7 @@ func (db *DB) SetCloneWarning(ctx context.Context, id []byte, flagged bool) erro
 // RenamePasskey implements passkeyd.PasskeyStore.
 func (db *DB) RenamePasskey(ctx context.Context, userID string, id []byte, name string) (*passkeyd.Passkey, error) {
 	var p *passkeyd.Passkey
-	err := db.tx(ctx, func(tx *sql.Tx) error {
+	err := db.tx(ctx, func(tx wtx) error {
 		var err error
 		p, err = scanPasskey(tx.QueryRowContext(ctx, `UPDATE passkeys SET name = ? WHERE id = ? AND user_id = ? RETURNING `+passkeyColumns, name, id, userID))
 		return err
@@ -137,7 +137,7 @@ func (db *DB) RenamePasskey(ctx context.Context, userID string, id []byte, name 
 // IMMEDIATE transaction, so concurrent deletes of a user's last two passkeys serialise and
 // the second sees one left.
 func (db *DB) DeletePasskey(ctx context.Context, userID string, id []byte) error {
-	return db.tx(ctx, func(tx *sql.Tx) error {
+	return db.tx(ctx, func(tx wtx) error {
 		var others int
 		var hasPassword bool
 		err := tx.QueryRowContext(ctx, `SELECT

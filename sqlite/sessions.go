@@ -2,13 +2,12 @@ package sqlite
 
 import (
 	"context"
-	"database/sql"
 	"time"
 
 	"github.com/passkeyd/passkeyd"
 )
 
-func insertSession(ctx context.Context, tx *sql.Tx, s *passkeyd.Session) error {
+func insertSession(ctx context.Context, tx wtx, s *passkeyd.Session) error {
 	_, err := tx.ExecContext(ctx, `INSERT INTO sessions (id, token_hash, user_id, method, authenticated_at, expires_at) VALUES (?, ?, ?, ?, ?, ?)`,
 		s.ID, s.TokenHash, s.UserID, string(s.Method), micros(s.AuthenticatedAt), micros(s.ExpiresAt))
 	return err
@@ -16,7 +15,7 @@ func insertSession(ctx context.Context, tx *sql.Tx, s *passkeyd.Session) error {
 
 // CreateSession implements passkeyd.SessionStore.
 func (db *DB) CreateSession(ctx context.Context, s *passkeyd.Session) error {
-	return db.tx(ctx, func(tx *sql.Tx) error { return insertSession(ctx, tx, s) })
+	return db.tx(ctx, func(tx wtx) error { return insertSession(ctx, tx, s) })
 }
 
 // SessionByTokenHash implements passkeyd.SessionStore.
@@ -24,7 +23,7 @@ func (db *DB) SessionByTokenHash(ctx context.Context, hash []byte, now time.Time
 	var s passkeyd.Session
 	var method string
 	var auth, exp int64
-	err := db.r.QueryRowContext(ctx, `SELECT id, token_hash, user_id, method, authenticated_at, expires_at FROM sessions WHERE token_hash = ? AND expires_at > ?`,
+	err := db.queryRow(ctx, `SELECT id, token_hash, user_id, method, authenticated_at, expires_at FROM sessions WHERE token_hash = ? AND expires_at > ?`,
 		hash, micros(now)).Scan(&s.ID, &s.TokenHash, &s.UserID, &method, &auth, &exp)
 	if err != nil {
 		return nil, mapErr(err)
@@ -35,7 +34,7 @@ func (db *DB) SessionByTokenHash(ctx context.Context, hash []byte, now time.Time
 
 // DeleteSession implements passkeyd.SessionStore.
 func (db *DB) DeleteSession(ctx context.Context, id string) error {
-	return db.tx(ctx, func(tx *sql.Tx) error {
+	return db.tx(ctx, func(tx wtx) error {
 		_, err := tx.ExecContext(ctx, `DELETE FROM sessions WHERE id = ?`, id)
 		return err
 	})
@@ -44,7 +43,7 @@ func (db *DB) DeleteSession(ctx context.Context, id string) error {
 // DeleteExpiredSessions implements passkeyd.SessionStore.
 func (db *DB) DeleteExpiredSessions(ctx context.Context, now time.Time) (int, error) {
 	var n int64
-	err := db.tx(ctx, func(tx *sql.Tx) error {
+	err := db.tx(ctx, func(tx wtx) error {
 		res, err := tx.ExecContext(ctx, `DELETE FROM sessions WHERE expires_at <= ?`, micros(now))
 		if err != nil {
 			return err

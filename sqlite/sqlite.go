@@ -37,7 +37,12 @@ type DB struct {
 	stopped chan struct{}
 	mu      sync.RWMutex // held for reading while sending on queue, for writing to close it
 	closed  bool
+
+	wstmts, rstmts stmtCache
+	unprepared     sync.Map // write statements to prepare between batches
 }
+
+type stmtCache = sync.Map
 
 var errClosed = &passkeyd.Error{Code: passkeyd.CodeUnavailable, Detail: "the database is closed"}
 
@@ -95,7 +100,7 @@ func (db *DB) Close() error {
 // Ping checks that the database answers.
 func (db *DB) Ping(ctx context.Context) error {
 	var one int
-	return mapErr(db.r.QueryRowContext(ctx, "SELECT 1").Scan(&one))
+	return mapErr(db.queryRow(ctx, "SELECT 1").Scan(&one))
 }
 
 // migrate applies the embedded migrations not yet recorded, each in its own transaction.

@@ -11,7 +11,7 @@ const userColumns = `id, handle, username, username_key, display_name, COALESCE(
 
 // CreateAccount implements passkeyd.UserStore.
 func (db *DB) CreateAccount(ctx context.Context, a passkeyd.NewAccount) error {
-	return db.tx(ctx, func(tx *sql.Tx) error {
+	return db.tx(ctx, func(tx wtx) error {
 		u := a.User
 		var pw sql.NullString
 		if u.PasswordHash != "" {
@@ -45,23 +45,23 @@ func scanUser(row *sql.Row) (*passkeyd.User, error) {
 
 // UserByID implements passkeyd.UserStore.
 func (db *DB) UserByID(ctx context.Context, id string) (*passkeyd.User, error) {
-	return scanUser(db.r.QueryRowContext(ctx, `SELECT `+userColumns+` FROM users WHERE id = ?`, id))
+	return scanUser(db.queryRow(ctx, `SELECT `+userColumns+` FROM users WHERE id = ?`, id))
 }
 
 // UserByUsername implements passkeyd.UserStore.
 func (db *DB) UserByUsername(ctx context.Context, key string) (*passkeyd.User, error) {
-	return scanUser(db.r.QueryRowContext(ctx, `SELECT `+userColumns+` FROM users WHERE username_key = ?`, key))
+	return scanUser(db.queryRow(ctx, `SELECT `+userColumns+` FROM users WHERE username_key = ?`, key))
 }
 
 // UserByHandle implements passkeyd.UserStore.
 func (db *DB) UserByHandle(ctx context.Context, handle []byte) (*passkeyd.User, error) {
-	return scanUser(db.r.QueryRowContext(ctx, `SELECT `+userColumns+` FROM users WHERE handle = ?`, handle))
+	return scanUser(db.queryRow(ctx, `SELECT `+userColumns+` FROM users WHERE handle = ?`, handle))
 }
 
 // Secret implements passkeyd.SecretStore.
 func (db *DB) Secret(ctx context.Context, name string, fresh []byte) ([]byte, error) {
 	var v []byte
-	err := db.tx(ctx, func(tx *sql.Tx) error {
+	err := db.tx(ctx, func(tx wtx) error {
 		if _, err := tx.ExecContext(ctx, `INSERT INTO secrets (name, value) VALUES (?, ?) ON CONFLICT (name) DO NOTHING`, name, fresh); err != nil {
 			return err
 		}
