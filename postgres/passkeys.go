@@ -1,0 +1,147 @@
+package postgres
+
+import (
+	"context"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/passkeyd/passkeyd"
+)
+
+const passkeyColumns = `id, user_id, name, public_key, algorithm, sign_count, aaguid, transports, attestation_format,
+	attestation_type, backup_eligible, backed_up, user_verified, discoverable, clone_warning, created_at, last_used_at`
+
+func insertPasskey(ctx context.Context, tx pgx.Tx, p *passkeyd.Passkey) error {
+	aaguid := p.AAGUID
+	if aaguid == nil {
+		aaguid = []byte{}
+	}
+	transports := p.Transports
+	if transports == nil {
+		transports = []string{}
+	}
+	var lastUsed *time.Time
+	if !p.LastUsedAt.IsZero() {
+		lastUsed = &p.LastUsedAt
+	}
+	_, err := tx.Exec(ctx, `INSERT INTO passkeys (`+passkeyColumns+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)`,
+		p.ID, p.UserID, p.Name, p.PublicKey, p.Algorithm, int64(p.SignCount), aaguid, transports, p.AttestationFormat,
+		p.AttestationType, p.BackupEligible, p.BackedUp, p.UserVerified, p.Discoverable, p.CloneWarning, p.CreatedAt, lastUsed)
+	return err
+}
+
+func scanPasskey(row pgx.Row) (*passkeyd.Passkey, error) {
+	var p passkeyd.Passkey
+	var count int64
+	var lastUsed *time.Time
+	if err := row.Scan(&p.ID, &p.UserID, &p.Name, &p.PublicKey, &p.Algorithm, &count, &p.AAGUID, &p.Transports, &p.AttestationFormat,
+		&p.AttestationType, &p.BackupEligible, &p.BackedUp, &p.UserVerified, &p.Discoverable, &p.CloneWarning, &p.CreatedAt, &lastUsed); err != nil {
+		return nil, mapErr(err)
+	}
+	p.SignCount = uint32(count)
+	p.CreatedAt = utc(p.CreatedAt)
+	if lastUsed != nil {
+		p.LastUsedAt = utc(*lastUsed)
+	}
+	if p.Transports == nil {
+		p.Transports = []string{}
+	}
+	return &p, nil
+}
+
+// AddPasskey implements passkeyd.PasskeyStore.
+func (db *DB) AddPasskey(ctx context.Context, p *passkeyd.Passkey) error {
+	return db.tx(ctx, func(tx pgx.Tx) error { return insertPasskey(ctx, tx, p) })
+}
+
+// Passkey implements passkeyd.PasskeyStore.
+func (db *DB) Passkey(ctx context.Context, id []byte) (*passkeyd.Passkey, error) {
+	return scanPasskey(db.pool.QueryRow(ctx, `SELECT `+passkeyColumns+` FROM passkeys WHERE id = $1`, id))
+}
+
+// Passkeys implements passkeyd.PasskeyStore.
+func (db *DB) Passkeys(ctx context.Context, userID string) ([]*passkeyd.Passkey, error) {
+	rows, err := db.pool.Query(ctx, `SELECT `+passkeyColumns+` FROM passkeys WHERE user_id = $1 ORDER BY created_at DESC, seq DESC`, userID)
+	if err != nil {
+		return nil, mapErr(err)
+	}
+	defer rows.Close()
+	out := []*passkeyd.Passkey{}
+	for rows.Next() {
+		p, err := scanPasskey(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, p)
+	}
+	return out, mapErr(rows.Err())
+}
+
+// RecordLogin implements passkeyd.PasskeyStore. The UPDATE's WHERE clause is the counter
+// rule, so under READ COMMITTED a concurrent login that updated the row first makes this
+// one match nothing (PostgreSQL re-evaluates the condition on the new row version).
+func (db *DB) RecordLogin(ctx context.Context, id []byte, use passkeyd.PasskeyUse, s *passkeyd.Session) error {
+	return db.tx(ctx, func(tx pgx.Tx) error {
+		n := int64(use.SignCount)
+		tag, err := tx.Exec(ctx, `UPDATE passkeys SET sign_count = $2, backed_up = $3, last_used_at = $4
+			WHERE id = $1 AND (sign_count < $2 OR ($2 = 0 AND sign_count = 0))`, id, n, use.BackedUp, use.UsedAt)
+		if err != nil {
+			return err
+		}
+		if tag.RowsAffected() == 0 {
+			var one int
+			if err := tx.QueryRow(ctx, `SELECT 1 FROM passkeys WHERE id = $1`, id).Scan(&one); err != nil {
+				return err
+			}
+			return passkeyd.ErrCounterRegression
+		}
+		if s != nil {
+			return insertSession(ctx, tx, s)
+		}
+		return nil
+	})
+}
+
+// SetCloneWarning implements passkeyd.PasskeyStore.
+func (db *DB) SetCloneWarning(ctx context.Context, id []byte, flagged bool) error {
+	tag, err := db.pool.Exec(ctx, `UPDATE passkeys SET clone_warning = $2 WHERE id = $1`, id, flagged)
+	if err != nil {
+		return mapErr(err)
+	}
+	if tag.RowsAffected() == 0 {
+		return passkeyd.ErrNotFound
+	}
+	return nil
+}
+
+// RenamePasskey implements passkeyd.PasskeyStore.
+func (db *DB) RenamePasskey(ctx context.Context, userID string, id []byte, name string) (*passkeyd.Passkey, error) {
+	return scanPasskey(db.pool.QueryRow(ctx, `UPDATE passkeys SET name = $3 WHERE id = $1 AND user_id = $2 RETURNING `+passkeyColumns, id, userID, name))
+}
+
+// DeletePasskey implements passkeyd.PasskeyStore. The user's row is locked FOR UPDATE, so
+// concurrent deletes of one user's passkeys (on any instance) run one after the other and
+// the last-way-in count is never stale.
+func (db *DB) DeletePasskey(ctx context.Context, userID string, id []byte) error {
+	return db.tx(ctx, func(tx pgx.Tx) error {
+		var hasPassword bool
+		if err := tx.QueryRow(ctx, `SELECT COALESCE(password_hash, '') <> '' FROM users WHERE id = $1 FOR UPDATE`, userID).Scan(&hasPassword); err != nil {
+			return err
+		}
+		var mine bool
+		var others int
+		if err := tx.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM passkeys WHERE id = $2 AND user_id = $1),
+				(SELECT COUNT(*) FROM passkeys WHERE user_id = $1 AND id <> $2)`, userID, id).Scan(&mine, &others); err != nil {
+			return err
+		}
+		if !mine {
+			return passkeyd.ErrNotFound
+		}
+		if others == 0 && !hasPassword {
+			return passkeyd.ErrLastCredential
+		}
+		_, err := tx.Exec(ctx, `DELETE FROM passkeys WHERE id = $1 AND user_id = $2`, id, userID)
+		return err
+	})
+}

@@ -1,0 +1,168 @@
+// Package postgres is passkeyd's PostgreSQL store, for many stateless instances sharing one
+// database. It implements passkeyd.Store on a pgx connection pool and passes storetest.
+// Every write commits before it returns; counter updates are conditional in SQL, and the
+// last-way-in rule locks the user's row, so concurrent instances cannot race past either.
+package postgres
+
+import (
+	"context"
+	"embed"
+	"errors"
+	"fmt"
+	"io/fs"
+	"sort"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/passkeyd/passkeyd"
+)
+
+//go:embed migrations/*.sql
+var migrations embed.FS
+
+// migrationLock is the advisory lock key that serialises migrations across instances.
+const migrationLock = 0x70617373_6b657964 // "passkeyd"
+
+// DB is a PostgreSQL database.
+type DB struct {
+	pool *pgxpool.Pool
+}
+
+var _ passkeyd.Store = (*DB)(nil)
+
+// Open connects to url (postgres://…). It does not migrate; call Migrate (or run
+// `passkeyd migrate`) first.
+func Open(ctx context.Context, url string) (*DB, error) {
+	cfg, err := pgxpool.ParseConfig(url)
+	if err != nil {
+		return nil, fmt.Errorf("postgres: %w", err)
+	}
+	if cfg.MaxConns < 10 {
+		cfg.MaxConns = 10
+	}
+	pool, err := pgxpool.NewWithConfig(ctx, cfg)
+	if err != nil {
+		return nil, fmt.Errorf("postgres: %w", err)
+	}
+	return &DB{pool: pool}, nil
+}
+
+// Close closes the pool.
+func (db *DB) Close() error {
+	db.pool.Close()
+	return nil
+}
+
+// Ping checks that the database answers.
+func (db *DB) Ping(ctx context.Context) error {
+	return mapErr(db.pool.Ping(ctx))
+}
+
+// Migrate applies pending migrations. Several instances may call it at once: an advisory
+// lock lets one migrate while the others wait, then find nothing to do.
+func (db *DB) Migrate(ctx context.Context) error {
+	conn, err := db.pool.Acquire(ctx)
+	if err != nil {
+		return mapErr(err)
+	}
+	defer conn.Release()
+	if _, err := conn.Exec(ctx, `SELECT pg_advisory_lock($1)`, int64(migrationLock)); err != nil {
+		return fmt.Errorf("postgres: migration lock: %w", err)
+	}
+	defer conn.Exec(context.WithoutCancel(ctx), `SELECT pg_advisory_unlock($1)`, int64(migrationLock))
+	if _, err := conn.Exec(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (version integer PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())`); err != nil {
+		return fmt.Errorf("postgres: %w", err)
+	}
+	names, err := fs.Glob(migrations, "migrations/*.sql")
+	if err != nil {
+		return err
+	}
+	sort.Strings(names)
+	var current int
+	if err := conn.QueryRow(ctx, `SELECT COALESCE(MAX(version), 0) FROM schema_migrations`).Scan(&current); err != nil {
+		return fmt.Errorf("postgres: %w", err)
+	}
+	if current > len(names) {
+		return fmt.Errorf("postgres: the database schema is version %d but this passkeyd knows only %d: run a newer passkeyd", current, len(names))
+	}
+	for i, name := range names {
+		version := i + 1
+		if version <= current {
+			continue
+		}
+		body, err := migrations.ReadFile(name)
+		if err != nil {
+			return err
+		}
+		err = pgx.BeginFunc(ctx, conn, func(tx pgx.Tx) error {
+			if _, err := tx.Exec(ctx, string(body)); err != nil {
+				return err
+			}
+			_, err := tx.Exec(ctx, `INSERT INTO schema_migrations (version) VALUES ($1)`, version)
+			return err
+		})
+		if err != nil {
+			return fmt.Errorf("postgres: migration %s: %w", name, err)
+		}
+	}
+	return nil
+}
+
+// SchemaVersion returns the applied migration version.
+func (db *DB) SchemaVersion(ctx context.Context) (int, error) {
+	var v int
+	err := db.pool.QueryRow(ctx, `SELECT COALESCE(MAX(version), 0) FROM schema_migrations`).Scan(&v)
+	return v, mapErr(err)
+}
+
+// tx runs fn in a transaction and commits it.
+func (db *DB) tx(ctx context.Context, fn func(tx pgx.Tx) error) error {
+	return mapErr(pgx.BeginFunc(ctx, db.pool, fn))
+}
+
+// mapErr turns driver errors into the store contract's sentinels. Anything that means the
+// database could not be reached is ErrUnavailable, which the HTTP layer answers with 503.
+func mapErr(err error) error {
+	if err == nil {
+		return nil
+	}
+	var perr *passkeyd.Error
+	if errors.As(err, &perr) {
+		return err
+	}
+	if errors.Is(err, pgx.ErrNoRows) {
+		return passkeyd.ErrNotFound
+	}
+	var pg *pgconn.PgError
+	if errors.As(err, &pg) {
+		switch pg.Code {
+		case "23505": // unique_violation
+			switch pg.ConstraintName {
+			case "users_username_key_unique":
+				return passkeyd.ErrUsernameTaken
+			case "passkeys_pkey":
+				return passkeyd.ErrCredentialExists
+			}
+		case "23503": // foreign_key_violation
+			return passkeyd.ErrNotFound
+		case "57P01", "57P02", "57P03", "53300", "08000", "08003", "08006", "08001", "08004", "40001", "40P01", "25006":
+			// shutting down, cannot connect, too many connections, serialization failure,
+			// deadlock, read-only transaction (a demoted primary).
+			return &passkeyd.Error{Code: passkeyd.CodeUnavailable, Detail: "the database is unavailable", Err: err}
+		}
+		return err
+	}
+	if pgconn.SafeToRetry(err) || pgconn.Timeout(err) || errors.Is(err, context.DeadlineExceeded) {
+		return &passkeyd.Error{Code: passkeyd.CodeUnavailable, Detail: "the database is unavailable", Err: err}
+	}
+	var ce *pgconn.ConnectError
+	if errors.As(err, &ce) {
+		return &passkeyd.Error{Code: passkeyd.CodeUnavailable, Detail: "the database is unavailable", Err: err}
+	}
+	return err
+}
+
+func utc(t time.Time) time.Time { return t.UTC() }

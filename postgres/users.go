@@ -1,0 +1,72 @@
+package postgres
+
+import (
+	"context"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/passkeyd/passkeyd"
+)
+
+const userColumns = `id, handle, username, username_key, display_name, COALESCE(password_hash, ''), created_at`
+
+// CreateAccount implements passkeyd.UserStore.
+func (db *DB) CreateAccount(ctx context.Context, a passkeyd.NewAccount) error {
+	return db.tx(ctx, func(tx pgx.Tx) error {
+		u := a.User
+		var pw *string
+		if u.PasswordHash != "" {
+			pw = &u.PasswordHash
+		}
+		if _, err := tx.Exec(ctx, `INSERT INTO users (id, handle, username, username_key, display_name, password_hash, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7)`,
+			u.ID, u.Handle, u.Username, u.UsernameKey, u.DisplayName, pw, u.CreatedAt); err != nil {
+			return err
+		}
+		if a.Passkey != nil {
+			if err := insertPasskey(ctx, tx, a.Passkey); err != nil {
+				return err
+			}
+		}
+		if a.Session != nil {
+			return insertSession(ctx, tx, a.Session)
+		}
+		return nil
+	})
+}
+
+func scanUser(row pgx.Row) (*passkeyd.User, error) {
+	var u passkeyd.User
+	if err := row.Scan(&u.ID, &u.Handle, &u.Username, &u.UsernameKey, &u.DisplayName, &u.PasswordHash, &u.CreatedAt); err != nil {
+		return nil, mapErr(err)
+	}
+	u.CreatedAt = utc(u.CreatedAt)
+	return &u, nil
+}
+
+// UserByID implements passkeyd.UserStore.
+func (db *DB) UserByID(ctx context.Context, id string) (*passkeyd.User, error) {
+	return scanUser(db.pool.QueryRow(ctx, `SELECT `+userColumns+` FROM users WHERE id = $1`, id))
+}
+
+// UserByUsername implements passkeyd.UserStore.
+func (db *DB) UserByUsername(ctx context.Context, key string) (*passkeyd.User, error) {
+	return scanUser(db.pool.QueryRow(ctx, `SELECT `+userColumns+` FROM users WHERE username_key = $1`, key))
+}
+
+// UserByHandle implements passkeyd.UserStore.
+func (db *DB) UserByHandle(ctx context.Context, handle []byte) (*passkeyd.User, error) {
+	return scanUser(db.pool.QueryRow(ctx, `SELECT `+userColumns+` FROM users WHERE handle = $1`, handle))
+}
+
+// Secret implements passkeyd.SecretStore. ON CONFLICT DO NOTHING makes concurrent first
+// calls (on several instances) agree on one value.
+func (db *DB) Secret(ctx context.Context, name string, fresh []byte) ([]byte, error) {
+	var v []byte
+	err := db.tx(ctx, func(tx pgx.Tx) error {
+		if _, err := tx.Exec(ctx, `INSERT INTO secrets (name, value) VALUES ($1, $2) ON CONFLICT (name) DO NOTHING`, name, fresh); err != nil {
+			return err
+		}
+		return tx.QueryRow(ctx, `SELECT value FROM secrets WHERE name = $1`, name).Scan(&v)
+	})
+	return v, err
+}
