@@ -102,3 +102,47 @@ func TestMigrateAndVersion(t *testing.T) {
 		t.Fatalf("version: %q %v", out.String(), err)
 	}
 }
+
+// TestServeOnPostgresAndRedis runs the binary's wiring against the machine's PostgreSQL and
+// Redis (skipped when they are not there, unless PASSKEYD_TEST_REQUIRE says otherwise).
+func TestServeOnPostgresAndRedis(t *testing.T) {
+	pg := envOr("PASSKEYD_TEST_POSTGRES_URL", "postgres://127.0.0.1:5432/test?sslmode=disable")
+	rd := envOr("PASSKEYD_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
+	if err := reachable(pg, rd); err != nil {
+		if strings.Contains(getenvReal("PASSKEYD_TEST_REQUIRE"), "all") {
+			t.Fatal(err)
+		}
+		t.Skip(err)
+	}
+	port := freePort(t)
+	env := map[string]string{
+		"PASSKEYD_ADDR":         fmt.Sprintf("localhost:%d", port),
+		"PASSKEYD_DATABASE_URL": pg,
+		"PASSKEYD_REDIS_URL":    rd,
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	var out syncBuffer
+	done := make(chan error, 1)
+	go func() { done <- run(ctx, nil, func(k string) string { return env[k] }, &out, &out) }()
+	defer func() { cancel(); <-done }()
+	url := fmt.Sprintf("http://localhost:%d/readyz", port)
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		resp, err := http.Get(url)
+		if err == nil {
+			body := make([]byte, 512)
+			n, _ := resp.Body.Read(body)
+			resp.Body.Close()
+			if resp.StatusCode == 200 {
+				if !strings.Contains(string(body[:n]), `"redis":{"status":"ok"}`) || !strings.Contains(string(body[:n]), `"database":{"status":"ok"}`) {
+					t.Fatalf("readyz does not report both dependencies: %s", body[:n])
+				}
+				return
+			}
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("not ready: %v\n%s", err, out.String())
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}

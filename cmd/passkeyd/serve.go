@@ -17,6 +17,8 @@ import (
 	"github.com/passkeyd/passkeyd/httpapi"
 	"github.com/passkeyd/passkeyd/memory"
 	"github.com/passkeyd/passkeyd/openapi"
+	"github.com/passkeyd/passkeyd/postgres"
+	"github.com/passkeyd/passkeyd/redis"
 	"github.com/passkeyd/passkeyd/sqlite"
 	"github.com/passkeyd/passkeyd/web"
 )
@@ -43,7 +45,9 @@ func newLogger(cfg *config.Config, w io.Writer) *slog.Logger {
 	return slog.New(slog.NewTextHandler(w, opts))
 }
 
-// openStore opens the database the configuration names.
+// openStore opens the database the configuration names and applies pending migrations
+// (SQLite at open; PostgreSQL under an advisory lock, so instances starting together are
+// safe).
 func openStore(ctx context.Context, cfg *config.Config) (passkeyd.Store, error) {
 	driver, dsn, err := cfg.Database()
 	if err != nil {
@@ -52,8 +56,36 @@ func openStore(ctx context.Context, cfg *config.Config) (passkeyd.Store, error) 
 	switch driver {
 	case "sqlite":
 		return sqlite.Open(ctx, dsn)
+	case "postgres":
+		db, err := postgres.Open(ctx, dsn)
+		if err != nil {
+			return nil, err
+		}
+		if err := db.Migrate(ctx); err != nil {
+			db.Close()
+			return nil, err
+		}
+		return db, nil
 	}
-	return nil, fmt.Errorf("database %q is not supported by this build (use sqlite://path)", driver)
+	return nil, fmt.Errorf("database %q is not supported (use sqlite://path or postgres://…)", driver)
+}
+
+// challengeStore is the configured challenge store: Redis when PASSKEYD_REDIS_URL is set
+// (instances share ceremonies), else in process.
+type challengeStore interface {
+	passkeyd.ChallengeStore
+	Close() error
+}
+
+func openChallenges(cfg *config.Config) (challengeStore, func(context.Context) error, error) {
+	if cfg.RedisURL == "" {
+		return memory.NewChallenges(), nil, nil
+	}
+	c, err := redis.Open(cfg.RedisURL)
+	if err != nil {
+		return nil, nil, err
+	}
+	return c, c.Ping, nil
 }
 
 func migrate(ctx context.Context, args []string, getenv func(string) string, stdout io.Writer) error {
@@ -81,8 +113,15 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		return fmt.Errorf("open database: %w", err)
 	}
 	defer store.Close()
-	challenges := memory.NewChallenges()
+	challenges, pingChallenges, err := openChallenges(cfg)
+	if err != nil {
+		return fmt.Errorf("challenge store (PASSKEYD_REDIS_URL): %w", err)
+	}
 	defer challenges.Close()
+	checks := map[string]func(context.Context) error{"database": store.Ping}
+	if pingChallenges != nil {
+		checks["redis"] = pingChallenges
+	}
 
 	rp, err := ceremony.New(ceremony.Config{
 		RPID:          cfg.RPID,
@@ -113,7 +152,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		Origins:       cfg.WebOrigins(),
 		SecureCookies: cfg.SecureCookies(),
 		Logger:        log,
-		Checks:        map[string]func(context.Context) error{"database": store.Ping},
+		Checks:        checks,
 		Web:           web.Handler(),
 		OpenAPI:       openapi.Document,
 	})
