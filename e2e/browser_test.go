@@ -84,7 +84,7 @@ type server struct {
 	stderr *strings.Builder
 }
 
-func startServer(t *testing.T) *server {
+func startServer(t *testing.T, extraEnv ...string) *server {
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -98,6 +98,7 @@ func startServer(t *testing.T) *server {
 		"PASSKEYD_DATABASE_URL=sqlite://"+filepath.Join(t.TempDir(), "e2e.db"),
 		"PASSKEYD_LOG_LEVEL=debug",
 	)
+	s.cmd.Env = append(s.cmd.Env, extraEnv...)
 	s.cmd.Stderr = s.stderr
 	if err := s.cmd.Start(); err != nil {
 		t.Fatal(err)
@@ -136,8 +137,21 @@ type browser struct {
 }
 
 func newBrowser(t *testing.T) *browser {
+	return newBrowserWith(t, webauthn.VirtualAuthenticatorOptions{
+		Protocol:                    webauthn.AuthenticatorProtocolCtap2,
+		Ctap2version:                webauthn.Ctap2versionCtap21,
+		Transport:                   webauthn.AuthenticatorTransportInternal,
+		HasResidentKey:              true,
+		HasUserVerification:         true,
+		IsUserVerified:              true,
+		AutomaticPresenceSimulation: true,
+	})
+}
+
+// newBrowserWith starts Chromium with one virtual authenticator configured by opts.
+func newBrowserWith(t *testing.T, opts webauthn.VirtualAuthenticatorOptions) *browser {
 	exe := chromePath(t)
-	opts := append(chromedp.DefaultExecAllocatorOptions[:],
+	flags := append(chromedp.DefaultExecAllocatorOptions[:],
 		chromedp.ExecPath(exe),
 		chromedp.NoSandbox,
 		chromedp.DisableGPU,
@@ -147,7 +161,7 @@ func newBrowser(t *testing.T) *browser {
 		chromedp.Flag("disable-sync", true),
 		chromedp.UserDataDir(t.TempDir()),
 	)
-	actx, cancelA := chromedp.NewExecAllocator(context.Background(), opts...)
+	actx, cancelA := chromedp.NewExecAllocator(context.Background(), flags...)
 	ctx, cancelC := chromedp.NewContext(actx)
 	t.Cleanup(func() { cancelC(); cancelA() })
 	// The first action starts the browser; it must not run under a timeout (that would
@@ -160,21 +174,25 @@ func newBrowser(t *testing.T) *browser {
 		_, err := chromedp.Call(ctx, webauthn.Enable, webauthn.EnableParams{})
 		return err
 	}))
-	b.addAuthenticator(webauthn.AuthenticatorTransportInternal)
+	b.addAuthenticatorWith(opts)
 	return b
 }
 
 func (b *browser) addAuthenticator(transport webauthn.AuthenticatorTransport) {
+	b.addAuthenticatorWith(webauthn.VirtualAuthenticatorOptions{
+		Protocol:                    webauthn.AuthenticatorProtocolCtap2,
+		Ctap2version:                webauthn.Ctap2versionCtap21,
+		Transport:                   transport,
+		HasResidentKey:              true,
+		HasUserVerification:         true,
+		IsUserVerified:              true,
+		AutomaticPresenceSimulation: true,
+	})
+}
+
+func (b *browser) addAuthenticatorWith(opts webauthn.VirtualAuthenticatorOptions) {
 	b.do(chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
-		_, err := chromedp.Call(ctx, webauthn.AddVirtualAuthenticator, webauthn.AddVirtualAuthenticatorParams{Options: &webauthn.VirtualAuthenticatorOptions{
-			Protocol:                    webauthn.AuthenticatorProtocolCtap2,
-			Ctap2version:                webauthn.Ctap2versionCtap21,
-			Transport:                   transport,
-			HasResidentKey:              true,
-			HasUserVerification:         true,
-			IsUserVerified:              true,
-			AutomaticPresenceSimulation: true,
-		}})
+		_, err := chromedp.Call(ctx, webauthn.AddVirtualAuthenticator, webauthn.AddVirtualAuthenticatorParams{Options: &opts})
 		return err
 	}))
 }
@@ -240,10 +258,13 @@ func keys(sel, v string) chromedp.Action[chromedp.Void] { return chromedp.SendKe
 // withoutAutofill makes the page see a browser without conditional mediation, so sign-in
 // goes through the button (a modal request) instead of the autofill request.
 func (b *browser) withoutAutofill() {
+	b.onNewDocument(`PublicKeyCredential.isConditionalMediationAvailable = async () => false;`)
+}
+
+// onNewDocument runs script in every page before the page's own scripts.
+func (b *browser) onNewDocument(script string) {
 	b.do(chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
-		_, err := chromedp.Call(ctx, page.AddScriptToEvaluateOnNewDocument, page.AddScriptToEvaluateOnNewDocumentParams{
-			Source: `PublicKeyCredential.isConditionalMediationAvailable = async () => false;`,
-		})
+		_, err := chromedp.Call(ctx, page.AddScriptToEvaluateOnNewDocument, page.AddScriptToEvaluateOnNewDocumentParams{Source: script})
 		return err
 	}))
 }
