@@ -78,7 +78,9 @@ func (s *server) handleRegistrationVerify() http.Handler {
 		if a != nil {
 			sess = a.session
 		}
+		start := time.Now()
 		res, err := s.Accounts.FinishRegistration(r.Context(), sess, req.Credential, req.Name)
+		s.metrics.observeCeremony(passkeyd.CeremonyRegistration, start, err)
 		if err != nil {
 			s.writeError(w, r, err)
 			return
@@ -134,7 +136,9 @@ func (s *server) handleAuthenticationVerify() http.Handler {
 			s.writeError(w, r, passkeyd.Errorf(passkeyd.CodeInvalidRequest, "credential is required"))
 			return
 		}
+		start := time.Now()
 		res, err := s.Accounts.FinishLogin(r.Context(), req.Credential)
+		s.metrics.observeCeremony(passkeyd.CeremonyAuthentication, start, err)
 		if err != nil {
 			s.writeError(w, r, err)
 			return

@@ -67,6 +67,7 @@ func (s *server) middleware(next http.Handler) http.Handler {
 					s.writeError(sw, r, errPanic)
 				}
 			}
+			s.metrics.observeRequest(routeOf(r), sw.status, time.Since(start))
 			s.Logger.LogAttrs(r.Context(), slog.LevelInfo, "request",
 				slog.String("request_id", rid),
 				slog.String("method", r.Method),

@@ -9,6 +9,8 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
+
 	"github.com/passkeyd/passkeyd/account"
 )
 
@@ -30,11 +32,15 @@ type Deps struct {
 	OpenAPI []byte
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
+	// Metrics is the Prometheus registry the server's metrics go to; nil makes one with the
+	// Go runtime and process collectors.
+	Metrics *prometheus.Registry
 }
 
 type server struct {
 	Deps
 	origins map[string]bool
+	metrics *metrics
 }
 
 // NewServer returns the passkeyd HTTP handler.
@@ -45,7 +51,7 @@ func NewServer(d Deps) http.Handler {
 	if d.Now == nil {
 		d.Now = time.Now
 	}
-	s := &server{Deps: d, origins: map[string]bool{}}
+	s := &server{Deps: d, origins: map[string]bool{}, metrics: newMetrics(d.Metrics)}
 	for _, o := range d.Origins {
 		s.origins[o] = true
 	}

@@ -1,0 +1,69 @@
+package httpapi
+
+import (
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/passkeyd/passkeyd"
+)
+
+// metrics are the server's Prometheus metrics. Labels are bounded: route patterns, status
+// codes, ceremony names and the contract's error codes — never user or credential ids.
+type metrics struct {
+	registry        *prometheus.Registry
+	requests        *prometheus.CounterVec
+	duration        *prometheus.HistogramVec
+	ceremonies      *prometheus.CounterVec
+	ceremonyLatency *prometheus.HistogramVec
+}
+
+func newMetrics(reg *prometheus.Registry) *metrics {
+	if reg == nil {
+		reg = prometheus.NewRegistry()
+		reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	}
+	m := &metrics{
+		registry: reg,
+		requests: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "passkeyd_http_requests_total", Help: "HTTP requests by route pattern and status code.",
+		}, []string{"route", "status"}),
+		duration: prometheus.NewHistogramVec(prometheus.HistogramOpts{
+			Name: "passkeyd_http_request_duration_seconds", Help: "HTTP request latency by route pattern.",
+			Buckets: []float64{.0005, .001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5},
+		}, []string{"route"}),
+		ceremonies: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "passkeyd_ceremonies_total",
+			Help: "Completed ceremony verifications by ceremony (registration, authentication), outcome (success, failure) and error code.",
+		}, []string{"ceremony", "outcome", "code"}),
+		ceremonyLatency: prometheus.NewHistogramVec(prometheus.HistogramOpts{
+			Name: "passkeyd_ceremony_verify_duration_seconds", Help: "Server time of a ceremony verify request.",
+			Buckets: []float64{.0005, .001, .0025, .005, .01, .025, .05, .1, .25, .5, 1},
+		}, []string{"ceremony"}),
+	}
+	reg.MustRegister(m.requests, m.duration, m.ceremonies, m.ceremonyLatency)
+	return m
+}
+
+func (m *metrics) observeRequest(route string, status int, d time.Duration) {
+	m.requests.WithLabelValues(route, strconv.Itoa(status)).Inc()
+	m.duration.WithLabelValues(route).Observe(d.Seconds())
+}
+
+// observeCeremony records a verify's outcome; err nil is a success.
+func (m *metrics) observeCeremony(ceremony passkeyd.Ceremony, start time.Time, err error) {
+	outcome, code := "success", ""
+	if err != nil {
+		outcome, code = "failure", string(passkeyd.ErrorCode(err))
+	}
+	m.ceremonies.WithLabelValues(string(ceremony), outcome, code).Inc()
+	m.ceremonyLatency.WithLabelValues(string(ceremony)).Observe(time.Since(start).Seconds())
+}
+
+func (m *metrics) handler() http.Handler {
+	return promhttp.HandlerFor(m.registry, promhttp.HandlerOpts{})
+}

@@ -1,0 +1,40 @@
+package httpapi_test
+
+import (
+	"encoding/json"
+	"strings"
+	"testing"
+
+	"github.com/passkeyd/passkeyd/softauthn"
+)
+
+// TestMetricsCountCeremonies: after a scripted mix of good and bad ceremonies, /metrics
+// shows the expected counts with bounded labels.
+func TestMetricsCountCeremonies(t *testing.T) {
+	e := newEnv(t)
+	a := newAuthenticator(t, softauthn.Options{})
+	c := e.browser()
+	c.signUp(a, "alice")
+	for i := 0; i < 2; i++ {
+		expectStatus(t, e.browser().login(a, ""), 200)
+	}
+	opts := c.post("/api/v1/authentication/options", map[string]any{})
+	bad, _ := a.LoginWith(opts.body, softauthn.Tamper{Origin: "https://evil.example"})
+	c.post("/api/v1/authentication/verify", map[string]any{"credential": json.RawMessage(bad)})
+
+	body := string(e.app().do("GET", "/metrics", nil).body)
+	for _, want := range []string{
+		`passkeyd_ceremonies_total{ceremony="registration",code="",outcome="success"} 1`,
+		`passkeyd_ceremonies_total{ceremony="authentication",code="",outcome="success"} 2`,
+		`passkeyd_ceremonies_total{ceremony="authentication",code="origin_mismatch",outcome="failure"} 1`,
+		`passkeyd_http_requests_total{route="POST /api/v1/authentication/verify",status="200"} 2`,
+		`go_goroutines`,
+	} {
+		if !strings.Contains(body, want) {
+			t.Errorf("metrics miss %s", want)
+		}
+	}
+	if strings.Contains(body, "alice") || strings.Contains(body, b64(a.Credentials()[0].ID)) {
+		t.Fatal("metrics carry a username or credential id")
+	}
+}
