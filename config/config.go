@@ -32,7 +32,11 @@ type Config struct {
 	LogLevel        string        `yaml:"logLevel"`
 	LogFormat       string        `yaml:"logFormat"`
 	FIDOConformance bool          `yaml:"fidoConformance"`
-	Policy          Policy        `yaml:"policy"`
+	// RateLimit is the sustained requests per second one client IP may make to the
+	// endpoints that need no session; RateBurst the bucket size. 0 disables the limit.
+	RateLimit float64 `yaml:"rateLimit"`
+	RateBurst int     `yaml:"rateBurst"`
+	Policy    Policy  `yaml:"policy"`
 
 	originsSet bool // origins came from a layer, not the addr-derived default
 }
@@ -75,6 +79,8 @@ func Default() *Config {
 		ShutdownTimeout: 30 * time.Second,
 		LogLevel:        "info",
 		LogFormat:       "text",
+		RateLimit:       20,
+		RateBurst:       40,
 		Policy: Policy{
 			UserVerification: "preferred",
 			ResidentKey:      "required",

@@ -82,6 +82,20 @@ var settings = []setting{
 		str(func(c *Config) *string { return &c.LogFormat })),
 	mk("fidoConformance", "PASSKEYD_FIDO_CONFORMANCE", "fido-conformance", "expose the FIDO2 conformance API",
 		boolean(func(c *Config) *bool { return &c.FIDOConformance })),
+	{key: "rateLimit", env: "PASSKEYD_RATE_LIMIT", flag: "rate-limit", help: "requests per second per client IP to the session-less endpoints (0: no limit)",
+		set: func(c *Config, v string) error {
+			f, err := strconv.ParseFloat(strings.TrimSpace(v), 64)
+			c.RateLimit = f
+			return err
+		},
+		get: func(c *Config) string { return strconv.FormatFloat(c.RateLimit, 'f', -1, 64) }},
+	{key: "rateBurst", env: "PASSKEYD_RATE_BURST", flag: "rate-burst", help: "burst size of the per-IP limit",
+		set: func(c *Config, v string) error {
+			n, err := strconv.Atoi(strings.TrimSpace(v))
+			c.RateBurst = n
+			return err
+		},
+		get: func(c *Config) string { return strconv.Itoa(c.RateBurst) }},
 	mk("policy.userVerification", "PASSKEYD_USER_VERIFICATION", "user-verification", "required, preferred or discouraged",
 		str(func(c *Config) *string { return &c.Policy.UserVerification })),
 	mk("policy.residentKey", "PASSKEYD_RESIDENT_KEY", "resident-key", "required, preferred or discouraged (passkeys are discoverable: required)",

@@ -39,6 +39,8 @@ type envOptions struct {
 	algorithms  []int64
 	attestation string
 	db          passkeyd.Store // nil: the in-memory store
+	rateLimit   float64
+	rateBurst   int
 }
 
 func newEnv(t testing.TB, opts ...func(*envOptions)) *env {
@@ -73,9 +75,11 @@ func newEnv(t testing.TB, opts ...func(*envOptions)) *env {
 	e.accounts.Now = e.clock
 	e.srv = httptest.NewServer(httpapi.NewServer(httpapi.Deps{
 		Accounts: e.accounts, Origins: []string{origin}, OpenAPI: []byte(`{"openapi":"3.1.0"}`),
-		Checks: map[string]func(context.Context) error{"database": db.Ping},
-		Now:    e.clock,
-		Web:    web.Handler(),
+		Checks:    map[string]func(context.Context) error{"database": db.Ping},
+		Now:       e.clock,
+		Web:       web.Handler(),
+		RateLimit: o.rateLimit,
+		RateBurst: o.rateBurst,
 	}))
 	t.Cleanup(e.srv.Close)
 	return e

@@ -4,10 +4,10 @@ import "net/http"
 
 // routes is the whole HTTP surface on one screen.
 func (s *server) routes(mux interface{ Handle(string, http.Handler) }) {
-	mux.Handle("POST /api/v1/registration/options", s.handleRegistrationOptions())
-	mux.Handle("POST /api/v1/registration/verify", s.handleRegistrationVerify())
-	mux.Handle("POST /api/v1/authentication/options", s.handleAuthenticationOptions())
-	mux.Handle("POST /api/v1/authentication/verify", s.handleAuthenticationVerify())
+	mux.Handle("POST /api/v1/registration/options", s.limited(s.handleRegistrationOptions()))
+	mux.Handle("POST /api/v1/registration/verify", s.limited(s.handleRegistrationVerify()))
+	mux.Handle("POST /api/v1/authentication/options", s.limited(s.handleAuthenticationOptions()))
+	mux.Handle("POST /api/v1/authentication/verify", s.limited(s.handleAuthenticationVerify()))
 
 	mux.Handle("GET /api/v1/passkeys", s.requireSession(s.handlePasskeyList()))
 	mux.Handle("PATCH /api/v1/passkeys/{id}", s.requireSession(s.handlePasskeyRename()))

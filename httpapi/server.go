@@ -35,12 +35,18 @@ type Deps struct {
 	// Metrics is the Prometheus registry the server's metrics go to; nil makes one with the
 	// Go runtime and process collectors.
 	Metrics *prometheus.Registry
+	// RateLimit is the sustained rate, per client IP, of requests to the endpoints that
+	// need no session (ceremony options and verifies); 0 disables it. RateBurst is the
+	// bucket size.
+	RateLimit float64
+	RateBurst int
 }
 
 type server struct {
 	Deps
 	origins map[string]bool
 	metrics *metrics
+	limiter *limiter
 }
 
 // NewServer returns the passkeyd HTTP handler.
@@ -51,7 +57,7 @@ func NewServer(d Deps) http.Handler {
 	if d.Now == nil {
 		d.Now = time.Now
 	}
-	s := &server{Deps: d, origins: map[string]bool{}, metrics: newMetrics(d.Metrics)}
+	s := &server{Deps: d, origins: map[string]bool{}, metrics: newMetrics(d.Metrics), limiter: newLimiter(d.RateLimit, d.RateBurst)}
 	for _, o := range d.Origins {
 		s.origins[o] = true
 	}

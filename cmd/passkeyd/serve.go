@@ -155,6 +155,8 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		Checks:        checks,
 		Web:           web.Handler(),
 		OpenAPI:       openapi.Document,
+		RateLimit:     cfg.RateLimit,
+		RateBurst:     cfg.RateBurst,
 	})
 	srv := &http.Server{
 		Handler: handler,

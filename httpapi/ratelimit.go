@@ -1,0 +1,93 @@
+package httpapi
+
+import (
+	"math"
+	"net"
+	"net/http"
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/passkeyd/passkeyd"
+)
+
+// limiter is a token bucket per client IP for the endpoints anyone can call: it bounds how
+// fast one address can mint challenges, probe usernames or hammer verification. It is in
+// process; with several instances each enforces its own share.
+type limiter struct {
+	rate  float64 // tokens per second
+	burst float64
+	mu    sync.Mutex
+	m     map[string]*bucket
+}
+
+type bucket struct {
+	tokens float64
+	last   time.Time
+}
+
+// maxBuckets bounds memory under a flood of distinct addresses; past it, idle buckets are
+// dropped (a dropped bucket is a full one, so nobody gains by it).
+const maxBuckets = 100_000
+
+func newLimiter(perSecond float64, burst int) *limiter {
+	if perSecond <= 0 {
+		return nil
+	}
+	return &limiter{rate: perSecond, burst: float64(max(burst, 1)), m: map[string]*bucket{}}
+}
+
+// allow takes a token for key, or says how long until one is available.
+func (l *limiter) allow(key string, now time.Time) (bool, time.Duration) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	b, ok := l.m[key]
+	if !ok {
+		if len(l.m) >= maxBuckets {
+			l.sweep(now)
+		}
+		b = &bucket{tokens: l.burst, last: now}
+		l.m[key] = b
+	}
+	b.tokens = math.Min(l.burst, b.tokens+now.Sub(b.last).Seconds()*l.rate)
+	b.last = now
+	if b.tokens >= 1 {
+		b.tokens--
+		return true, 0
+	}
+	return false, time.Duration((1 - b.tokens) / l.rate * float64(time.Second))
+}
+
+func (l *limiter) sweep(now time.Time) {
+	for k, b := range l.m {
+		if b.tokens+now.Sub(b.last).Seconds()*l.rate >= l.burst {
+			delete(l.m, k)
+		}
+	}
+}
+
+// clientIP is the address the connection comes from. (Trusting X-Forwarded-For needs a
+// configured list of proxies; until then the peer address is the only honest answer.)
+func clientIP(r *http.Request) string {
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		return r.RemoteAddr
+	}
+	return host
+}
+
+// limited applies the per-IP limit: 429 rate_limited with Retry-After when exceeded.
+func (s *server) limited(next http.Handler) http.Handler {
+	if s.limiter == nil {
+		return next
+	}
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if ok, wait := s.limiter.allow(clientIP(r), s.Now()); !ok {
+			secs := int(math.Ceil(wait.Seconds()))
+			w.Header().Set("Retry-After", strconv.Itoa(max(secs, 1)))
+			s.writeError(w, r, passkeyd.Errorf(passkeyd.CodeRateLimited, "too many requests from this address; retry in %d s", max(secs, 1)))
+			return
+		}
+		next.ServeHTTP(w, r)
+	})
+}
