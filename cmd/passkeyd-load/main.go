@@ -1,0 +1,211 @@
+// Command passkeyd-load drives a running passkeyd with software authenticators: it signs up
+// users, then runs full usernameless logins (options + verify, each a real ES256 signature)
+// from concurrent clients for a fixed time, and reports throughput and latency percentiles.
+//
+//	passkeyd-load -url http://localhost:8080 -users 64 -c 32 -duration 10s
+//
+// The server's per-IP rate limit applies to it like to anyone: run the server with
+// PASSKEYD_RATE_LIMIT=0 to measure it rather than the limit.
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"os/signal"
+	"slices"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/passkeyd/passkeyd/softauthn"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	defer stop()
+	if err := run(ctx, os.Args[1:], os.Stdout); err != nil {
+		fmt.Fprintln(os.Stderr, "passkeyd-load:", err)
+		os.Exit(1)
+	}
+}
+
+// Report is the outcome of a run.
+type Report struct {
+	Logins, Failed     int
+	Elapsed            time.Duration
+	P50, P90, P99, Max time.Duration
+}
+
+func (r Report) String() string {
+	rate := float64(r.Logins) / r.Elapsed.Seconds()
+	return fmt.Sprintf("logins=%d failed=%d elapsed=%s rate=%.0f/s p50=%s p90=%s p99=%s max=%s",
+		r.Logins, r.Failed, r.Elapsed.Round(time.Millisecond), rate, r.P50, r.P90, r.P99, r.Max)
+}
+
+func run(ctx context.Context, args []string, out io.Writer) error {
+	fs := flag.NewFlagSet("passkeyd-load", flag.ContinueOnError)
+	url := fs.String("url", "http://localhost:8080", "passkeyd base URL")
+	origin := fs.String("origin", "", "origin the authenticators claim (default: -url)")
+	users := fs.Int("users", 32, "users to sign up first")
+	conc := fs.Int("c", 16, "concurrent clients")
+	duration := fs.Duration("duration", 10*time.Second, "how long to run logins")
+	maxLogins := fs.Int("n", 0, "stop after this many logins (0: run for -duration)")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if *origin == "" {
+		*origin = *url
+	}
+	if *users < 1 || *conc < 1 {
+		return errors.New("-users and -c must be at least 1")
+	}
+	client := &http.Client{
+		Timeout:   10 * time.Second,
+		Transport: &http.Transport{MaxIdleConnsPerHost: *conc, MaxConnsPerHost: *conc * 2},
+	}
+	l := &loader{client: client, base: *url}
+	auths := make([]*softauthn.Authenticator, *users)
+	for i := range auths {
+		a, err := softauthn.New(softauthn.Options{Origin: *origin})
+		if err != nil {
+			return err
+		}
+		name := fmt.Sprintf("load-%d-%d", time.Now().UnixNano(), i)
+		if err := l.signUp(ctx, a, name); err != nil {
+			return fmt.Errorf("sign-up %d: %w", i, err)
+		}
+		auths[i] = a
+	}
+	fmt.Fprintf(out, "signed up %d users; running logins with %d clients\n", *users, *conc)
+	rep, err := l.logins(ctx, auths, *conc, *duration, *maxLogins)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintln(out, rep)
+	if rep.Failed > 0 {
+		return fmt.Errorf("%d logins failed", rep.Failed)
+	}
+	return nil
+}
+
+type loader struct {
+	client *http.Client
+	base   string
+}
+
+func (l *loader) post(ctx context.Context, path string, body []byte) ([]byte, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, l.base+path, bytes.NewReader(body))
+	if err != nil {
+		return nil, err
+	}
+	req.Header.Set("Content-Type", "application/json")
+	resp, err := l.client.Do(req)
+	if err != nil {
+		return nil, err
+	}
+	defer resp.Body.Close()
+	out, err := io.ReadAll(resp.Body)
+	if err != nil {
+		return nil, err
+	}
+	if resp.StatusCode/100 != 2 {
+		return nil, fmt.Errorf("%s: %d %s", path, resp.StatusCode, bytes.TrimSpace(out))
+	}
+	return out, nil
+}
+
+func wrap(cred []byte) []byte {
+	out, _ := json.Marshal(map[string]json.RawMessage{"credential": cred})
+	return out
+}
+
+func (l *loader) signUp(ctx context.Context, a *softauthn.Authenticator, username string) error {
+	body, _ := json.Marshal(map[string]string{"username": username})
+	opts, err := l.post(ctx, "/api/v1/registration/options", body)
+	if err != nil {
+		return err
+	}
+	cred, err := a.Register(opts)
+	if err != nil {
+		return err
+	}
+	_, err = l.post(ctx, "/api/v1/registration/verify", wrap(cred))
+	return err
+}
+
+func (l *loader) login(ctx context.Context, a *softauthn.Authenticator) error {
+	opts, err := l.post(ctx, "/api/v1/authentication/options", []byte(`{}`))
+	if err != nil {
+		return err
+	}
+	cred, err := a.Login(opts)
+	if err != nil {
+		return err
+	}
+	_, err = l.post(ctx, "/api/v1/authentication/verify", wrap(cred))
+	return err
+}
+
+// logins runs conc clients, each with its own users, until the time or the count is up.
+func (l *loader) logins(ctx context.Context, auths []*softauthn.Authenticator, conc int, d time.Duration, max int) (Report, error) {
+	ctx, cancel := context.WithTimeout(ctx, d)
+	defer cancel()
+	var (
+		mu        sync.Mutex
+		latencies []time.Duration
+		failed    atomic.Int64
+		started   atomic.Int64
+		wg        sync.WaitGroup
+		firstErr  error
+	)
+	start := time.Now()
+	for w := 0; w < conc; w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			mine := make([]time.Duration, 0, 1024)
+			for i := w; ctx.Err() == nil; i += conc {
+				if max > 0 && started.Add(1) > int64(max) {
+					break
+				}
+				t0 := time.Now()
+				err := l.login(ctx, auths[i%len(auths)])
+				if err != nil {
+					if ctx.Err() != nil {
+						break // the run ended mid-request: not a failure of the server
+					}
+					failed.Add(1)
+					mu.Lock()
+					if firstErr == nil {
+						firstErr = err
+					}
+					mu.Unlock()
+					continue
+				}
+				mine = append(mine, time.Since(t0))
+			}
+			mu.Lock()
+			latencies = append(latencies, mine...)
+			mu.Unlock()
+		}()
+	}
+	wg.Wait()
+	rep := Report{Logins: len(latencies), Failed: int(failed.Load()), Elapsed: time.Since(start)}
+	if firstErr != nil {
+		fmt.Fprintln(os.Stderr, "first failure:", firstErr)
+	}
+	if len(latencies) == 0 {
+		return rep, errors.New("no login completed")
+	}
+	slices.Sort(latencies)
+	pct := func(p float64) time.Duration { return latencies[int(p*float64(len(latencies)-1))].Round(10 * time.Microsecond) }
+	rep.P50, rep.P90, rep.P99, rep.Max = pct(.50), pct(.90), pct(.99), latencies[len(latencies)-1].Round(10*time.Microsecond)
+	return rep, nil
+}
