@@ -205,7 +205,9 @@ func (l *loader) logins(ctx context.Context, auths []*softauthn.Authenticator, c
 		return rep, errors.New("no login completed")
 	}
 	slices.Sort(latencies)
-	pct := func(p float64) time.Duration { return latencies[int(p*float64(len(latencies)-1))].Round(10 * time.Microsecond) }
+	pct := func(p float64) time.Duration {
+		return latencies[int(p*float64(len(latencies)-1))].Round(10 * time.Microsecond)
+	}
 	rep.P50, rep.P90, rep.P99, rep.Max = pct(.50), pct(.90), pct(.99), latencies[len(latencies)-1].Round(10*time.Microsecond)
 	return rep, nil
 }
