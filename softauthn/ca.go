@@ -7,35 +7,52 @@ import (
 	"crypto/x509"
 	"crypto/x509/pkix"
 	"encoding/asn1"
+	"encoding/pem"
+	"fmt"
 	"math/big"
 	"time"
 )
 
 // oidFIDOGenCeAAGUID is id-fido-gen-ce-aaguid: the AAGUID in an attestation certificate
-// (WebAuthn §8.2.1), which a verifier checks against authenticatorData.
+// (§8.2.1), which a verifier compares with the AAGUID in authenticatorData.
 var oidFIDOGenCeAAGUID = asn1.ObjectIdentifier{1, 3, 6, 1, 4, 1, 45724, 1, 1, 4}
 
-// TestCA is a throwaway attestation root for tests: it issues attestation certificates that
-// meet WebAuthn §8.2.1, so a relying party's attestation policy can be tested end to end.
+// Attribute types of an X.501 name (RFC 5280 Appendix A).
+var (
+	oidCountry            = asn1.ObjectIdentifier{2, 5, 4, 6}
+	oidOrganization       = asn1.ObjectIdentifier{2, 5, 4, 10}
+	oidOrganizationalUnit = asn1.ObjectIdentifier{2, 5, 4, 11}
+	oidCommonName         = asn1.ObjectIdentifier{2, 5, 4, 3}
+)
+
+// TestCA is a throwaway attestation root: it issues attestation certificates meeting
+// §8.2.1, so a relying party's attestation policy can be tested end to end by trusting
+// Root. Its key lives only in memory.
 type TestCA struct {
+	// Root is the self-signed root certificate to trust.
 	Root *x509.Certificate
 	key  *ecdsa.PrivateKey
 }
 
-// NewTestCA makes a fresh self-signed root.
+// NewTestCA makes a fresh P-256 self-signed root, valid from an hour ago for ten years.
 func NewTestCA() (*TestCA, error) {
 	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	if err != nil {
 		return nil, err
 	}
+	subject, err := utf8Name("US", "passkeyd", "", "softauthn test attestation root")
+	if err != nil {
+		return nil, err
+	}
+	now := time.Now()
 	tmpl := &x509.Certificate{
-		SerialNumber:          big.NewInt(1),
-		Subject:               pkix.Name{Country: []string{"US"}, Organization: []string{"passkeyd test"}, CommonName: "passkeyd softauthn test root"},
-		NotBefore:             time.Now().Add(-time.Hour),
-		NotAfter:              time.Now().Add(10 * 365 * 24 * time.Hour),
+		SerialNumber:          serial(),
+		RawSubject:            subject,
+		NotBefore:             now.Add(-time.Hour),
+		NotAfter:              now.Add(10 * 365 * 24 * time.Hour),
 		IsCA:                  true,
 		BasicConstraintsValid: true,
-		KeyUsage:              x509.KeyUsageCertSign,
+		KeyUsage:              x509.KeyUsageCertSign | x509.KeyUsageCRLSign,
 	}
 	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
 	if err != nil {
@@ -48,30 +65,69 @@ func NewTestCA() (*TestCA, error) {
 	return &TestCA{Root: root, key: key}, nil
 }
 
-// issue makes an attestation key and its certificate. With aaguid non-nil the certificate
-// carries the id-fido-gen-ce-aaguid extension (packed); fido-u2f certificates carry none.
+// Pool returns a pool holding only Root, for x509.VerifyOptions.Roots.
+func (ca *TestCA) Pool() *x509.CertPool {
+	p := x509.NewCertPool()
+	p.AddCert(ca.Root)
+	return p
+}
+
+// RootPEM returns Root PEM-encoded, for configuration files.
+func (ca *TestCA) RootPEM() []byte {
+	return pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: ca.Root.Raw})
+}
+
+// IssuePacked issues a P-256 attestation key and its certificate for the packed format
+// (§8.2.1): version 3; subject C, O, OU "Authenticator Attestation" and CN as UTF8Strings;
+// basic constraints CA=false; and a non-critical id-fido-gen-ce-aaguid extension holding
+// aaguid as an OCTET STRING inside the extension's OCTET STRING.
+func (ca *TestCA) IssuePacked(aaguid [16]byte) (*ecdsa.PrivateKey, *x509.Certificate, error) {
+	return ca.parsed(ca.issue(aaguid[:]))
+}
+
+// IssueU2F issues a P-256 attestation key and certificate for the fido-u2f format (§8.6),
+// which carries no AAGUID.
+func (ca *TestCA) IssueU2F() (*ecdsa.PrivateKey, *x509.Certificate, error) {
+	return ca.parsed(ca.issue(nil))
+}
+
+func (ca *TestCA) parsed(key *ecdsa.PrivateKey, der []byte, err error) (*ecdsa.PrivateKey, *x509.Certificate, error) {
+	if err != nil {
+		return nil, nil, err
+	}
+	cert, err := x509.ParseCertificate(der)
+	if err != nil {
+		return nil, nil, err
+	}
+	return key, cert, nil
+}
+
+// issue makes an attestation key and its DER certificate; aaguid nil leaves out the AAGUID
+// extension.
 func (ca *TestCA) issue(aaguid []byte) (*ecdsa.PrivateKey, []byte, error) {
 	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	if err != nil {
 		return nil, nil, err
 	}
-	serial, _ := rand.Int(rand.Reader, new(big.Int).Lsh(big.NewInt(1), 62))
+	subject, err := utf8Name("US", "passkeyd", "Authenticator Attestation", "softauthn")
+	if err != nil {
+		return nil, nil, err
+	}
+	notAfter := time.Now().Add(2 * 365 * 24 * time.Hour)
+	if notAfter.After(ca.Root.NotAfter) {
+		notAfter = ca.Root.NotAfter
+	}
 	tmpl := &x509.Certificate{
-		SerialNumber: serial,
-		Subject: pkix.Name{
-			Country:            []string{"US"},
-			Organization:       []string{"passkeyd test"},
-			OrganizationalUnit: []string{"Authenticator Attestation"},
-			CommonName:         "passkeyd softauthn",
-		},
+		SerialNumber:          serial(),
+		RawSubject:            subject,
 		NotBefore:             time.Now().Add(-time.Hour),
-		NotAfter:              time.Now().Add(365 * 24 * time.Hour),
+		NotAfter:              notAfter,
 		BasicConstraintsValid: true,
 		IsCA:                  false,
 		KeyUsage:              x509.KeyUsageDigitalSignature,
 	}
 	if aaguid != nil {
-		v, err := asn1.Marshal(aaguid)
+		v, err := asn1.Marshal(aaguid) // the inner OCTET STRING
 		if err != nil {
 			return nil, nil, err
 		}
@@ -79,7 +135,33 @@ func (ca *TestCA) issue(aaguid []byte) (*ecdsa.PrivateKey, []byte, error) {
 	}
 	der, err := x509.CreateCertificate(rand.Reader, tmpl, ca.Root, &key.PublicKey, ca.key)
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, fmt.Errorf("softauthn: signing the attestation certificate: %w", err)
 	}
 	return key, der, nil
+}
+
+// utf8Name encodes an X.501 name with C as a PrintableString and O, OU and CN as
+// UTF8Strings, the types §8.2.1 names; crypto/x509 would pick PrintableString for ASCII.
+// Empty attributes are left out.
+func utf8Name(c, o, ou, cn string) ([]byte, error) {
+	var rdns pkix.RDNSequence
+	add := func(oid asn1.ObjectIdentifier, tag int, v string) {
+		if v != "" {
+			rdns = append(rdns, pkix.RelativeDistinguishedNameSET{{Type: oid, Value: asn1.RawValue{Tag: tag, Bytes: []byte(v)}}})
+		}
+	}
+	add(oidCountry, asn1.TagPrintableString, c)
+	add(oidOrganization, asn1.TagUTF8String, o)
+	add(oidOrganizationalUnit, asn1.TagUTF8String, ou)
+	add(oidCommonName, asn1.TagUTF8String, cn)
+	return asn1.Marshal(rdns)
+}
+
+// serial returns a random positive 127-bit serial number (RFC 5280 §4.1.2.2).
+func serial() *big.Int {
+	n, err := rand.Int(rand.Reader, new(big.Int).Lsh(big.NewInt(1), 127))
+	if err != nil || n.Sign() == 0 {
+		return big.NewInt(1)
+	}
+	return n
 }

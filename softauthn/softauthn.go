@@ -1,92 +1,123 @@
-// Package softauthn is a software WebAuthn authenticator and client. It produces exactly
-// what a browser sends after navigator.credentials.create() and .get() —
-// RegistrationResponseJSON and AuthenticationResponseJSON, as credential.toJSON() gives —
-// from the server's options JSON. passkeyd uses it in HTTP tests, in its load generator and
-// in its synthetic monitoring probe; it is importable for anyone testing a relying party.
+// Package softauthn is a software WebAuthn authenticator and client. From the options JSON
+// a relying party sends, it produces exactly what a browser posts back after
+// navigator.credentials.create() and .get(): RegistrationResponseJSON and
+// AuthenticationResponseJSON (WebAuthn Level 3 §5.1.8), as credential.toJSON() gives them.
+//
+// passkeyd uses it in its HTTP tests, in its load generator and in its synthetic monitoring
+// probe; it is importable by anyone testing a relying party. An Authenticator is safe for
+// concurrent use, and Login allocates little beyond what ES256 signing needs.
 //
 // It can also produce the bad payloads a server must refuse (see Tamper), so negative tests
-// never hand-assemble CBOR.
+// never hand-assemble CBOR or JSON.
 package softauthn
 
 import (
-	"crypto"
 	"crypto/ecdsa"
-	"crypto/ed25519"
-	"crypto/elliptic"
-	"crypto/rand"
-	"crypto/rsa"
-	"crypto/sha256"
 	"errors"
 	"fmt"
+	"net/url"
+	"slices"
 	"sync"
 )
 
-// COSE algorithm identifiers supported for credentials.
+// COSE algorithm identifiers (RFC 9053, RFC 8230) a credential can use.
 const (
-	ES256 int64 = -7
-	EdDSA int64 = -8
-	RS256 int64 = -257
+	ES256 int64 = -7   // ECDSA with P-256 and SHA-256
+	EdDSA int64 = -8   // Ed25519
+	RS256 int64 = -257 // RSASSA-PKCS1-v1_5 with SHA-256, 2048-bit keys
 )
 
-// Attestation statement formats the authenticator can produce.
+// Attestation statement formats (WebAuthn §8) the authenticator can produce.
 const (
-	AttestationNone       = "none"
-	AttestationPackedSelf = "packed-self" // packed, signed by the credential key itself
-	AttestationPacked     = "packed"      // packed with an x5c chain from a test CA
-	AttestationFIDOU2F    = "fido-u2f"
+	AttestationNone       = "none"        // §8.7
+	AttestationPackedSelf = "packed-self" // §8.2 self attestation: signed by the credential key
+	AttestationPacked     = "packed"      // §8.2 basic attestation: x5c chain from a TestCA
+	AttestationFIDOU2F    = "fido-u2f"    // §8.6, as a browser wraps a CTAP1/U2F security key
 )
 
-// Errors a browser would surface as DOMExceptions.
+// DefaultAAGUID is the AAGUID of a zero-config Authenticator. It is fixed so a relying
+// party can recognise softauthn credentials (for example to keep synthetic probes out of
+// its metrics); it is not in any metadata service.
+var DefaultAAGUID = [16]byte{0xc2, 0xe2, 0x40, 0x16, 0x55, 0x2f, 0x44, 0xe5, 0xa0, 0x53, 0xc6, 0x99, 0x77, 0xa9, 0x70, 0x35}
+
+// Errors a browser would surface as DOMExceptions. Match them with errors.Is.
 var (
-	// ErrExcluded is InvalidStateError: a credential in excludeCredentials lives here.
+	// ErrExcluded is InvalidStateError: a credential listed in excludeCredentials is held
+	// here, so create() refuses to make a second one for the same account.
 	ErrExcluded = errors.New("softauthn: a credential in excludeCredentials is on this authenticator")
-	// ErrNoCredential is NotAllowedError: no credential here matches the request.
+	// ErrNoCredential is NotAllowedError: no credential here matches allowCredentials, or
+	// none is discoverable for the RP ID.
 	ErrNoCredential = errors.New("softauthn: no matching credential on this authenticator")
-	// ErrAlgorithm means the options offer none of the algorithms this authenticator uses.
+	// ErrAlgorithm is NotSupportedError: pubKeyCredParams offers none of the algorithms
+	// this authenticator is configured for.
 	ErrAlgorithm = errors.New("softauthn: options offer no supported algorithm")
 )
 
 // Options configure an Authenticator. The zero value is a platform passkey provider: ES256,
-// attestation none, user verification, discoverable credentials, counter incrementing.
+// attestation none, user presence and verification, discoverable credentials, a counter
+// that increments by one, transports internal and hybrid, DefaultAAGUID. Booleans are
+// phrased so that false is the default.
 type Options struct {
-	Algorithm   int64  // ES256 (default), EdDSA or RS256
-	Attestation string // AttestationNone (default), AttestationPackedSelf, AttestationPacked, AttestationFIDOU2F
-	// CA signs packed attestation certificates; nil makes a fresh one when needed.
-	CA     *TestCA
+	// Algorithm is the COSE algorithm of new credentials: ES256 (default), EdDSA or RS256.
+	Algorithm int64
+	// Attestation is the statement format: AttestationNone (default), AttestationPackedSelf,
+	// AttestationPacked or AttestationFIDOU2F. It is produced whatever conveyance the
+	// options ask for, so that a server's attestation verification can be tested.
+	Attestation string
+	// CA issues the attestation certificate for AttestationPacked and AttestationFIDOU2F;
+	// nil makes a fresh one, available from Authenticator.CA.
+	CA *TestCA
+	// AAGUID identifies the authenticator model in attested credential data; zero means
+	// DefaultAAGUID. AttestationFIDOU2F always reports zero (§8.6).
 	AAGUID [16]byte
-	// NoUserVerification leaves the UV flag clear (a security key without a PIN).
+	// ZeroAAGUID reports an all-zero AAGUID, as some providers do.
+	ZeroAAGUID bool
+	// NoUserVerification leaves the UV flag clear: a security key without a PIN, or a
+	// CTAP1 device behind AttestationFIDOU2F.
 	NoUserVerification bool
-	BackupEligible     bool // BE: a synced passkey provider
-	BackedUp           bool // BS
-	// Transports reported at registration; default ["internal", "hybrid"].
+	// BackupEligible sets the BE flag: a synced passkey provider (§6.1.3).
+	BackupEligible bool
+	// BackedUp sets the BS flag; it needs BackupEligible.
+	BackedUp bool
+	// Transports are what getTransports() reports; default ["hybrid", "internal"]. They
+	// are sorted and deduplicated, as the spec requires of browsers.
 	Transports []string
-	// Attachment reported as authenticatorAttachment; default "platform".
+	// Attachment is authenticatorAttachment: "platform" (default) or "cross-platform".
 	Attachment string
 	// ZeroCounter keeps the signature counter at 0, as synced passkey providers do.
 	ZeroCounter bool
-	// NonDiscoverable creates server-side credentials (credProps.rk = false).
+	// NonDiscoverable makes server-side credentials: credProps.rk is false, an empty
+	// allowCredentials finds nothing, and assertions carry no userHandle.
 	NonDiscoverable bool
-	// Origin is what clientDataJSON.origin says; default "http://localhost:8080".
+	// Origin is clientDataJSON.origin; default "http://localhost:8080". When the options
+	// carry no RP ID, its host is the RP ID, as in a browser.
 	Origin string
+	// TopOrigin, when set, makes every ceremony cross-origin (an iframe embedded in
+	// TopOrigin): clientDataJSON says crossOrigin true and carries topOrigin.
+	TopOrigin string
+	// CrossOrigin sets clientDataJSON.crossOrigin without a topOrigin, as browsers did
+	// before Level 3.
+	CrossOrigin bool
 }
 
-// Authenticator is a software authenticator holding any number of credentials. It is safe
-// for concurrent use.
+// Authenticator is a software authenticator holding any number of credentials, for any
+// number of RPs. It is safe for concurrent use.
+//
+// Counters are taken in call order, but concurrent Logins with one credential can reach a
+// server in another order and look like a cloned authenticator; load generators should
+// use ZeroCounter or one credential per worker.
 type Authenticator struct {
-	opts Options
-	mu   sync.Mutex
-	cred []*credential
-}
+	opts      Options
+	rpIDFromO string // host of opts.Origin, the RP ID when options omit it
 
-type credential struct {
-	id           []byte
-	rpID         string
-	userHandle   []byte
-	alg          int64
-	signCount    uint32
-	discoverable bool
-	key          crypto.Signer
-	cose         []byte
+	// The attestation key and certificate (DER) for packed and fido-u2f: one per
+	// authenticator, as a batch of devices shares one (§6.5.5 Basic).
+	attKey  *ecdsa.PrivateKey
+	attCert []byte
+
+	mu    sync.RWMutex
+	creds []*credential          // oldest first
+	byID  map[string]*credential // by string(id)
 }
 
 // Credential describes a credential held by an Authenticator.
@@ -97,9 +128,11 @@ type Credential struct {
 	Algorithm    int64
 	SignCount    uint32
 	Discoverable bool
+	// PublicKey is the COSE_Key (RFC 9052 §7) a server stores for the credential.
+	PublicKey []byte
 }
 
-// New returns an Authenticator.
+// New returns an Authenticator, or an error naming the Options field that is wrong.
 func New(opts Options) (*Authenticator, error) {
 	if opts.Algorithm == 0 {
 		opts.Algorithm = ES256
@@ -107,14 +140,27 @@ func New(opts Options) (*Authenticator, error) {
 	switch opts.Algorithm {
 	case ES256, EdDSA, RS256:
 	default:
-		return nil, fmt.Errorf("softauthn: unsupported algorithm %d", opts.Algorithm)
+		return nil, fmt.Errorf("softauthn: Options.Algorithm %d is not ES256 (-7), EdDSA (-8) or RS256 (-257)", opts.Algorithm)
 	}
 	if opts.Attestation == "" {
 		opts.Attestation = AttestationNone
 	}
+	if opts.AAGUID == [16]byte{} {
+		opts.AAGUID = DefaultAAGUID
+	}
+	if opts.ZeroAAGUID {
+		opts.AAGUID = [16]byte{}
+	}
+	a := &Authenticator{byID: map[string]*credential{}}
 	switch opts.Attestation {
 	case AttestationNone, AttestationPackedSelf:
-	case AttestationPacked:
+	case AttestationPacked, AttestationFIDOU2F:
+		if opts.Attestation == AttestationFIDOU2F {
+			if opts.Algorithm != ES256 {
+				return nil, errors.New("softauthn: Options.Attestation fido-u2f needs Algorithm ES256 (§8.6)")
+			}
+			opts.AAGUID = [16]byte{}
+		}
 		if opts.CA == nil {
 			ca, err := NewTestCA()
 			if err != nil {
@@ -122,34 +168,44 @@ func New(opts Options) (*Authenticator, error) {
 			}
 			opts.CA = ca
 		}
-	case AttestationFIDOU2F:
-		if opts.Algorithm != ES256 {
-			return nil, errors.New("softauthn: fido-u2f attestation needs ES256")
+		var err error
+		if opts.Attestation == AttestationPacked {
+			a.attKey, a.attCert, err = opts.CA.issue(opts.AAGUID[:])
+		} else {
+			a.attKey, a.attCert, err = opts.CA.issue(nil)
 		}
-		opts.AAGUID = [16]byte{}
-		if opts.CA == nil {
-			ca, err := NewTestCA()
-			if err != nil {
-				return nil, err
-			}
-			opts.CA = ca
+		if err != nil {
+			return nil, fmt.Errorf("softauthn: issuing the attestation certificate: %w", err)
 		}
 	default:
-		return nil, fmt.Errorf("softauthn: unknown attestation %q", opts.Attestation)
+		return nil, fmt.Errorf("softauthn: Options.Attestation %q is not none, packed-self, packed or fido-u2f", opts.Attestation)
+	}
+	if opts.BackedUp && !opts.BackupEligible {
+		return nil, errors.New("softauthn: Options.BackedUp needs BackupEligible (§6.1.3); use Tamper.SetBS for a bad payload")
 	}
 	if opts.Transports == nil {
-		opts.Transports = []string{"internal", "hybrid"}
+		opts.Transports = []string{"hybrid", "internal"}
+	} else {
+		opts.Transports = slices.Compact(slices.Sorted(slices.Values(opts.Transports)))
 	}
-	if opts.Attachment == "" {
+	switch opts.Attachment {
+	case "":
 		opts.Attachment = "platform"
+	case "platform", "cross-platform":
+	default:
+		return nil, fmt.Errorf("softauthn: Options.Attachment %q is not platform or cross-platform", opts.Attachment)
 	}
 	if opts.Origin == "" {
 		opts.Origin = "http://localhost:8080"
 	}
-	return &Authenticator{opts: opts}, nil
+	if u, err := url.Parse(opts.Origin); err == nil {
+		a.rpIDFromO = u.Hostname()
+	}
+	a.opts = opts
+	return a, nil
 }
 
-// MustNew is New for tests and examples: it panics on a bad Options.
+// MustNew is New for tests and examples: it panics on bad Options.
 func MustNew(opts Options) *Authenticator {
 	a, err := New(opts)
 	if err != nil {
@@ -158,56 +214,48 @@ func MustNew(opts Options) *Authenticator {
 	return a
 }
 
+// CA returns the CA that issued the attestation certificate (Options.CA, or the one New
+// made), so a server's attestation policy can trust its Root; nil without x5c attestation.
+func (a *Authenticator) CA() *TestCA {
+	if a.attKey == nil {
+		return nil
+	}
+	return a.opts.CA
+}
+
 // Credentials lists the credentials held, oldest first.
 func (a *Authenticator) Credentials() []Credential {
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	out := make([]Credential, 0, len(a.cred))
-	for _, c := range a.cred {
-		out = append(out, Credential{ID: clone(c.id), RPID: c.rpID, UserHandle: clone(c.userHandle), Algorithm: c.alg, SignCount: c.signCount, Discoverable: c.discoverable})
+	a.mu.RLock()
+	defer a.mu.RUnlock()
+	out := make([]Credential, 0, len(a.creds))
+	for _, c := range a.creds {
+		out = append(out, c.public())
 	}
 	return out
 }
 
-// Remove forgets a credential, as when a user deletes a passkey from their device.
-func (a *Authenticator) Remove(id []byte) {
+// Remove forgets a credential, as when a user deletes a passkey from their device. It
+// reports whether the credential was held.
+func (a *Authenticator) Remove(id []byte) bool {
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	for i, c := range a.cred {
-		if string(c.id) == string(id) {
-			a.cred = append(a.cred[:i], a.cred[i+1:]...)
-			return
-		}
-	}
+	return a.removeLocked(id)
 }
 
-func newKey(alg int64) (crypto.Signer, error) {
-	switch alg {
-	case ES256:
-		return ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	case EdDSA:
-		_, k, err := ed25519.GenerateKey(rand.Reader)
-		return k, err
-	case RS256:
-		return rsa.GenerateKey(rand.Reader, 2048)
+func (a *Authenticator) removeLocked(id []byte) bool {
+	if _, ok := a.byID[string(id)]; !ok {
+		return false
 	}
-	return nil, fmt.Errorf("softauthn: unsupported algorithm %d", alg)
+	delete(a.byID, string(id))
+	a.creds = slices.DeleteFunc(a.creds, func(c *credential) bool { return string(c.id) == string(id) })
+	return true
 }
 
-// sign produces a WebAuthn signature over data with key: ASN.1 DER ECDSA, raw Ed25519,
-// RSASSA-PKCS1-v1_5 with SHA-256.
-func sign(key crypto.Signer, data []byte) ([]byte, error) {
-	switch k := key.(type) {
-	case ed25519.PrivateKey:
-		return ed25519.Sign(k, data), nil
-	case *ecdsa.PrivateKey:
-		h := sha256.Sum256(data)
-		return ecdsa.SignASN1(rand.Reader, k, h[:])
-	case *rsa.PrivateKey:
-		h := sha256.Sum256(data)
-		return rsa.SignPKCS1v15(rand.Reader, k, crypto.SHA256, h[:])
-	}
-	return nil, fmt.Errorf("softauthn: unsupported key %T", key)
+// add stores c, replacing a credential with the same id as an authenticator overwrites one.
+func (a *Authenticator) add(c *credential) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	a.removeLocked(c.id)
+	a.creds = append(a.creds, c)
+	a.byID[string(c.id)] = c
 }
-
-func clone(b []byte) []byte { return append([]byte(nil), b...) }
