@@ -31,10 +31,20 @@ func TestMetricsCountCeremonies(t *testing.T) {
 		`go_goroutines`,
 	} {
 		if !strings.Contains(body, want) {
-			t.Errorf("metrics miss %s", want)
+			t.Errorf("metrics miss %s in\n%s", want, grepLines(body, "passkeyd_"))
 		}
 	}
 	if strings.Contains(body, "alice") || strings.Contains(body, b64(a.Credentials()[0].ID)) {
 		t.Fatal("metrics carry a username or credential id")
 	}
+}
+
+func grepLines(s, sub string) string {
+	var out []string
+	for _, l := range strings.Split(s, "\n") {
+		if strings.Contains(l, sub) && !strings.HasPrefix(l, "#") && !strings.Contains(l, "_bucket") {
+			out = append(out, l)
+		}
+	}
+	return strings.Join(out, "\n")
 }

@@ -40,6 +40,10 @@ type Deps struct {
 	// bucket size.
 	RateLimit float64
 	RateBurst int
+	// RequestTimeout bounds every request's work, store calls included: a request that
+	// cannot be served in time (a saturated or unreachable database) gets 503 unavailable
+	// instead of hanging. Zero means 10 seconds.
+	RequestTimeout time.Duration
 }
 
 type server struct {
@@ -56,6 +60,9 @@ func NewServer(d Deps) http.Handler {
 	}
 	if d.Now == nil {
 		d.Now = time.Now
+	}
+	if d.RequestTimeout <= 0 {
+		d.RequestTimeout = 10 * time.Second
 	}
 	s := &server{Deps: d, origins: map[string]bool{}, metrics: newMetrics(d.Metrics), limiter: newLimiter(d.RateLimit, d.RateBurst)}
 	for _, o := range d.Origins {

@@ -29,6 +29,7 @@ const migrationLock = 0x70617373_6b657964 // "passkeyd"
 // DB is a PostgreSQL database.
 type DB struct {
 	pool *pgxpool.Pool
+	url  string
 }
 
 var _ passkeyd.Store = (*DB)(nil)
@@ -47,8 +48,12 @@ func Open(ctx context.Context, url string) (*DB, error) {
 	if err != nil {
 		return nil, fmt.Errorf("postgres: %w", err)
 	}
-	return &DB{pool: pool}, nil
+	return &DB{pool: pool, url: url}, nil
 }
+
+// URL returns the connection URL the DB was opened with. It may carry a password: never
+// log it.
+func (db *DB) URL() string { return db.url }
 
 // Close closes the pool.
 func (db *DB) Close() error {

@@ -98,3 +98,9 @@ func TestUnavailableIsCoded(t *testing.T) {
 		t.Fatalf("unreachable database: %v (code %s), want unavailable", err, passkeyd.ErrorCode(err))
 	}
 }
+
+func randomID() string {
+	b := make([]byte, 12)
+	_, _ = rand.Read(b)
+	return hex.EncodeToString(b)
+}

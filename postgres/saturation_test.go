@@ -1,0 +1,81 @@
+package postgres_test
+
+import (
+	"context"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/passkeyd/passkeyd"
+	"github.com/passkeyd/passkeyd/postgres"
+)
+
+// TestSaturation: far more concurrent logins than pool connections (200 against 10).
+// No store call holds a connection while waiting for another, so nothing deadlocks: every
+// call finishes (a success, a counter regression, or — past its deadline — unavailable),
+// and none hangs.
+func TestSaturation(t *testing.T) {
+	base := open(t) // migrated schema
+	schemaURL := base.URL()
+	sep := "&"
+	if !strings.Contains(schemaURL, "?") {
+		sep = "?"
+	}
+	db, err := postgres.Open(context.Background(), schemaURL+sep+"pool_max_conns=10")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	ctx := context.Background()
+	now := time.Now().UTC()
+	u := &passkeyd.User{ID: "sat", Handle: []byte("sat-handle"), Username: "sat", UsernameKey: "sat", DisplayName: "sat", CreatedAt: now}
+	p := &passkeyd.Passkey{ID: []byte("sat-pk"), UserID: "sat", Name: "k", PublicKey: []byte{1}, Algorithm: -7, AAGUID: make([]byte, 16), Transports: []string{}, AttestationFormat: "none", AttestationType: "none", CreatedAt: now}
+	if err := db.CreateAccount(ctx, passkeyd.NewAccount{User: u, Passkey: p}); err != nil {
+		t.Fatal(err)
+	}
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	outcomes := map[passkeyd.Code]int{}
+	start := time.Now()
+	for i := 0; i < 200; i++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			cctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+			defer cancel()
+			var err error
+			if _, err = db.Passkey(cctx, p.ID); err == nil {
+				if _, err = db.UserByID(cctx, "sat"); err == nil {
+					sess := &passkeyd.Session{ID: randomID(), TokenHash: []byte(randomID()), UserID: "sat", Method: passkeyd.MethodPasskey, AuthenticatedAt: now, ExpiresAt: now.Add(time.Hour)}
+					err = db.RecordLogin(cctx, p.ID, passkeyd.PasskeyUse{SignCount: uint32(i + 1), UsedAt: now}, sess)
+				}
+			}
+			code := passkeyd.Code("ok")
+			if err != nil {
+				code = passkeyd.ErrorCode(err)
+			}
+			mu.Lock()
+			outcomes[code]++
+			mu.Unlock()
+		}()
+	}
+	done := make(chan struct{})
+	go func() { wg.Wait(); close(done) }()
+	select {
+	case <-done:
+	case <-time.After(30 * time.Second):
+		t.Fatal("concurrent logins hung against a pool of 10")
+	}
+	for code, n := range outcomes {
+		switch code {
+		case "ok", passkeyd.CodeCounterRegression, passkeyd.CodeUnavailable:
+		default:
+			t.Errorf("%d calls ended with %s", n, code)
+		}
+	}
+	if outcomes["ok"] == 0 {
+		t.Fatalf("no login succeeded: %v", outcomes)
+	}
+	t.Logf("200 concurrent logins on 10 connections in %v: %v", time.Since(start).Round(time.Millisecond), outcomes)
+}
