@@ -66,6 +66,9 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 	if *users < 1 || *conc < 1 {
 		return errors.New("-users and -c must be at least 1")
 	}
+	// Each client signs in with its own users: two clients using one credential at once
+	// would deliver counters out of order, which the server rightly treats as a clone.
+	*users = max(*users, *conc)
 	client := &http.Client{
 		Timeout:   10 * time.Second,
 		Transport: &http.Transport{MaxIdleConnsPerHost: *conc, MaxConnsPerHost: *conc * 2},
