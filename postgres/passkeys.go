@@ -57,11 +57,17 @@ func (db *DB) AddPasskey(ctx context.Context, p *passkeyd.Passkey) error {
 
 // Passkey implements passkeyd.PasskeyStore.
 func (db *DB) Passkey(ctx context.Context, id []byte) (*passkeyd.Passkey, error) {
-	return scanPasskey(db.pool.QueryRow(ctx, `SELECT `+passkeyColumns+` FROM passkeys WHERE id = $1`, id))
+	return retryRead(ctx, func() (*passkeyd.Passkey, error) {
+		return scanPasskey(db.pool.QueryRow(ctx, `SELECT `+passkeyColumns+` FROM passkeys WHERE id = $1`, id))
+	})
 }
 
 // Passkeys implements passkeyd.PasskeyStore.
 func (db *DB) Passkeys(ctx context.Context, userID string) ([]*passkeyd.Passkey, error) {
+	return retryRead(ctx, func() ([]*passkeyd.Passkey, error) { return db.passkeys(ctx, userID) })
+}
+
+func (db *DB) passkeys(ctx context.Context, userID string) ([]*passkeyd.Passkey, error) {
 	rows, err := db.pool.Query(ctx, `SELECT `+passkeyColumns+` FROM passkeys WHERE user_id = $1 ORDER BY created_at DESC, seq DESC`, userID)
 	if err != nil {
 		return nil, mapErr(err)

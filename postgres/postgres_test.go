@@ -8,6 +8,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 
@@ -94,8 +95,18 @@ func TestUnavailableIsCoded(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer db.Close()
+	start := time.Now()
 	if _, err := db.UserByID(context.Background(), "x"); passkeyd.ErrorCode(err) != passkeyd.CodeUnavailable {
 		t.Fatalf("unreachable database: %v (code %s), want unavailable", err, passkeyd.ErrorCode(err))
+	}
+	// The read was retried (bounded backoff) before giving up.
+	if time.Since(start) < 500*time.Millisecond {
+		t.Fatalf("gave up after %v: reads should be retried", time.Since(start))
+	}
+	// A write is not retried.
+	start = time.Now()
+	if err := db.DeleteSession(context.Background(), "x"); passkeyd.ErrorCode(err) != passkeyd.CodeUnavailable {
+		t.Fatalf("write: %v", err)
 	}
 }
 

@@ -22,6 +22,10 @@ func (db *DB) CreateSession(ctx context.Context, s *passkeyd.Session) error {
 
 // SessionByTokenHash implements passkeyd.SessionStore.
 func (db *DB) SessionByTokenHash(ctx context.Context, hash []byte, now time.Time) (*passkeyd.Session, error) {
+	return retryRead(ctx, func() (*passkeyd.Session, error) { return db.sessionByTokenHash(ctx, hash, now) })
+}
+
+func (db *DB) sessionByTokenHash(ctx context.Context, hash []byte, now time.Time) (*passkeyd.Session, error) {
 	var s passkeyd.Session
 	var method string
 	err := db.pool.QueryRow(ctx, `SELECT id, token_hash, user_id, method, authenticated_at, expires_at FROM sessions WHERE token_hash = $1 AND expires_at > $2`,
