@@ -1,0 +1,21 @@
+# The README's commands are the main entry points; these are shortcuts.
+.PHONY: run test ci ha-test bench
+
+run:
+	go run ./cmd/passkeyd
+
+test:
+	go test ./...
+
+ci:
+	bash .ci/run
+
+# Fault test: PostgreSQL primary + synchronous replica, Redis master + replica + three
+# Sentinels, three passkeyd instances and HAProxy on 127.0.0.1; kills an instance, the Redis
+# master and the PostgreSQL primary under load. Needs root and Debian's postgresql-15,
+# redis-server and haproxy (.ci/run installs haproxy). About a minute.
+ha-test:
+	go run ./ha
+
+bench:
+	go test -run '^$$' -bench . -benchtime 2s ./ceremony ./httpapi ./sqlite ./softauthn

@@ -1,0 +1,269 @@
+package main
+
+import (
+	"fmt"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"os/user"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+)
+
+// The cluster: PostgreSQL primary + synchronous streaming replica, Redis master + replica +
+// three Sentinels, three passkeyd instances and HAProxy, all on 127.0.0.1 ports, all from
+// Debian's packages and this repository's binary.
+const (
+	pgPrimaryPort = 55432
+	pgReplicaPort = 55433
+	redisMaster   = 56379
+	redisReplica  = 56380
+	sentinelBase  = 56381 // three: 56381..56383
+	passkeydBase  = 58081 // three: 58081..58083
+	haproxyPort   = 58080
+)
+
+var pgBin = "/usr/lib/postgresql/15/bin"
+
+type cluster struct {
+	dir      string
+	binary   string
+	procs    map[string]*exec.Cmd
+	pgUser   *user.User
+	logFiles []*os.File
+}
+
+func (c *cluster) logf(format string, args ...any) {
+	fmt.Fprintf(os.Stderr, "ha: "+format+"\n", args...)
+}
+
+// start runs a long-lived process whose output goes to dir/name.log.
+func (c *cluster) start(name string, asPostgres bool, bin string, args ...string) error {
+	f, err := os.Create(filepath.Join(c.dir, name+".log"))
+	if err != nil {
+		return err
+	}
+	c.logFiles = append(c.logFiles, f)
+	cmd := exec.Command(bin, args...)
+	cmd.Stdout, cmd.Stderr = f, f
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	if asPostgres {
+		c.asPostgres(cmd)
+	}
+	if err := cmd.Start(); err != nil {
+		return fmt.Errorf("%s: %w", name, err)
+	}
+	c.procs[name] = cmd
+	go cmd.Wait()
+	return nil
+}
+
+func (c *cluster) asPostgres(cmd *exec.Cmd) {
+	uid, _ := strconv.Atoi(c.pgUser.Uid)
+	gid, _ := strconv.Atoi(c.pgUser.Gid)
+	if cmd.SysProcAttr == nil {
+		cmd.SysProcAttr = &syscall.SysProcAttr{}
+	}
+	cmd.SysProcAttr.Credential = &syscall.Credential{Uid: uint32(uid), Gid: uint32(gid)}
+	cmd.Env = append(os.Environ(), "HOME="+c.dir)
+}
+
+// run runs a command to completion.
+func (c *cluster) run(asPostgres bool, bin string, args ...string) error {
+	cmd := exec.Command(bin, args...)
+	if asPostgres {
+		c.asPostgres(cmd)
+	}
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		return fmt.Errorf("%s %s: %v\n%s", filepath.Base(bin), strings.Join(args, " "), err, out)
+	}
+	return nil
+}
+
+func (c *cluster) kill(name string) {
+	if p, ok := c.procs[name]; ok && p.Process != nil {
+		_ = syscall.Kill(-p.Process.Pid, syscall.SIGKILL)
+		delete(c.procs, name)
+	}
+}
+
+func (c *cluster) stopAll() {
+	_ = c.run(true, filepath.Join(pgBin, "pg_ctl"), "-D", filepath.Join(c.dir, "pg-primary"), "stop", "-m", "immediate")
+	_ = c.run(true, filepath.Join(pgBin, "pg_ctl"), "-D", filepath.Join(c.dir, "pg-replica"), "stop", "-m", "immediate")
+	for name := range c.procs {
+		c.kill(name)
+	}
+	for _, f := range c.logFiles {
+		f.Close()
+	}
+}
+
+func waitPort(port int, d time.Duration) error {
+	deadline := time.Now().Add(d)
+	for time.Now().Before(deadline) {
+		if conn, err := net.DialTimeout("tcp", fmt.Sprintf("127.0.0.1:%d", port), 200*time.Millisecond); err == nil {
+			conn.Close()
+			return nil
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	return fmt.Errorf("port %d did not open within %v", port, d)
+}
+
+func waitHTTP(url string, d time.Duration) error {
+	deadline := time.Now().Add(d)
+	for time.Now().Before(deadline) {
+		if resp, err := http.Get(url); err == nil {
+			resp.Body.Close()
+			if resp.StatusCode == 200 {
+				return nil
+			}
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	return fmt.Errorf("%s not ready within %v", url, d)
+}
+
+func (c *cluster) startPostgres() error {
+	primary, replica := filepath.Join(c.dir, "pg-primary"), filepath.Join(c.dir, "pg-replica")
+	if err := c.run(true, filepath.Join(pgBin, "initdb"), "-D", primary, "-U", "postgres", "--auth=trust", "-E", "UTF8"); err != nil {
+		return err
+	}
+	conf := fmt.Sprintf(`
+port = %d
+listen_addresses = '127.0.0.1'
+unix_socket_directories = '%s'
+wal_level = replica
+max_wal_senders = 5
+hot_standby = on
+# RPO 0: a commit returns only once the standby has flushed it.
+synchronous_standby_names = '*'
+synchronous_commit = on
+fsync = on
+`, pgPrimaryPort, c.dir)
+	if err := appendFile(filepath.Join(primary, "postgresql.conf"), conf); err != nil {
+		return err
+	}
+	if err := appendFile(filepath.Join(primary, "pg_hba.conf"), "host replication all 127.0.0.1/32 trust\n"); err != nil {
+		return err
+	}
+	if err := c.run(true, filepath.Join(pgBin, "pg_ctl"), "-D", primary, "-l", filepath.Join(c.dir, "pg-primary.log"), "-w", "start"); err != nil {
+		return err
+	}
+	if err := c.run(true, filepath.Join(pgBin, "pg_basebackup"), "-h", "127.0.0.1", "-p", strconv.Itoa(pgPrimaryPort), "-U", "postgres", "-D", replica, "-R", "-X", "stream"); err != nil {
+		return err
+	}
+	// The replica must not wait for a standby of its own once promoted.
+	if err := appendFile(filepath.Join(replica, "postgresql.auto.conf"), fmt.Sprintf("port = %d\nsynchronous_standby_names = ''\n", pgReplicaPort)); err != nil {
+		return err
+	}
+	if err := c.run(true, filepath.Join(pgBin, "pg_ctl"), "-D", replica, "-l", filepath.Join(c.dir, "pg-replica.log"), "-w", "start"); err != nil {
+		return err
+	}
+	return c.run(true, filepath.Join(pgBin, "psql"), "-h", "127.0.0.1", "-p", strconv.Itoa(pgPrimaryPort), "-U", "postgres", "-c", "CREATE DATABASE passkeyd")
+}
+
+func (c *cluster) startRedis() error {
+	if err := c.start("redis-master", false, "redis-server", "--port", strconv.Itoa(redisMaster), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", c.dir); err != nil {
+		return err
+	}
+	if err := c.start("redis-replica", false, "redis-server", "--port", strconv.Itoa(redisReplica), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", c.dir,
+		"--replicaof", "127.0.0.1", strconv.Itoa(redisMaster)); err != nil {
+		return err
+	}
+	if err := waitPort(redisMaster, 10*time.Second); err != nil {
+		return err
+	}
+	for i := 0; i < 3; i++ {
+		port := sentinelBase + i
+		conf := filepath.Join(c.dir, fmt.Sprintf("sentinel-%d.conf", i))
+		body := fmt.Sprintf("port %d\nbind 127.0.0.1\nsentinel monitor hamaster 127.0.0.1 %d 2\nsentinel down-after-milliseconds hamaster 1000\nsentinel failover-timeout hamaster 5000\nsentinel parallel-syncs hamaster 1\n", port, redisMaster)
+		if err := os.WriteFile(conf, []byte(body), 0o644); err != nil {
+			return err
+		}
+		if err := c.start(fmt.Sprintf("sentinel-%d", i), false, "redis-server", conf, "--sentinel"); err != nil {
+			return err
+		}
+	}
+	return waitPort(sentinelBase+2, 10*time.Second)
+}
+
+func (c *cluster) passkeydEnv(port int) []string {
+	return append(os.Environ(),
+		fmt.Sprintf("PASSKEYD_ADDR=127.0.0.1:%d", port),
+		fmt.Sprintf("PASSKEYD_ORIGINS=http://localhost:%d", haproxyPort),
+		fmt.Sprintf("PASSKEYD_DATABASE_URL=postgres://postgres@127.0.0.1:%d,127.0.0.1:%d/passkeyd?sslmode=disable&target_session_attrs=read-write&connect_timeout=2", pgPrimaryPort, pgReplicaPort),
+		fmt.Sprintf("PASSKEYD_REDIS_URL=redis-sentinel://127.0.0.1:%d,127.0.0.1:%d,127.0.0.1:%d/hamaster", sentinelBase, sentinelBase+1, sentinelBase+2),
+		"PASSKEYD_RATE_LIMIT=0",
+		"PASSKEYD_LOG_LEVEL=warn",
+		"PASSKEYD_SHUTDOWN_TIMEOUT=5s",
+	)
+}
+
+func (c *cluster) startPasskeyd(i int) error {
+	port := passkeydBase + i
+	name := fmt.Sprintf("passkeyd-%d", i)
+	f, err := os.Create(filepath.Join(c.dir, name+".log"))
+	if err != nil {
+		return err
+	}
+	c.logFiles = append(c.logFiles, f)
+	cmd := exec.Command(c.binary)
+	cmd.Env = c.passkeydEnv(port)
+	cmd.Stdout, cmd.Stderr = f, f
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	if err := cmd.Start(); err != nil {
+		return err
+	}
+	c.procs[name] = cmd
+	go cmd.Wait()
+	return waitHTTP(fmt.Sprintf("http://127.0.0.1:%d/readyz", port), 20*time.Second)
+}
+
+func (c *cluster) startHAProxy() error {
+	conf := filepath.Join(c.dir, "haproxy.cfg")
+	body := fmt.Sprintf(`global
+    maxconn 4096
+defaults
+    mode http
+    timeout connect 1s
+    timeout client 30s
+    timeout server 30s
+    retries 2
+    option redispatch
+    retry-on conn-failure empty-response response-timeout
+frontend fe
+    bind 127.0.0.1:%d
+    default_backend be
+backend be
+    balance roundrobin
+    option httpchk GET /readyz
+    http-check expect status 200
+    default-server inter 500ms fall 2 rise 2
+`, haproxyPort)
+	for i := 0; i < 3; i++ {
+		body += fmt.Sprintf("    server p%d 127.0.0.1:%d check\n", i, passkeydBase+i)
+	}
+	if err := os.WriteFile(conf, []byte(body), 0o644); err != nil {
+		return err
+	}
+	if err := c.start("haproxy", false, "haproxy", "-f", conf, "-db"); err != nil {
+		return err
+	}
+	return waitHTTP(fmt.Sprintf("http://127.0.0.1:%d/readyz", haproxyPort), 10*time.Second)
+}
+
+func appendFile(path, s string) error {
+	f, err := os.OpenFile(path, os.O_APPEND|os.O_WRONLY, 0)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	_, err = f.WriteString(s)
+	return err
+}
