@@ -27,7 +27,14 @@ const (
 	haproxyPort   = 58080
 )
 
-var pgBin = "/usr/lib/postgresql/15/bin"
+// pgBin is the newest PostgreSQL server installed from Debian's packages.
+var pgBin = func() string {
+	dirs, _ := filepath.Glob("/usr/lib/postgresql/*/bin")
+	if len(dirs) == 0 {
+		return "/usr/lib/postgresql/15/bin"
+	}
+	return dirs[len(dirs)-1]
+}()
 
 type cluster struct {
 	dir      string
