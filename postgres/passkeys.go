@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 
 	"github.com/passkeyd/passkeyd"
 )
@@ -57,14 +58,14 @@ func (db *DB) AddPasskey(ctx context.Context, p *passkeyd.Passkey) error {
 
 // Passkey implements passkeyd.PasskeyStore.
 func (db *DB) Passkey(ctx context.Context, id []byte) (*passkeyd.Passkey, error) {
-	return retryRead(ctx, func() (*passkeyd.Passkey, error) {
+	return retryRead(ctx, db, func() (*passkeyd.Passkey, error) {
 		return scanPasskey(db.pool.QueryRow(ctx, `SELECT `+passkeyColumns+` FROM passkeys WHERE id = $1`, id))
 	})
 }
 
 // Passkeys implements passkeyd.PasskeyStore.
 func (db *DB) Passkeys(ctx context.Context, userID string) ([]*passkeyd.Passkey, error) {
-	return retryRead(ctx, func() ([]*passkeyd.Passkey, error) { return db.passkeys(ctx, userID) })
+	return retryRead(ctx, db, func() ([]*passkeyd.Passkey, error) { return db.passkeys(ctx, userID) })
 }
 
 func (db *DB) passkeys(ctx context.Context, userID string) ([]*passkeyd.Passkey, error) {
@@ -111,7 +112,9 @@ func (db *DB) RecordLogin(ctx context.Context, id []byte, use passkeyd.PasskeyUs
 
 // SetCloneWarning implements passkeyd.PasskeyStore.
 func (db *DB) SetCloneWarning(ctx context.Context, id []byte, flagged bool) error {
-	tag, err := db.pool.Exec(ctx, `UPDATE passkeys SET clone_warning = $2 WHERE id = $1`, id, flagged)
+	tag, err := do(ctx, db, func() (pgconn.CommandTag, error) {
+		return db.pool.Exec(ctx, `UPDATE passkeys SET clone_warning = $2 WHERE id = $1`, id, flagged)
+	})
 	if err != nil {
 		return mapErr(err)
 	}
@@ -123,7 +126,9 @@ func (db *DB) SetCloneWarning(ctx context.Context, id []byte, flagged bool) erro
 
 // RenamePasskey implements passkeyd.PasskeyStore.
 func (db *DB) RenamePasskey(ctx context.Context, userID string, id []byte, name string) (*passkeyd.Passkey, error) {
-	return scanPasskey(db.pool.QueryRow(ctx, `UPDATE passkeys SET name = $3 WHERE id = $1 AND user_id = $2 RETURNING `+passkeyColumns, id, userID, name))
+	return do(ctx, db, func() (*passkeyd.Passkey, error) {
+		return scanPasskey(db.pool.QueryRow(ctx, `UPDATE passkeys SET name = $3 WHERE id = $1 AND user_id = $2 RETURNING `+passkeyColumns, id, userID, name))
+	})
 }
 
 // DeletePasskey implements passkeyd.PasskeyStore. The user's row is locked FOR UPDATE, so

@@ -30,7 +30,14 @@ const migrationLock = 0x70617373_6b657964 // "passkeyd"
 type DB struct {
 	pool *pgxpool.Pool
 	url  string
+	// gate admits as many operations as the pool has connections. Past that an operation
+	// waits at most admitWait and then fails with ErrUnavailable: under overload clients get
+	// a quick 503 instead of queueing until their deadline.
+	gate chan struct{}
 }
+
+// admitWait is how long an operation may wait for a free connection.
+const admitWait = time.Second
 
 var _ passkeyd.Store = (*DB)(nil)
 
@@ -48,7 +55,7 @@ func Open(ctx context.Context, url string) (*DB, error) {
 	if err != nil {
 		return nil, fmt.Errorf("postgres: %w", err)
 	}
-	return &DB{pool: pool, url: url}, nil
+	return &DB{pool: pool, url: url, gate: make(chan struct{}, cfg.MaxConns)}, nil
 }
 
 // URL returns the connection URL the DB was opened with. It may carry a password: never
@@ -123,9 +130,40 @@ func (db *DB) SchemaVersion(ctx context.Context) (int, error) {
 	return v, mapErr(err)
 }
 
+// admit takes a place at the gate; release it with the returned func.
+func (db *DB) admit(ctx context.Context) (func(), error) {
+	select {
+	case db.gate <- struct{}{}:
+		return func() { <-db.gate }, nil
+	default:
+	}
+	t := time.NewTimer(admitWait)
+	defer t.Stop()
+	select {
+	case db.gate <- struct{}{}:
+		return func() { <-db.gate }, nil
+	case <-t.C:
+		return nil, errSaturated
+	case <-ctx.Done():
+		return nil, mapErr(ctx.Err())
+	}
+}
+
+// do runs one store operation through the gate.
+func do[T any](ctx context.Context, db *DB, fn func() (T, error)) (T, error) {
+	release, err := db.admit(ctx)
+	if err != nil {
+		var zero T
+		return zero, err
+	}
+	defer release()
+	return fn()
+}
+
 // tx runs fn in a transaction and commits it.
 func (db *DB) tx(ctx context.Context, fn func(tx pgx.Tx) error) error {
-	return mapErr(pgx.BeginFunc(ctx, db.pool, fn))
+	_, err := do(ctx, db, func() (struct{}, error) { return struct{}{}, mapErr(pgx.BeginFunc(ctx, db.pool, fn)) })
+	return err
 }
 
 // mapErr turns driver errors into the store contract's sentinels. Anything that means the
@@ -160,7 +198,7 @@ func mapErr(err error) error {
 		}
 		return err
 	}
-	if pgconn.SafeToRetry(err) || pgconn.Timeout(err) || errors.Is(err, context.DeadlineExceeded) {
+	if pgconn.SafeToRetry(err) || pgconn.Timeout(err) || errors.Is(err, context.DeadlineExceeded) || errors.Is(err, context.Canceled) {
 		return &passkeyd.Error{Code: passkeyd.CodeUnavailable, Detail: "the database is unavailable", Err: err}
 	}
 	var ce *pgconn.ConnectError

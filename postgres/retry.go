@@ -17,10 +17,12 @@ import (
 // as a retryable 503.
 var retryPauses = []time.Duration{25 * time.Millisecond, 75 * time.Millisecond, 200 * time.Millisecond, 500 * time.Millisecond, time.Second}
 
-func retryRead[T any](ctx context.Context, read func() (T, error)) (T, error) {
+func retryRead[T any](ctx context.Context, db *DB, read func() (T, error)) (T, error) {
+	read0 := read
+	read = func() (T, error) { return do(ctx, db, read0) }
 	v, err := read()
 	for _, pause := range retryPauses {
-		if err == nil || !errors.Is(err, passkeyd.ErrUnavailable) {
+		if err == nil || !errors.Is(err, passkeyd.ErrUnavailable) || saturated(err) {
 			return v, err
 		}
 		select {
@@ -31,4 +33,14 @@ func retryRead[T any](ctx context.Context, read func() (T, error)) (T, error) {
 		v, err = read()
 	}
 	return v, err
+}
+
+// errSaturated is not retried: more load would not help a saturated database.
+var errSaturated = &passkeyd.Error{Code: passkeyd.CodeUnavailable, Detail: "the database is saturated; retry shortly"}
+
+// saturated reports whether err is errSaturated itself (errors.Is matches any error with
+// the same code, which is every unavailable error).
+func saturated(err error) bool {
+	var e *passkeyd.Error
+	return errors.As(err, &e) && e == errSaturated
 }

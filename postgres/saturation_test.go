@@ -7,6 +7,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jackc/pgx/v5"
+
 	"github.com/passkeyd/passkeyd"
 	"github.com/passkeyd/passkeyd/postgres"
 )
@@ -78,4 +80,73 @@ func TestSaturation(t *testing.T) {
 		t.Fatalf("no login succeeded: %v", outcomes)
 	}
 	t.Logf("200 concurrent logins on 10 connections in %v: %v", time.Since(start).Round(time.Millisecond), outcomes)
+}
+
+// TestOverloadAnswersQuickly: when every connection is busy (here: ten logins blocked on a
+// row lock), further calls fail fast with unavailable instead of queueing to their deadline.
+func TestOverloadAnswersQuickly(t *testing.T) {
+	base := open(t)
+	sep := "&"
+	if !strings.Contains(base.URL(), "?") {
+		sep = "?"
+	}
+	db, err := postgres.Open(context.Background(), base.URL()+sep+"pool_max_conns=10")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	ctx := context.Background()
+	now := time.Now().UTC()
+	u := &passkeyd.User{ID: "ov", Handle: []byte("ov-handle"), Username: "ov", UsernameKey: "ov", DisplayName: "ov", CreatedAt: now}
+	p := &passkeyd.Passkey{ID: []byte("ov-pk"), UserID: "ov", Name: "k", PublicKey: []byte{1}, Algorithm: -7, AAGUID: make([]byte, 16), Transports: []string{}, AttestationFormat: "none", AttestationType: "none", CreatedAt: now}
+	if err := db.CreateAccount(ctx, passkeyd.NewAccount{User: u, Passkey: p}); err != nil {
+		t.Fatal(err)
+	}
+	// Another client holds the passkey's row lock.
+	lockConn, err := pgx.Connect(ctx, base.URL())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer lockConn.Close(ctx)
+	tx, err := lockConn.Begin(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := tx.Exec(ctx, `SELECT 1 FROM passkeys WHERE id = $1 FOR UPDATE`, p.ID); err != nil {
+		t.Fatal(err)
+	}
+	type outcome struct {
+		code passkeyd.Code
+		took time.Duration
+	}
+	results := make(chan outcome, 30)
+	for i := 0; i < 30; i++ {
+		go func() {
+			cctx, cancel := context.WithTimeout(ctx, 8*time.Second)
+			defer cancel()
+			start := time.Now()
+			err := db.RecordLogin(cctx, p.ID, passkeyd.PasskeyUse{SignCount: uint32(i + 1), UsedAt: now}, nil)
+			code := passkeyd.Code("ok")
+			if err != nil {
+				code = passkeyd.ErrorCode(err)
+			}
+			results <- outcome{code, time.Since(start)}
+		}()
+	}
+	quick := 0
+	for i := 0; i < 20; i++ {
+		o := <-results
+		if o.code == passkeyd.CodeUnavailable && o.took < 3*time.Second {
+			quick++
+		}
+	}
+	tx.Rollback(ctx)
+	for i := 0; i < 10; i++ {
+		if o := <-results; o.code != "ok" && o.code != passkeyd.CodeCounterRegression {
+			t.Errorf("a blocked login ended with %s after the lock was released", o.code)
+		}
+	}
+	if quick != 20 {
+		t.Fatalf("%d of the 20 calls past the pool's 10 connections failed fast; want all", quick)
+	}
 }

@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 
 	"github.com/passkeyd/passkeyd"
 )
@@ -22,7 +23,7 @@ func (db *DB) CreateSession(ctx context.Context, s *passkeyd.Session) error {
 
 // SessionByTokenHash implements passkeyd.SessionStore.
 func (db *DB) SessionByTokenHash(ctx context.Context, hash []byte, now time.Time) (*passkeyd.Session, error) {
-	return retryRead(ctx, func() (*passkeyd.Session, error) { return db.sessionByTokenHash(ctx, hash, now) })
+	return retryRead(ctx, db, func() (*passkeyd.Session, error) { return db.sessionByTokenHash(ctx, hash, now) })
 }
 
 func (db *DB) sessionByTokenHash(ctx context.Context, hash []byte, now time.Time) (*passkeyd.Session, error) {
@@ -39,13 +40,15 @@ func (db *DB) sessionByTokenHash(ctx context.Context, hash []byte, now time.Time
 
 // DeleteSession implements passkeyd.SessionStore.
 func (db *DB) DeleteSession(ctx context.Context, id string) error {
-	_, err := db.pool.Exec(ctx, `DELETE FROM sessions WHERE id = $1`, id)
+	_, err := do(ctx, db, func() (pgconn.CommandTag, error) { return db.pool.Exec(ctx, `DELETE FROM sessions WHERE id = $1`, id) })
 	return mapErr(err)
 }
 
 // DeleteExpiredSessions implements passkeyd.SessionStore.
 func (db *DB) DeleteExpiredSessions(ctx context.Context, now time.Time) (int, error) {
-	tag, err := db.pool.Exec(ctx, `DELETE FROM sessions WHERE expires_at <= $1`, now)
+	tag, err := do(ctx, db, func() (pgconn.CommandTag, error) {
+		return db.pool.Exec(ctx, `DELETE FROM sessions WHERE expires_at <= $1`, now)
+	})
 	if err != nil {
 		return 0, mapErr(err)
 	}

@@ -45,21 +45,21 @@ func scanUser(row pgx.Row) (*passkeyd.User, error) {
 
 // UserByID implements passkeyd.UserStore.
 func (db *DB) UserByID(ctx context.Context, id string) (*passkeyd.User, error) {
-	return retryRead(ctx, func() (*passkeyd.User, error) {
+	return retryRead(ctx, db, func() (*passkeyd.User, error) {
 		return scanUser(db.pool.QueryRow(ctx, `SELECT `+userColumns+` FROM users WHERE id = $1`, id))
 	})
 }
 
 // UserByUsername implements passkeyd.UserStore.
 func (db *DB) UserByUsername(ctx context.Context, key string) (*passkeyd.User, error) {
-	return retryRead(ctx, func() (*passkeyd.User, error) {
+	return retryRead(ctx, db, func() (*passkeyd.User, error) {
 		return scanUser(db.pool.QueryRow(ctx, `SELECT `+userColumns+` FROM users WHERE username_key = $1`, key))
 	})
 }
 
 // UserByHandle implements passkeyd.UserStore.
 func (db *DB) UserByHandle(ctx context.Context, handle []byte) (*passkeyd.User, error) {
-	return retryRead(ctx, func() (*passkeyd.User, error) {
+	return retryRead(ctx, db, func() (*passkeyd.User, error) {
 		return scanUser(db.pool.QueryRow(ctx, `SELECT `+userColumns+` FROM users WHERE handle = $1`, handle))
 	})
 }
