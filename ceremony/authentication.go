@@ -1,7 +1,6 @@
 package ceremony
 
 import (
-	"bytes"
 	"crypto/subtle"
 	"fmt"
 
@@ -96,24 +95,8 @@ func (rp *RP) VerifyAssertion(a *Assertion, ch *passkeyd.Challenge, p *passkeyd.
 	cd := &par.Response.CollectedClientData
 	ad := &par.Response.AuthenticatorData
 
-	// §7.2 step 11: C.type.
-	if cd.Type != protocol.AssertCeremony {
-		return use, passkeyd.Errorf(passkeyd.CodeCeremonyTypeMismatch, "clientDataJSON.type is %q, expected \"webauthn.get\"", cd.Type)
-	}
-	// Step 12: C.challenge.
-	if ch.Ceremony != passkeyd.CeremonyAuthentication || subtle.ConstantTimeCompare(ch.Value, a.Challenge) != 1 {
-		return use, passkeyd.ErrChallengeUnknown
-	}
-	// Steps 13–14: origin, topOrigin.
-	if err := rp.checkOrigin(cd); err != nil {
-		return use, err
-	}
-	// Step 15: rpIdHash.
-	if !bytes.Equal(ad.RPIDHash, rp.rpIDHash[:]) {
-		return use, passkeyd.Errorf(passkeyd.CodeRPIDMismatch, "authenticatorData.rpIdHash is not the SHA-256 of %q", rp.cfg.RPID)
-	}
-	// Steps 16–18: UP, UV, BE/BS.
-	if err := checkFlags(ad.Flags, ch.UserVerification); err != nil {
+	// §7.2 steps 11–18: type, challenge, origin, rpIdHash, UP, UV, BS without BE.
+	if err := rp.checkShared(protocol.AssertCeremony, passkeyd.CeremonyAuthentication, cd, ad, ch, a.Challenge); err != nil {
 		return use, err
 	}
 	// Step 18: BE is fixed at creation; a change means this is not the credential we stored.

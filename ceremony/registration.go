@@ -108,24 +108,8 @@ func (rp *RP) VerifyRegistration(r *Registration, ch *passkeyd.Challenge) (*pass
 	att := &p.Response.AttestationObject
 	ad := &att.AuthData
 
-	// §7.1 step 7: C.type.
-	if cd.Type != protocol.CreateCeremony {
-		return nil, passkeyd.Errorf(passkeyd.CodeCeremonyTypeMismatch, "clientDataJSON.type is %q, expected \"webauthn.create\"", cd.Type)
-	}
-	// Step 8: C.challenge. The caller found ch by this value; compare again in constant time
-	// so that this function is correct on its own.
-	if ch.Ceremony != passkeyd.CeremonyRegistration || subtle.ConstantTimeCompare(ch.Value, r.Challenge) != 1 {
-		return nil, passkeyd.ErrChallengeUnknown
-	}
-	// Steps 9–10: origin and topOrigin.
-	if err := rp.checkOrigin(cd); err != nil {
-		return nil, err
-	}
-	// Step 13: rpIdHash.
-	if !bytes.Equal(ad.RPIDHash, rp.rpIDHash[:]) {
-		return nil, passkeyd.Errorf(passkeyd.CodeRPIDMismatch, "authenticatorData.rpIdHash is not the SHA-256 of %q", rp.cfg.RPID)
-	}
-	if err := checkFlags(ad.Flags, ch.UserVerification); err != nil {
+	// §7.1 steps 7–17.
+	if err := rp.checkShared(protocol.CreateCeremony, passkeyd.CeremonyRegistration, cd, ad, ch, r.Challenge); err != nil {
 		return nil, err
 	}
 	if !ad.Flags.HasAttestedCredentialData() || len(ad.AttData.CredentialID) == 0 {
@@ -206,6 +190,27 @@ func (rp *RP) algAllowed(alg int64) bool {
 		}
 	}
 	return false
+}
+
+// checkShared runs, in the specification's order, the steps registration (§7.1 steps 7–17)
+// and authentication (§7.2 steps 11–18) have in common: C.type, C.challenge, origin and
+// topOrigin, rpIdHash, and the UP, UV and BE/BS flags.
+func (rp *RP) checkShared(typ protocol.CeremonyType, c passkeyd.Ceremony, cd *protocol.CollectedClientData, ad *protocol.AuthenticatorData, ch *passkeyd.Challenge, signed []byte) error {
+	if cd.Type != typ {
+		return passkeyd.Errorf(passkeyd.CodeCeremonyTypeMismatch, "clientDataJSON.type is %q, expected %q", cd.Type, typ)
+	}
+	// The caller found ch by the signed challenge; compare again in constant time so that
+	// verification is correct on its own.
+	if ch.Ceremony != c || subtle.ConstantTimeCompare(ch.Value, signed) != 1 {
+		return passkeyd.ErrChallengeUnknown
+	}
+	if err := rp.checkOrigin(cd); err != nil {
+		return err
+	}
+	if !bytes.Equal(ad.RPIDHash, rp.rpIDHash[:]) {
+		return passkeyd.Errorf(passkeyd.CodeRPIDMismatch, "authenticatorData.rpIdHash is not the SHA-256 of %q", rp.cfg.RPID)
+	}
+	return checkFlags(ad.Flags, ch.UserVerification)
 }
 
 // checkOrigin covers §7.1 steps 9–10 and §7.2 steps 13–14.

@@ -61,12 +61,8 @@ func (s *server) handleRegistrationVerify() http.Handler {
 	}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		var req request
-		if err := decode(r, &req); err != nil {
+		if err := decodeVerify(r, &req, &req.Credential); err != nil {
 			s.writeError(w, r, err)
-			return
-		}
-		if len(req.Credential) == 0 || string(req.Credential) == "null" {
-			s.writeError(w, r, passkeyd.Errorf(passkeyd.CodeInvalidRequest, "credential is required"))
 			return
 		}
 		a, err := s.optionalSession(r)
@@ -128,12 +124,8 @@ func (s *server) handleAuthenticationVerify() http.Handler {
 	}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		var req request
-		if err := decode(r, &req); err != nil {
+		if err := decodeVerify(r, &req, &req.Credential); err != nil {
 			s.writeError(w, r, err)
-			return
-		}
-		if len(req.Credential) == 0 || string(req.Credential) == "null" {
-			s.writeError(w, r, passkeyd.Errorf(passkeyd.CodeInvalidRequest, "credential is required"))
 			return
 		}
 		start := time.Now()
@@ -146,6 +138,18 @@ func (s *server) handleAuthenticationVerify() http.Handler {
 		s.setSessionCookie(w, &res.Session)
 		encode(w, http.StatusOK, response{User: viewUser(res.User), Passkey: viewPasskey(res.Passkey), Session: viewNewSession(&res.Session)})
 	})
+}
+
+// decodeVerify decodes a verify request body into req and insists that its credential is
+// present.
+func decodeVerify(r *http.Request, req any, credential *json.RawMessage) error {
+	if err := decode(r, req); err != nil {
+		return err
+	}
+	if len(*credential) == 0 || string(*credential) == "null" {
+		return passkeyd.Errorf(passkeyd.CodeInvalidRequest, "credential is required")
+	}
+	return nil
 }
 
 // passkeyID decodes the {id} path segment: always the unpadded base64url the API returned.
