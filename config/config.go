@@ -36,7 +36,10 @@ type Config struct {
 	// endpoints that need no session; RateBurst the bucket size. 0 disables the limit.
 	RateLimit float64 `yaml:"rateLimit"`
 	RateBurst int     `yaml:"rateBurst"`
-	Policy    Policy  `yaml:"policy"`
+	// TrustedProxies are the addresses or CIDR ranges of load balancers whose
+	// X-Forwarded-For header gives the client's address.
+	TrustedProxies []string `yaml:"trustedProxies"`
+	Policy         Policy   `yaml:"policy"`
 
 	originsSet bool // origins came from a layer, not the addr-derived default
 }

@@ -92,6 +92,7 @@ func TestInvalidSettingsNameTheSetting(t *testing.T) {
 		{"database scheme", map[string]string{"PASSKEYD_DATABASE_URL": "mysql://db"}, nil, "PASSKEYD_DATABASE_URL"},
 		{"redis scheme", map[string]string{"PASSKEYD_REDIS_URL": "http://cache"}, nil, "PASSKEYD_REDIS_URL"},
 		{"bad addr", map[string]string{"PASSKEYD_ADDR": "localhost"}, nil, "PASSKEYD_ADDR"},
+		{"bad trusted proxy", map[string]string{"PASSKEYD_TRUSTED_PROXIES": "10.0.0.0/8,lb.internal"}, nil, "PASSKEYD_TRUSTED_PROXIES"},
 		{"missing config file", nil, []string{"-config", "/nonexistent/passkeyd.yaml"}, "PASSKEYD_CONFIG"},
 		{"unknown flag", nil, []string{"-rpid", "x"}, "-rpid"},
 	}
@@ -123,6 +124,17 @@ func TestAcceptedOriginShapes(t *testing.T) {
 	}
 	if !reflect.DeepEqual(c.WebOrigins(), []string{"https://login.example.com", "https://example.com"}) || len(c.OpaqueOrigins()) != 1 {
 		t.Fatalf("origins %v / %v", c.WebOrigins(), c.OpaqueOrigins())
+	}
+}
+
+func TestTrustedProxies(t *testing.T) {
+	c, err := Load(nil, env(map[string]string{"PASSKEYD_TRUSTED_PROXIES": "10.0.0.0/8, 127.0.0.1"}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, _ := c.TrustedProxyPrefixes()
+	if len(p) != 2 || p[1].String() != "127.0.0.1/32" {
+		t.Fatalf("prefixes %v", p)
 	}
 }
 

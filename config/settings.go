@@ -96,6 +96,9 @@ var settings = []setting{
 			return err
 		},
 		get: func(c *Config) string { return strconv.Itoa(c.RateBurst) }},
+	{key: "trustedProxies", env: "PASSKEYD_TRUSTED_PROXIES", flag: "trusted-proxies", help: "comma-separated proxy addresses/CIDRs whose X-Forwarded-For is believed",
+		set: func(c *Config, v string) error { c.TrustedProxies = splitList(v); return nil },
+		get: func(c *Config) string { return strings.Join(c.TrustedProxies, ",") }},
 	mk("policy.userVerification", "PASSKEYD_USER_VERIFICATION", "user-verification", "required, preferred or discouraged",
 		str(func(c *Config) *string { return &c.Policy.UserVerification })),
 	mk("policy.residentKey", "PASSKEYD_RESIDENT_KEY", "resident-key", "required, preferred or discouraged (passkeys are discoverable: required)",

@@ -74,6 +74,9 @@ func (c *Config) Validate() error {
 	if c.RateLimit < 0 || c.RateBurst < 1 {
 		bad("rateLimit", "rate %v/s and burst %d: the rate must be 0 (off) or positive and the burst at least 1", c.RateLimit, c.RateBurst)
 	}
+	if _, err := c.TrustedProxyPrefixes(); err != nil {
+		bad("trustedProxies", "%v; use addresses or CIDR ranges such as 10.0.0.0/8", err)
+	}
 	oneOf := func(key, v string, allowed ...string) {
 		for _, a := range allowed {
 			if v == a {

@@ -207,6 +207,7 @@ func (c *cluster) passkeydEnv(port int) []string {
 		fmt.Sprintf("PASSKEYD_DATABASE_URL=postgres://postgres@127.0.0.1:%d,127.0.0.1:%d/passkeyd?sslmode=disable&target_session_attrs=read-write&connect_timeout=2", pgPrimaryPort, pgReplicaPort),
 		fmt.Sprintf("PASSKEYD_REDIS_URL=redis-sentinel://127.0.0.1:%d,127.0.0.1:%d,127.0.0.1:%d/hamaster", sentinelBase, sentinelBase+1, sentinelBase+2),
 		"PASSKEYD_RATE_LIMIT=0",
+		"PASSKEYD_TRUSTED_PROXIES=127.0.0.1",
 		"PASSKEYD_LOG_LEVEL=warn",
 		"PASSKEYD_SHUTDOWN_TIMEOUT=5s",
 	)

@@ -79,7 +79,7 @@ func (s *server) middleware(next http.Handler) http.Handler {
 				slog.String("route", routeOf(r)),
 				slog.Int("status", sw.status),
 				slog.Duration("duration", time.Since(start)),
-				slog.String("remote", r.RemoteAddr),
+				slog.String("client", s.clientIP(r)),
 			)
 		}()
 		next.ServeHTTP(sw, r)

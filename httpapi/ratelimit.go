@@ -4,7 +4,9 @@ import (
 	"math"
 	"net"
 	"net/http"
+	"net/netip"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -66,14 +68,46 @@ func (l *limiter) sweep(now time.Time) {
 	}
 }
 
-// clientIP is the address the connection comes from. (Trusting X-Forwarded-For needs a
-// configured list of proxies; until then the peer address is the only honest answer.)
-func clientIP(r *http.Request) string {
-	host, _, err := net.SplitHostPort(r.RemoteAddr)
+// clientIP is the address a request comes from. Behind a load balancer every connection
+// comes from the balancer, so X-Forwarded-For is read — but only when the peer is one of the
+// configured trusted proxies, and then from the right, skipping trusted hops: the leftmost
+// entries are whatever the client chose to send.
+func (s *server) clientIP(r *http.Request) string {
+	peer, _, err := net.SplitHostPort(r.RemoteAddr)
 	if err != nil {
-		return r.RemoteAddr
+		peer = r.RemoteAddr
 	}
-	return host
+	if len(s.TrustedProxies) == 0 || !s.trusted(peer) {
+		return peer
+	}
+	hops := r.Header.Values("X-Forwarded-For")
+	for i := len(hops) - 1; i >= 0; i-- {
+		parts := strings.Split(hops[i], ",")
+		for j := len(parts) - 1; j >= 0; j-- {
+			ip := strings.TrimSpace(parts[j])
+			if net.ParseIP(ip) == nil {
+				return peer // a malformed chain: trust nothing in it
+			}
+			if !s.trusted(ip) {
+				return ip
+			}
+		}
+	}
+	return peer
+}
+
+func (s *server) trusted(ip string) bool {
+	addr, err := netip.ParseAddr(ip)
+	if err != nil {
+		return false
+	}
+	addr = addr.Unmap()
+	for _, p := range s.TrustedProxies {
+		if p.Contains(addr) {
+			return true
+		}
+	}
+	return false
 }
 
 // limited applies the per-IP limit: 429 rate_limited with Retry-After when exceeded.
@@ -82,7 +116,7 @@ func (s *server) limited(next http.Handler) http.Handler {
 		return next
 	}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if ok, wait := s.limiter.allow(clientIP(r), s.Now()); !ok {
+		if ok, wait := s.limiter.allow(s.clientIP(r), s.Now()); !ok {
 			secs := int(math.Ceil(wait.Seconds()))
 			w.Header().Set("Retry-After", strconv.Itoa(max(secs, 1)))
 			s.writeError(w, r, passkeyd.Errorf(passkeyd.CodeRateLimited, "too many requests from this address; retry in %d s", max(secs, 1)))

@@ -7,6 +7,7 @@ import (
 	"context"
 	"log/slog"
 	"net/http"
+	"net/netip"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -40,6 +41,9 @@ type Deps struct {
 	// bucket size.
 	RateLimit float64
 	RateBurst int
+	// TrustedProxies are the load balancers whose X-Forwarded-For is believed when finding
+	// a client's address (for rate limits and logs).
+	TrustedProxies []netip.Prefix
 	// RequestTimeout bounds every request's work, store calls included: a request that
 	// cannot be served in time (a saturated or unreachable database) gets 503 unavailable
 	// instead of hanging. Zero means 10 seconds.

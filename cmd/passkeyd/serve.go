@@ -147,16 +147,18 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		return err
 	}
 
+	proxies, _ := cfg.TrustedProxyPrefixes() // validated by config.Load
 	handler := httpapi.NewServer(httpapi.Deps{
-		Accounts:      accounts,
-		Origins:       cfg.WebOrigins(),
-		SecureCookies: cfg.SecureCookies(),
-		Logger:        log,
-		Checks:        checks,
-		Web:           web.Handler(),
-		OpenAPI:       openapi.Document,
-		RateLimit:     cfg.RateLimit,
-		RateBurst:     cfg.RateBurst,
+		Accounts:       accounts,
+		Origins:        cfg.WebOrigins(),
+		SecureCookies:  cfg.SecureCookies(),
+		Logger:         log,
+		Checks:         checks,
+		Web:            web.Handler(),
+		OpenAPI:        openapi.Document,
+		RateLimit:      cfg.RateLimit,
+		RateBurst:      cfg.RateBurst,
+		TrustedProxies: proxies,
 	})
 	srv := &http.Server{
 		Handler: handler,
