@@ -84,6 +84,7 @@ func Default() *Config {
 		LogFormat:       "text",
 		RateLimit:       20,
 		RateBurst:       40,
+		TrustedProxies:  []string{},
 		Policy: Policy{
 			UserVerification: "preferred",
 			ResidentKey:      "required",
