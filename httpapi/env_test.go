@@ -3,6 +3,7 @@ package httpapi_test
 import (
 	"bytes"
 	"context"
+	"log/slog"
 	"encoding/json"
 	"io"
 	"net/http"
@@ -41,6 +42,7 @@ type envOptions struct {
 	db          passkeyd.Store // nil: the in-memory store
 	rateLimit   float64
 	rateBurst   int
+	log         *slog.Logger
 }
 
 func newEnv(t testing.TB, opts ...func(*envOptions)) *env {
@@ -68,7 +70,7 @@ func newEnv(t testing.TB, opts ...func(*envOptions)) *env {
 	if err != nil {
 		t.Fatal(err)
 	}
-	e.accounts, err = account.New(context.Background(), db, challenges, rp, account.Config{SessionTTL: time.Hour, CounterPolicy: o.counter}, nil)
+	e.accounts, err = account.New(context.Background(), db, challenges, rp, account.Config{SessionTTL: time.Hour, CounterPolicy: o.counter}, o.log)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -79,6 +81,7 @@ func newEnv(t testing.TB, opts ...func(*envOptions)) *env {
 		Now:       e.clock,
 		Web:       web.Handler(),
 		RateLimit: o.rateLimit,
+		Logger:    o.log,
 		RateBurst: o.rateBurst,
 	}))
 	t.Cleanup(e.srv.Close)
