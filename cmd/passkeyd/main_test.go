@@ -146,3 +146,49 @@ func TestServeOnPostgresAndRedis(t *testing.T) {
 		time.Sleep(50 * time.Millisecond)
 	}
 }
+
+// TestProbe: the synthetic journey passes against a live server and fails against one
+// that refuses it (here: a server whose origin is not the one the probe claims).
+func TestProbe(t *testing.T) {
+	port := freePort(t)
+	env := map[string]string{
+		"PASSKEYD_ADDR":         fmt.Sprintf("localhost:%d", port),
+		"PASSKEYD_DATABASE_URL": "sqlite://" + filepath.Join(t.TempDir(), "p.db"),
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() {
+		done <- run(ctx, nil, func(k string) string { return env[k] }, &bytes.Buffer{}, &bytes.Buffer{})
+	}()
+	defer func() { cancel(); <-done }()
+	url := fmt.Sprintf("http://localhost:%d", port)
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		if resp, err := http.Get(url + "/readyz"); err == nil {
+			resp.Body.Close()
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("server not ready")
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	var out bytes.Buffer
+	if err := run(context.Background(), []string{"probe", "-url", url}, func(string) string { return "" }, &out, &out); err != nil {
+		t.Fatalf("probe against a live server: %v\n%s", err, out.String())
+	}
+	for _, step := range []string{"sign-up", "add-passkey", "sign-in", "delete-passkey", "sign-out"} {
+		if !strings.Contains(out.String(), "step="+step+" ok=true latency=") {
+			t.Errorf("no latency line for %s:\n%s", step, out.String())
+		}
+	}
+	out.Reset()
+	err := run(context.Background(), []string{"probe", "-url", url, "-origin", "https://wrong.example"}, func(string) string { return "" }, &out, &out)
+	if err == nil || !strings.Contains(out.String(), "step=sign-up ok=false") || !strings.Contains(out.String(), "origin_mismatch") {
+		t.Fatalf("probe against a refusing server: %v\n%s", err, out.String())
+	}
+	out.Reset()
+	if err := run(context.Background(), []string{"probe", "-url", "http://127.0.0.1:1"}, func(string) string { return "" }, &out, &out); err == nil {
+		t.Fatal("probe against no server passed")
+	}
+}
