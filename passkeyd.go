@@ -111,4 +111,7 @@ type NewAccount struct {
 	User    *User
 	Passkey *Passkey
 	Session *Session
+	// RecoveryCodes are the hashes of the account's first recovery codes (empty when
+	// recovery codes are disabled).
+	RecoveryCodes [][]byte
 }

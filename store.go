@@ -69,6 +69,19 @@ type ChallengeStore interface {
 	ConsumeChallenge(ctx context.Context, value []byte, now time.Time) (*Challenge, error)
 }
 
+// RecoveryCodeStore keeps the hashes of users' single-use recovery codes.
+type RecoveryCodeStore interface {
+	// ReplaceRecoveryCodes makes hashes the user's only recovery codes (old ones stop
+	// working). ErrNotFound when the user does not exist.
+	ReplaceRecoveryCodes(ctx context.Context, userID string, hashes [][]byte) error
+	// UseRecoveryCode marks the user's unused code with that hash as used, atomically: of
+	// concurrent calls with one code at most one succeeds. ErrNotFound when there is no
+	// such unused code.
+	UseRecoveryCode(ctx context.Context, userID string, hash []byte, now time.Time) error
+	// RecoveryCodesLeft counts the user's unused codes.
+	RecoveryCodesLeft(ctx context.Context, userID string) (int, error)
+}
+
 // SecretStore keeps server-wide secrets shared by every instance.
 type SecretStore interface {
 	// Secret returns the secret stored under name, first storing fresh if there is none.
@@ -81,6 +94,7 @@ type Store interface {
 	UserStore
 	PasskeyStore
 	SessionStore
+	RecoveryCodeStore
 	SecretStore
 	// Ping reports whether the store can serve requests (for /readyz).
 	Ping(ctx context.Context) error

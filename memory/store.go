@@ -21,6 +21,7 @@ type Store struct {
 	sessions map[string]*passkeyd.Session // by ID
 	byToken  map[string]string            // token hash → session ID
 	secrets  map[string][]byte
+	recovery map[string][]*recoveryCode
 	seq      map[string]uint64 // passkey id → insertion order, to break createdAt ties
 	next     uint64
 }
@@ -30,7 +31,7 @@ func NewStore() *Store {
 	return &Store{
 		users: map[string]*passkeyd.User{}, byName: map[string]string{}, byHandle: map[string]string{},
 		passkeys: map[string]*passkeyd.Passkey{}, sessions: map[string]*passkeyd.Session{},
-		byToken: map[string]string{}, secrets: map[string][]byte{}, seq: map[string]uint64{},
+		byToken: map[string]string{}, secrets: map[string][]byte{}, seq: map[string]uint64{}, recovery: map[string][]*recoveryCode{},
 	}
 }
 
@@ -57,6 +58,9 @@ func (s *Store) CreateAccount(ctx context.Context, a passkeyd.NewAccount) error 
 	}
 	if a.Session != nil {
 		s.putSession(a.Session)
+	}
+	if len(a.RecoveryCodes) > 0 {
+		s.putRecoveryCodes(u.ID, a.RecoveryCodes)
 	}
 	return nil
 }

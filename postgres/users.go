@@ -28,9 +28,11 @@ func (db *DB) CreateAccount(ctx context.Context, a passkeyd.NewAccount) error {
 			}
 		}
 		if a.Session != nil {
-			return insertSession(ctx, tx, a.Session)
+			if err := insertSession(ctx, tx, a.Session); err != nil {
+				return err
+			}
 		}
-		return nil
+		return insertRecoveryCodes(ctx, tx, u.ID, a.RecoveryCodes)
 	})
 }
 

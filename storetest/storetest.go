@@ -35,6 +35,7 @@ func Run(t *testing.T, open func(t *testing.T) passkeyd.Store) {
 		{"DeletePasskey enforces the last-way-in rule", testDelete},
 		{"DeletePasskey of the last two concurrently leaves one", testDeleteConcurrent},
 		{"sessions", testSessions},
+		{"recovery codes are single-use and replaceable", testRecoveryCodes},
 		{"Secret is created once", testSecret},
 		{"Ping", func(t *testing.T, s passkeyd.Store) {
 			if err := s.Ping(context.Background()); err != nil {
