@@ -26,6 +26,9 @@ type Config struct {
 	// refused until the user deletes it or an operator clears the flag) or "warn" (it may
 	// sign in; every use is logged as a possible clone).
 	CounterPolicy string
+	// RecoveryCodes enables the recovery_code fallback: ten single-use codes generated with
+	// an account's first authenticator, and sign-in with one.
+	RecoveryCodes bool
 }
 
 // Service runs the account use cases. It is safe for concurrent use.

@@ -94,6 +94,9 @@ type Registered struct {
 	User    *passkeyd.User
 	Passkey *passkeyd.Passkey
 	Session *NewSession // nil when a passkey was added to an existing account
+	// RecoveryCodes are the new account's recovery codes, shown this once (sign-up with
+	// recovery codes enabled only).
+	RecoveryCodes []string
 }
 
 // FinishRegistration verifies a RegistrationResponseJSON (§7.1) and stores the passkey.
@@ -132,11 +135,16 @@ func (s *Service) FinishRegistration(ctx context.Context, sess *passkeyd.Session
 		u.CreatedAt = pk.CreatedAt
 		pk.UserID = u.ID
 		ns := s.newSession(u.ID, passkeyd.MethodPasskey)
-		if err := s.store.CreateAccount(ctx, passkeyd.NewAccount{User: u, Passkey: pk, Session: ns.Session}); err != nil {
+		acc := passkeyd.NewAccount{User: u, Passkey: pk, Session: ns.Session}
+		var codes []string
+		if s.cfg.RecoveryCodes {
+			codes, acc.RecoveryCodes = newRecoveryCodes()
+		}
+		if err := s.store.CreateAccount(ctx, acc); err != nil {
 			return nil, err
 		}
 		s.log.InfoContext(ctx, "account created", "user_id", u.ID, "attestation", pk.AttestationFormat)
-		return &Registered{User: u, Passkey: pk, Session: &ns}, nil
+		return &Registered{User: u, Passkey: pk, Session: &ns, RecoveryCodes: codes}, nil
 	}
 
 	u, err := s.store.UserByID(ctx, ch.UserID)

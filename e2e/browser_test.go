@@ -382,3 +382,34 @@ func TestBrowserManagePasskeys(t *testing.T) {
 		t.Fatalf("%d passkeys after refusing to delete the last", n)
 	}
 }
+
+// TestBrowserRecoveryCodes: sign-up shows ten recovery codes once; after signing out, one
+// of them signs the user in (session method recovery_code) and the page asks for a new
+// passkey.
+func TestBrowserRecoveryCodes(t *testing.T) {
+	srv := startServer(t)
+	b := newBrowser(t)
+	b.withoutAutofill()
+	b.signUp(srv.url, "dora", "Dora")
+	b.do(visible("#codes-panel"))
+	if n := b.count("#codes-list li"); n != 10 {
+		t.Fatalf("%d recovery codes shown, want 10", n)
+	}
+	code := b.text("#codes-list li:first-child")
+	b.do(click("#codes-done-button"), chromedp.WaitNotVisible(css("#codes-panel")),
+		click("#signout-button"), visible("#signed-out"),
+		click("#recovery-card summary"),
+		keys("#recovery-username", "dora"),
+		keys("#recovery-code", code),
+		click("#recovery-button"),
+		visible("#signed-in"), visible("#notice"))
+	if info := b.text("#session-info"); !strings.Contains(info, "recovery code") {
+		t.Fatalf("session info %q", info)
+	}
+	// The code is used up.
+	b.do(click("#signout-button"), visible("#signed-out"),
+		keys("#recovery-username", "dora"), keys("#recovery-code", code), click("#recovery-button"), visible("#error"))
+	if c := run(b, chromedp.Evaluate[string](`document.getElementById("error").dataset.code`)); c != "invalid_credentials" {
+		t.Fatalf("reused code showed %q", c)
+	}
+}

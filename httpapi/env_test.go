@@ -3,9 +3,9 @@ package httpapi_test
 import (
 	"bytes"
 	"context"
-	"log/slog"
 	"encoding/json"
 	"io"
+	"log/slog"
 	"net/http"
 	"net/http/cookiejar"
 	"net/http/httptest"
@@ -43,6 +43,7 @@ type envOptions struct {
 	rateLimit   float64
 	rateBurst   int
 	log         *slog.Logger
+	noRecovery  bool
 }
 
 func newEnv(t testing.TB, opts ...func(*envOptions)) *env {
@@ -70,7 +71,7 @@ func newEnv(t testing.TB, opts ...func(*envOptions)) *env {
 	if err != nil {
 		t.Fatal(err)
 	}
-	e.accounts, err = account.New(context.Background(), db, challenges, rp, account.Config{SessionTTL: time.Hour, CounterPolicy: o.counter}, o.log)
+	e.accounts, err = account.New(context.Background(), db, challenges, rp, account.Config{SessionTTL: time.Hour, CounterPolicy: o.counter, RecoveryCodes: !o.noRecovery}, o.log)
 	if err != nil {
 		t.Fatal(err)
 	}

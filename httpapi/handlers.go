@@ -55,9 +55,10 @@ func (s *server) handleRegistrationVerify() http.Handler {
 		Name       string          `json:"name"`
 	}
 	type response struct {
-		User    userView     `json:"user"`
-		Passkey passkeyView  `json:"passkey"`
-		Session *sessionView `json:"session,omitempty"`
+		User          userView     `json:"user"`
+		Passkey       passkeyView  `json:"passkey"`
+		Session       *sessionView `json:"session,omitempty"`
+		RecoveryCodes []string     `json:"recoveryCodes,omitempty"`
 	}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		var req request
@@ -81,7 +82,7 @@ func (s *server) handleRegistrationVerify() http.Handler {
 			s.writeError(w, r, err)
 			return
 		}
-		out := response{User: viewUser(res.User), Passkey: viewPasskey(res.Passkey)}
+		out := response{User: viewUser(res.User), Passkey: viewPasskey(res.Passkey), RecoveryCodes: res.RecoveryCodes}
 		if res.Session != nil {
 			v := viewNewSession(res.Session)
 			out.Session = &v
@@ -286,5 +287,59 @@ func (s *server) handleReadyz() http.Handler {
 func (s *server) handleAPINotFound() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, passkeyd.Errorf(passkeyd.CodeNotFound, "no such endpoint: %s %s", r.Method, r.URL.Path))
+	})
+}
+
+// recoveryEnabled answers 404 for the recovery endpoints when the fallback is off.
+func (s *server) recoveryEnabled(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if !s.Accounts.RecoveryCodesEnabled() {
+			s.writeError(w, r, passkeyd.Errorf(passkeyd.CodeNotFound, "recovery codes are not enabled on this server"))
+			return
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+func (s *server) handleRecoveryCodesRegenerate() http.Handler {
+	type response struct {
+		RecoveryCodes []string `json:"recoveryCodes"`
+	}
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		codes, err := s.Accounts.RegenerateRecoveryCodes(r.Context(), authFrom(r.Context()).user.ID)
+		if err != nil {
+			s.writeError(w, r, err)
+			return
+		}
+		encode(w, http.StatusOK, response{RecoveryCodes: codes})
+	})
+}
+
+func (s *server) handleRecoveryLogin() http.Handler {
+	type request struct {
+		Username string `json:"username"`
+		Code     string `json:"code"`
+	}
+	type response struct {
+		User    userView    `json:"user"`
+		Session sessionView `json:"session"`
+	}
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		var req request
+		if err := decode(r, &req); err != nil {
+			s.writeError(w, r, err)
+			return
+		}
+		if req.Username == "" || req.Code == "" {
+			s.writeError(w, r, passkeyd.Errorf(passkeyd.CodeInvalidRequest, "username and code are required"))
+			return
+		}
+		u, ns, err := s.Accounts.RecoveryLogin(r.Context(), req.Username, req.Code)
+		if err != nil {
+			s.writeError(w, r, err)
+			return
+		}
+		s.setSessionCookie(w, &ns)
+		encode(w, http.StatusOK, response{User: viewUser(u), Session: viewNewSession(&ns)})
 	})
 }

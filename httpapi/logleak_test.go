@@ -45,6 +45,11 @@ func TestLogsCarryNoSecrets(t *testing.T) {
 			switch x := v.(type) {
 			case map[string]any:
 				for k, c := range x {
+					if codes, ok := c.([]any); ok && k == "recoveryCodes" {
+						for _, code := range codes {
+							keep(code.(string))
+						}
+					}
 					if s, ok := c.(string); ok && (k == "token" || k == "challenge" || k == "id" || k == "clientDataJSON" || k == "attestationObject" || k == "signature" || k == "userHandle" || k == "authenticatorData") {
 						keep(s)
 					}

@@ -16,6 +16,9 @@ func (s *server) routes(mux interface{ Handle(string, http.Handler) }) {
 	mux.Handle("GET /api/v1/session", s.requireSession(s.handleSessionGet()))
 	mux.Handle("DELETE /api/v1/session", s.requireSession(s.handleSessionDelete()))
 
+	mux.Handle("POST /api/v1/recovery-codes", s.recoveryEnabled(s.requireSession(s.handleRecoveryCodesRegenerate())))
+	mux.Handle("POST /api/v1/recovery/login", s.recoveryEnabled(s.limited(s.handleRecoveryLogin())))
+
 	mux.Handle("GET /api/openapi.json", s.handleOpenAPI())
 	mux.Handle("GET /healthz", s.handleHealthz())
 	mux.Handle("GET /readyz", s.handleReadyz())

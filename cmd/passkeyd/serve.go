@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"slices"
 	"time"
 
 	"github.com/passkeyd/passkeyd"
@@ -142,6 +143,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	accounts, err := account.New(ctx, store, challenges, rp, account.Config{
 		SessionTTL:    cfg.SessionTTL,
 		CounterPolicy: cfg.Policy.Counter,
+		RecoveryCodes: slices.Contains(cfg.Fallbacks, "recovery_code"),
 	}, log)
 	if err != nil {
 		return err

@@ -15,6 +15,7 @@ const messages = {
   counter_regression: "This passkey may have been copied and is blocked. Sign in another way and delete it.",
   user_verification_required: "Your device must verify it's you (PIN, fingerprint or face).",
   last_credential: "You can't delete your last passkey: you would have no way to sign in. Add another passkey first.",
+  invalid_credentials: "That username and recovery code don't match. Check the code (each works once).",
   rate_limited: "Too many attempts. Please wait a moment.",
   unavailable: "The service is temporarily unavailable. Please try again.",
   cancelled: "Cancelled. Nothing was changed.",
@@ -202,12 +203,45 @@ function on(id, event, fn) {
   });
 }
 
+function showCodes(codes) {
+  if (!codes || !codes.length) return;
+  const list = $("codes-list");
+  list.replaceChildren(
+    ...codes.map((c) => {
+      const li = document.createElement("li");
+      li.textContent = c;
+      return li;
+    }),
+  );
+  $("codes-panel").hidden = false;
+  $("codes-done-button").focus();
+}
+
+on("codes-done-button", "click", async () => {
+  $("codes-list").replaceChildren();
+  $("codes-panel").hidden = true;
+});
+
 on("signup-form", "submit", async () => {
   stopAutofill();
   const res = await api.signUp($("signup-username").value.trim(), $("signup-displayname").value.trim());
   $("signup-form").reset();
-  if (res.recoveryCodes) notice("Save your recovery codes: " + res.recoveryCodes.join(" "));
   await render();
+  showCodes(res.recoveryCodes);
+});
+
+on("recovery-form", "submit", async () => {
+  stopAutofill();
+  await api.recoveryLogin($("recovery-username").value.trim(), $("recovery-code").value.trim());
+  $("recovery-form").reset();
+  await render();
+  notice("Signed in with a recovery code. Add a new passkey now so you are not locked out again.");
+  $("add-passkey-button").focus();
+});
+
+on("regenerate-codes-button", "click", async () => {
+  if (!window.confirm("Replace your recovery codes? The old ones will stop working.")) return;
+  showCodes(await api.regenerateRecoveryCodes());
 });
 
 on("signin-form", "submit", async () => {

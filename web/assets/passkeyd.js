@@ -213,6 +213,17 @@ export class Passkeyd {
     }
   }
 
+  /** Sign in with a recovery code (which is then used up). Resolves with {user, session}. */
+  recoveryLogin(username, code) {
+    this.abortPending();
+    return this.request("POST", "/api/v1/recovery/login", { username, code });
+  }
+
+  /** Replace the signed-in user's recovery codes; resolves with the new codes (shown once). */
+  async regenerateRecoveryCodes() {
+    return (await this.request("POST", "/api/v1/recovery-codes", {})).recoveryCodes;
+  }
+
   /** The current session, or null when signed out. */
   async session() {
     try {
