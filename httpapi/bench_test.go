@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/passkeyd/passkeyd/sqlite"
 
@@ -39,26 +40,34 @@ func benchLogin(b *testing.B, e *env) {
 	e.browser().signUp(a, "bench")
 	h := e.srv.Config.Handler
 	optsBody := []byte(`{}`)
+	// ns/op includes the software authenticator's signing; server-ns/op is the wall time
+	// spent inside the two handler calls, the server's cost of one login.
+	var server time.Duration
 	b.ReportAllocs()
 	for b.Loop() {
 		rec := httptest.NewRecorder()
-		h.ServeHTTP(rec, httptest.NewRequest(http.MethodPost, "/api/v1/authentication/options", bytes.NewReader(optsBody)))
+		req := httptest.NewRequest(http.MethodPost, "/api/v1/authentication/options", bytes.NewReader(optsBody))
+		t0 := time.Now()
+		h.ServeHTTP(rec, req)
+		server += time.Since(t0)
 		if rec.Code != 200 {
 			b.Fatalf("options: %d %s", rec.Code, rec.Body)
 		}
-		b.StopTimer()
 		cred, err := a.Login(rec.Body.Bytes())
 		if err != nil {
 			b.Fatal(err)
 		}
 		body, _ := json.Marshal(map[string]json.RawMessage{"credential": cred})
-		b.StartTimer()
 		rec = httptest.NewRecorder()
-		h.ServeHTTP(rec, httptest.NewRequest(http.MethodPost, "/api/v1/authentication/verify", bytes.NewReader(body)))
+		req = httptest.NewRequest(http.MethodPost, "/api/v1/authentication/verify", bytes.NewReader(body))
+		t0 = time.Now()
+		h.ServeHTTP(rec, req)
+		server += time.Since(t0)
 		if rec.Code != 200 {
 			b.Fatalf("verify: %d %s", rec.Code, rec.Body)
 		}
 	}
+	b.ReportMetric(float64(server.Nanoseconds())/float64(b.N), "server-ns/op")
 }
 
 // BenchmarkLoginCeremonySQLiteParallel runs logins from many clients at once on the durable
