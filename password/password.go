@@ -1,0 +1,160 @@
+// Package password hashes and checks passwords for the password fallback: argon2id in the
+// PHC string format for new hashes, bcrypt accepted for imported ones (and rehashed on the
+// next successful sign-in), and a policy that refuses short and commonly breached passwords.
+package password
+
+import (
+	"bufio"
+	"bytes"
+	"crypto/rand"
+	"crypto/subtle"
+	_ "embed"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"strings"
+	"unicode/utf8"
+
+	"golang.org/x/crypto/argon2"
+	"golang.org/x/crypto/bcrypt"
+)
+
+// Params are argon2id's cost parameters.
+type Params struct {
+	Memory  uint32 // KiB
+	Time    uint32 // passes
+	Threads uint8
+	KeyLen  uint32
+}
+
+// DefaultParams follow RFC 9106's second recommendation (64 MiB, 3 passes), with two lanes
+// for small servers.
+var DefaultParams = Params{Memory: 64 * 1024, Time: 3, Threads: 2, KeyLen: 32}
+
+// Hasher hashes and verifies with fixed parameters.
+type Hasher struct {
+	p     Params
+	dummy string // a hash to verify against when the user does not exist
+}
+
+// New returns a Hasher; zero fields of p take the defaults.
+func New(p Params) *Hasher {
+	if p.Memory == 0 {
+		p.Memory = DefaultParams.Memory
+	}
+	if p.Time == 0 {
+		p.Time = DefaultParams.Time
+	}
+	if p.Threads == 0 {
+		p.Threads = DefaultParams.Threads
+	}
+	if p.KeyLen == 0 {
+		p.KeyLen = DefaultParams.KeyLen
+	}
+	h := &Hasher{p: p}
+	h.dummy = h.Hash("passkeyd dummy password for unknown users")
+	return h
+}
+
+// Hash returns the PHC string of password: $argon2id$v=19$m=…,t=…,p=…$salt$hash.
+func (h *Hasher) Hash(password string) string {
+	salt := make([]byte, 16)
+	_, _ = rand.Read(salt)
+	key := argon2.IDKey([]byte(password), salt, h.p.Time, h.p.Memory, h.p.Threads, h.p.KeyLen)
+	b64 := base64.RawStdEncoding
+	return fmt.Sprintf("$argon2id$v=%d$m=%d,t=%d,p=%d$%s$%s", argon2.Version, h.p.Memory, h.p.Time, h.p.Threads, b64.EncodeToString(salt), b64.EncodeToString(key))
+}
+
+// Verify checks password against a stored hash (argon2id or bcrypt). needsRehash is true
+// when the hash is bcrypt or uses other parameters than h's: store h.Hash(password) then.
+func (h *Hasher) Verify(hash, password string) (ok, needsRehash bool, err error) {
+	switch {
+	case strings.HasPrefix(hash, "$argon2id$"):
+		p, salt, key, err := parseArgon2(hash)
+		if err != nil {
+			return false, false, err
+		}
+		got := argon2.IDKey([]byte(password), salt, p.Time, p.Memory, p.Threads, uint32(len(key)))
+		ok := subtle.ConstantTimeCompare(got, key) == 1
+		return ok, ok && (p.Memory != h.p.Memory || p.Time != h.p.Time || p.Threads != h.p.Threads), nil
+	case strings.HasPrefix(hash, "$2a$"), strings.HasPrefix(hash, "$2b$"), strings.HasPrefix(hash, "$2y$"):
+		err := bcrypt.CompareHashAndPassword([]byte(hash), []byte(password))
+		if errors.Is(err, bcrypt.ErrMismatchedHashAndPassword) {
+			return false, false, nil
+		}
+		if err != nil {
+			return false, false, err
+		}
+		return true, true, nil
+	}
+	return false, false, errors.New("password: unknown hash format")
+}
+
+// VerifyNobody spends the time a real verification costs, so that sign-in attempts for
+// unknown usernames cannot be told apart by their timing.
+func (h *Hasher) VerifyNobody(password string) {
+	_, _, _ = h.Verify(h.dummy, password)
+}
+
+func parseArgon2(hash string) (Params, []byte, []byte, error) {
+	var p Params
+	parts := strings.Split(hash, "$")
+	if len(parts) != 6 {
+		return p, nil, nil, errors.New("password: malformed argon2id hash")
+	}
+	var version int
+	if _, err := fmt.Sscanf(parts[2], "v=%d", &version); err != nil || version != argon2.Version {
+		return p, nil, nil, errors.New("password: unsupported argon2 version")
+	}
+	if _, err := fmt.Sscanf(parts[3], "m=%d,t=%d,p=%d", &p.Memory, &p.Time, &p.Threads); err != nil {
+		return p, nil, nil, errors.New("password: malformed argon2id parameters")
+	}
+	if p.Memory > 256*1024 || p.Time > 10 || p.Threads == 0 || p.Threads > 16 {
+		return p, nil, nil, errors.New("password: argon2id parameters out of range")
+	}
+	salt, err := base64.RawStdEncoding.DecodeString(parts[4])
+	if err != nil {
+		return p, nil, nil, errors.New("password: malformed salt")
+	}
+	key, err := base64.RawStdEncoding.DecodeString(parts[5])
+	if err != nil || len(key) < 16 || len(key) > 64 {
+		return p, nil, nil, errors.New("password: malformed hash")
+	}
+	return p, salt, key, nil
+}
+
+// common.txt is Openwall's list of the 3,546 passwords most often seen in breaches
+// (public domain; compiled by Solar Designer, shipped in Debian's john-data).
+//
+//go:embed common.txt
+var commonList []byte
+
+var common = func() map[string]bool {
+	m := map[string]bool{}
+	sc := bufio.NewScanner(bytes.NewReader(commonList))
+	for sc.Scan() {
+		line := sc.Text()
+		if line == "" || strings.HasPrefix(line, "#!comment") {
+			continue
+		}
+		m[strings.ToLower(line)] = true
+	}
+	return m
+}()
+
+// Check applies the password policy: 8 to 256 characters, not one of the commonly breached
+// passwords. The error says why, for the person choosing it.
+func Check(password string) error {
+	n := utf8.RuneCountInString(password)
+	switch {
+	case !utf8.ValidString(password):
+		return errors.New("the password is not valid UTF-8")
+	case n < 8:
+		return errors.New("the password must have at least 8 characters")
+	case n > 256:
+		return errors.New("the password must have at most 256 characters")
+	case common[strings.ToLower(password)]:
+		return errors.New("this password is among the most common ones in breaches; choose another")
+	}
+	return nil
+}

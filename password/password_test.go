@@ -1,0 +1,80 @@
+package password
+
+import (
+	"strings"
+	"testing"
+
+	"golang.org/x/crypto/bcrypt"
+)
+
+var fast = Params{Memory: 1024, Time: 1, Threads: 1}
+
+func TestHashAndVerify(t *testing.T) {
+	h := New(fast)
+	hash := h.Hash("correct horse battery staple")
+	if !strings.HasPrefix(hash, "$argon2id$v=19$m=1024,t=1,p=1$") {
+		t.Fatalf("hash %q is not a PHC argon2id string", hash)
+	}
+	if ok, rehash, err := h.Verify(hash, "correct horse battery staple"); !ok || rehash || err != nil {
+		t.Fatalf("verify right password: %v %v %v", ok, rehash, err)
+	}
+	if ok, _, err := h.Verify(hash, "Correct horse battery staple"); ok || err != nil {
+		t.Fatalf("verify wrong password: %v %v", ok, err)
+	}
+	if h.Hash("x") == h.Hash("x") {
+		t.Fatal("hashes are not salted")
+	}
+	// Other parameters: still verifies, asks for a rehash.
+	if ok, rehash, _ := New(Params{Memory: 2048, Time: 1, Threads: 1}).Verify(hash, "correct horse battery staple"); !ok || !rehash {
+		t.Fatal("changed parameters should verify and ask for a rehash")
+	}
+}
+
+func TestBcryptImports(t *testing.T) {
+	raw, _ := bcrypt.GenerateFromPassword([]byte("imported secret"), bcrypt.MinCost)
+	h := New(fast)
+	if ok, rehash, err := h.Verify(string(raw), "imported secret"); !ok || !rehash || err != nil {
+		t.Fatalf("bcrypt: %v %v %v; want ok and a rehash", ok, rehash, err)
+	}
+	if ok, _, _ := h.Verify(string(raw), "other"); ok {
+		t.Fatal("bcrypt accepted a wrong password")
+	}
+}
+
+func TestMalformedHashes(t *testing.T) {
+	h := New(fast)
+	for _, bad := range []string{"", "plain", "$argon2id$v=19$m=1,t=1$x$y", "$argon2id$v=18$m=1024,t=1,p=1$AAAA$AAAA", "$argon2id$v=19$m=99999999,t=1,p=1$AAAA$AAAAAAAAAAAAAAAAAAAAAA", "$2b$04$short"} {
+		if ok, _, err := h.Verify(bad, "x"); ok || err == nil {
+			t.Errorf("%q: ok=%v err=%v", bad, ok, err)
+		}
+	}
+}
+
+func TestPolicy(t *testing.T) {
+	for pw, ok := range map[string]bool{
+		"short":                       false,
+		"password1":                   false, // common
+		"PASSWORD1":                   false, // common, case-insensitive
+		"iloveyou":                    false,
+		"a perfectly fine passphrase": true,
+		strings.Repeat("x", 257):      false,
+		"\xff\xfe invalid utf8 bytes": false,
+		"ünïcødé-passwörd":            true,
+	} {
+		if err := Check(pw); (err == nil) != ok {
+			t.Errorf("Check(%q) = %v, want ok=%v", pw, err, ok)
+		}
+	}
+	if len(common) < 3000 {
+		t.Fatalf("common list has %d entries", len(common))
+	}
+}
+
+func FuzzVerify(f *testing.F) {
+	h := New(fast)
+	f.Add(h.Hash("seed"), "seed")
+	f.Add("$2b$04$abcdefghijklmnopqrstuuOVjWx0l2pqvBNCsh7PN3zd7kdZI4HGi", "x")
+	f.Fuzz(func(t *testing.T, hash, pw string) {
+		_, _, _ = h.Verify(hash, pw) // must not panic or hang on any stored value
+	})
+}
