@@ -20,6 +20,9 @@ type UserStore interface {
 	UserByID(ctx context.Context, id string) (*User, error)
 	UserByUsername(ctx context.Context, usernameKey string) (*User, error)
 	UserByHandle(ctx context.Context, handle []byte) (*User, error)
+	// SetPasswordHash sets the user's password hash. ErrNotFound when the user does not
+	// exist.
+	SetPasswordHash(ctx context.Context, userID, hash string) error
 }
 
 // PasskeyStore keeps WebAuthn credentials.

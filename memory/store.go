@@ -95,8 +95,8 @@ func (s *Store) UserByHandle(ctx context.Context, handle []byte) (*passkeyd.User
 	return nil, passkeyd.ErrNotFound
 }
 
-// SetPassword sets or clears a user's password hash (the last-way-in rule counts it).
-func (s *Store) SetPassword(ctx context.Context, userID, hash string) error {
+// SetPasswordHash implements passkeyd.UserStore.
+func (s *Store) SetPasswordHash(ctx context.Context, userID, hash string) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	u, ok := s.users[userID]

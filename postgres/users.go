@@ -78,3 +78,17 @@ func (db *DB) Secret(ctx context.Context, name string, fresh []byte) ([]byte, er
 	})
 	return v, err
 }
+
+// SetPasswordHash implements passkeyd.UserStore.
+func (db *DB) SetPasswordHash(ctx context.Context, userID, hash string) error {
+	return db.tx(ctx, func(tx pgx.Tx) error {
+		tag, err := tx.Exec(ctx, `UPDATE users SET password_hash = $2 WHERE id = $1`, userID, hash)
+		if err != nil {
+			return err
+		}
+		if tag.RowsAffected() == 0 {
+			return passkeyd.ErrNotFound
+		}
+		return nil
+	})
+}

@@ -71,3 +71,17 @@ func (db *DB) Secret(ctx context.Context, name string, fresh []byte) ([]byte, er
 	})
 	return v, err
 }
+
+// SetPasswordHash implements passkeyd.UserStore.
+func (db *DB) SetPasswordHash(ctx context.Context, userID, hash string) error {
+	return db.tx(ctx, func(tx wtx) error {
+		res, err := tx.ExecContext(ctx, `UPDATE users SET password_hash = ? WHERE id = ?`, hash, userID)
+		if err != nil {
+			return err
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return passkeyd.ErrNotFound
+		}
+		return nil
+	})
+}

@@ -36,6 +36,7 @@ func Run(t *testing.T, open func(t *testing.T) passkeyd.Store) {
 		{"DeletePasskey of the last two concurrently leaves one", testDeleteConcurrent},
 		{"sessions", testSessions},
 		{"recovery codes are single-use and replaceable", testRecoveryCodes},
+		{"password hashes", testPasswordHash},
 		{"Secret is created once", testSecret},
 		{"Ping", func(t *testing.T, s passkeyd.Store) {
 			if err := s.Ping(context.Background()); err != nil {
@@ -448,5 +449,30 @@ func testSecret(t *testing.T, s passkeyd.Store) {
 		if !bytes.Equal(v, vals[0]) {
 			t.Fatal("concurrent Secret callers disagree")
 		}
+	}
+}
+
+func testPasswordHash(t *testing.T, s passkeyd.Store) {
+	u, p, _ := account(t, s, "alice")
+	mustIs(t, s.SetPasswordHash(ctx, "no-such-user", "$argon2id$x"), passkeyd.ErrNotFound)
+	if err := s.SetPasswordHash(ctx, u.ID, "$argon2id$v=19$stored"); err != nil {
+		t.Fatal(err)
+	}
+	got, _ := s.UserByID(ctx, u.ID)
+	if got.PasswordHash != "$argon2id$v=19$stored" {
+		t.Fatalf("password hash %q", got.PasswordHash)
+	}
+	// With a password, the last passkey may go: the account keeps a way in.
+	if err := s.DeletePasskey(ctx, u.ID, p.ID); err != nil {
+		t.Fatalf("deleting the last passkey of a user with a password: %v", err)
+	}
+	// A password-only account can be created directly.
+	v := newUser("bob")
+	v.PasswordHash = "$argon2id$v=19$bob"
+	if err := s.CreateAccount(ctx, passkeyd.NewAccount{User: v, Session: newSession(v.ID, now.Add(time.Hour))}); err != nil {
+		t.Fatal(err)
+	}
+	if got, _ := s.UserByUsername(ctx, "bob"); got == nil || got.PasswordHash != v.PasswordHash {
+		t.Fatal("password-only account not stored")
 	}
 }
