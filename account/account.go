@@ -17,6 +17,7 @@ import (
 
 	"github.com/passkeyd/passkeyd"
 	"github.com/passkeyd/passkeyd/ceremony"
+	"github.com/passkeyd/passkeyd/password"
 )
 
 // Config is the account policy.
@@ -29,6 +30,8 @@ type Config struct {
 	// RecoveryCodes enables the recovery_code fallback: ten single-use codes generated with
 	// an account's first authenticator, and sign-in with one.
 	RecoveryCodes bool
+	// Passwords enables the password fallback with this hasher; nil disables it.
+	Passwords *password.Hasher
 }
 
 // Service runs the account use cases. It is safe for concurrent use.

@@ -100,4 +100,3 @@ func (s *Service) RecoveryLogin(ctx context.Context, username, code string) (*pa
 	s.log.InfoContext(ctx, "signed in with a recovery code", "user_id", u.ID, "codes_left", left)
 	return u, ns, nil
 }
-

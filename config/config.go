@@ -39,9 +39,18 @@ type Config struct {
 	// TrustedProxies are the addresses or CIDR ranges of load balancers whose
 	// X-Forwarded-For header gives the client's address.
 	TrustedProxies []string `yaml:"trustedProxies"`
-	Policy         Policy   `yaml:"policy"`
+	// Argon2 is the cost of password hashing (password fallback).
+	Argon2 Argon2 `yaml:"argon2"`
+	Policy Policy `yaml:"policy"`
 
 	originsSet bool // origins came from a layer, not the addr-derived default
+}
+
+// Argon2 are argon2id's parameters for password hashes.
+type Argon2 struct {
+	MemoryKiB uint32 `yaml:"memoryKiB"`
+	Time      uint32 `yaml:"time"`
+	Threads   uint8  `yaml:"threads"`
 }
 
 // Policy is the WebAuthn policy of the relying party.
@@ -85,6 +94,7 @@ func Default() *Config {
 		RateLimit:       20,
 		RateBurst:       40,
 		TrustedProxies:  []string{},
+		Argon2:          Argon2{MemoryKiB: 64 * 1024, Time: 3, Threads: 2},
 		Policy: Policy{
 			UserVerification: "preferred",
 			ResidentKey:      "required",

@@ -99,6 +99,27 @@ var settings = []setting{
 	{key: "trustedProxies", env: "PASSKEYD_TRUSTED_PROXIES", flag: "trusted-proxies", help: "comma-separated proxy addresses/CIDRs whose X-Forwarded-For is believed",
 		set: func(c *Config, v string) error { c.TrustedProxies = splitList(v); return nil },
 		get: func(c *Config) string { return strings.Join(c.TrustedProxies, ",") }},
+	{key: "argon2.memoryKiB", env: "PASSKEYD_ARGON2_MEMORY_KIB", flag: "argon2-memory-kib", help: "argon2id memory per password hash, KiB",
+		set: func(c *Config, v string) error {
+			n, err := strconv.ParseUint(strings.TrimSpace(v), 10, 32)
+			c.Argon2.MemoryKiB = uint32(n)
+			return err
+		},
+		get: func(c *Config) string { return strconv.FormatUint(uint64(c.Argon2.MemoryKiB), 10) }},
+	{key: "argon2.time", env: "PASSKEYD_ARGON2_TIME", flag: "argon2-time", help: "argon2id passes per password hash",
+		set: func(c *Config, v string) error {
+			n, err := strconv.ParseUint(strings.TrimSpace(v), 10, 32)
+			c.Argon2.Time = uint32(n)
+			return err
+		},
+		get: func(c *Config) string { return strconv.FormatUint(uint64(c.Argon2.Time), 10) }},
+	{key: "argon2.threads", env: "PASSKEYD_ARGON2_THREADS", flag: "argon2-threads", help: "argon2id lanes per password hash",
+		set: func(c *Config, v string) error {
+			n, err := strconv.ParseUint(strings.TrimSpace(v), 10, 8)
+			c.Argon2.Threads = uint8(n)
+			return err
+		},
+		get: func(c *Config) string { return strconv.FormatUint(uint64(c.Argon2.Threads), 10) }},
 	mk("policy.userVerification", "PASSKEYD_USER_VERIFICATION", "user-verification", "required, preferred or discouraged",
 		str(func(c *Config) *string { return &c.Policy.UserVerification })),
 	mk("policy.residentKey", "PASSKEYD_RESIDENT_KEY", "resident-key", "required, preferred or discouraged (passkeys are discoverable: required)",

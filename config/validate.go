@@ -74,6 +74,9 @@ func (c *Config) Validate() error {
 	if c.RateLimit < 0 || c.RateBurst < 1 {
 		bad("rateLimit", "rate %v/s and burst %d: the rate must be 0 (off) or positive and the burst at least 1", c.RateLimit, c.RateBurst)
 	}
+	if a := c.Argon2; a.MemoryKiB < 8*1024 || a.MemoryKiB > 256*1024 || a.Time < 1 || a.Time > 10 || a.Threads < 1 || a.Threads > 16 {
+		bad("argon2.memoryKiB", "argon2id m=%d KiB, t=%d, p=%d: use 8192–262144 KiB, 1–10 passes, 1–16 lanes (RFC 9106: 65536, 3, 2 is a sound default)", a.MemoryKiB, a.Time, a.Threads)
+	}
 	if _, err := c.TrustedProxyPrefixes(); err != nil {
 		bad("trustedProxies", "%v; use addresses or CIDR ranges such as 10.0.0.0/8", err)
 	}

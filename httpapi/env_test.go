@@ -18,6 +18,7 @@ import (
 	"github.com/passkeyd/passkeyd/ceremony"
 	"github.com/passkeyd/passkeyd/httpapi"
 	"github.com/passkeyd/passkeyd/memory"
+	"github.com/passkeyd/passkeyd/password"
 	"github.com/passkeyd/passkeyd/softauthn"
 	"github.com/passkeyd/passkeyd/web"
 )
@@ -44,6 +45,7 @@ type envOptions struct {
 	rateBurst   int
 	log         *slog.Logger
 	noRecovery  bool
+	noPasswords bool
 }
 
 func newEnv(t testing.TB, opts ...func(*envOptions)) *env {
@@ -71,7 +73,7 @@ func newEnv(t testing.TB, opts ...func(*envOptions)) *env {
 	if err != nil {
 		t.Fatal(err)
 	}
-	e.accounts, err = account.New(context.Background(), db, challenges, rp, account.Config{SessionTTL: time.Hour, CounterPolicy: o.counter, RecoveryCodes: !o.noRecovery}, o.log)
+	e.accounts, err = account.New(context.Background(), db, challenges, rp, account.Config{SessionTTL: time.Hour, CounterPolicy: o.counter, RecoveryCodes: !o.noRecovery, Passwords: hasher(o.noPasswords)}, o.log)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -253,4 +255,14 @@ func field(m map[string]any, path ...string) any {
 		v = mm[p]
 	}
 	return v
+}
+
+// testHasher is cheap: argon2id's cost is not what these tests measure.
+var testHasher = password.New(password.Params{Memory: 1024, Time: 1, Threads: 1})
+
+func hasher(disabled bool) *password.Hasher {
+	if disabled {
+		return nil
+	}
+	return testHasher
 }

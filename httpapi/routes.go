@@ -16,6 +16,10 @@ func (s *server) routes(mux interface{ Handle(string, http.Handler) }) {
 	mux.Handle("GET /api/v1/session", s.requireSession(s.handleSessionGet()))
 	mux.Handle("DELETE /api/v1/session", s.requireSession(s.handleSessionDelete()))
 
+	mux.Handle("POST /api/v1/login/methods", s.limited(s.handleLoginMethods()))
+	mux.Handle("POST /api/v1/password/signup", s.passwordsEnabled(s.limited(s.handlePasswordSignUp())))
+	mux.Handle("POST /api/v1/password/login", s.passwordsEnabled(s.limited(s.handlePasswordLogin())))
+	mux.Handle("PUT /api/v1/password", s.passwordsEnabled(s.requireSession(s.handlePasswordChange())))
 	mux.Handle("POST /api/v1/recovery-codes", s.recoveryEnabled(s.requireSession(s.handleRecoveryCodesRegenerate())))
 	mux.Handle("POST /api/v1/recovery/login", s.recoveryEnabled(s.limited(s.handleRecoveryLogin())))
 

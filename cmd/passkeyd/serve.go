@@ -18,6 +18,7 @@ import (
 	"github.com/passkeyd/passkeyd/httpapi"
 	"github.com/passkeyd/passkeyd/memory"
 	"github.com/passkeyd/passkeyd/openapi"
+	"github.com/passkeyd/passkeyd/password"
 	"github.com/passkeyd/passkeyd/postgres"
 	"github.com/passkeyd/passkeyd/redis"
 	"github.com/passkeyd/passkeyd/sqlite"
@@ -140,10 +141,15 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	if err != nil {
 		return err
 	}
+	var passwords *password.Hasher
+	if slices.Contains(cfg.Fallbacks, "password") {
+		passwords = password.New(password.Params{Memory: cfg.Argon2.MemoryKiB, Time: cfg.Argon2.Time, Threads: cfg.Argon2.Threads})
+	}
 	accounts, err := account.New(ctx, store, challenges, rp, account.Config{
 		SessionTTL:    cfg.SessionTTL,
 		CounterPolicy: cfg.Policy.Counter,
 		RecoveryCodes: slices.Contains(cfg.Fallbacks, "recovery_code"),
+		Passwords:     passwords,
 	}, log)
 	if err != nil {
 		return err
