@@ -413,3 +413,30 @@ func TestBrowserRecoveryCodes(t *testing.T) {
 		t.Fatalf("reused code showed %q", c)
 	}
 }
+
+// TestBrowserPasswordUpgrade: a password account signs in through the fallback form, is
+// offered a passkey at once, creates one, and then signs in with it.
+func TestBrowserPasswordUpgrade(t *testing.T) {
+	srv := startServer(t)
+	b := newBrowser(t)
+	b.withoutAutofill()
+	b.do(chromedp.Navigate(srv.url+"/"), visible("#signed-out"))
+	if st := run(b, chromedp.Evaluate[int](`fetch("/api/v1/password/signup", {method: "POST", headers: {"Content-Type": "application/json"},
+		body: JSON.stringify({username: "pam", password: "a perfectly fine passphrase"})}).then(r => r.status)`, chromedp.EvalAwaitPromise)); st != 201 {
+		t.Fatalf("password sign-up: %d", st)
+	}
+	b.do(chromedp.Navigate(srv.url+"/"), visible("#signed-in"), click("#signout-button"), visible("#signed-out"),
+		click("#password-card summary"),
+		keys("#password-username", "pam"),
+		keys("#password-password", "a perfectly fine passphrase"),
+		click("#password-button"),
+		visible("#signed-in"), visible("#upgrade-panel"),
+		click("#upgrade-button"),
+		chromedp.WaitNotVisible(css("#upgrade-panel")),
+		visible("#passkey-list li"),
+		click("#signout-button"), visible("#signed-out"),
+		click("#signin-button"), visible("#signed-in"))
+	if info := b.text("#session-info"); !strings.Contains(info, "passkey") {
+		t.Fatalf("after the upgrade the user signed in with %q", info)
+	}
+}

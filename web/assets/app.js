@@ -230,6 +230,29 @@ on("signup-form", "submit", async () => {
   showCodes(res.recoveryCodes);
 });
 
+on("password-form", "submit", async () => {
+  stopAutofill();
+  const res = await api.passwordLogin($("password-username").value.trim(), $("password-password").value);
+  $("password-form").reset();
+  await render();
+  // The upgrade nudge: a password account without a passkey is offered one at once.
+  if (res.suggestPasskey) {
+    $("upgrade-panel").hidden = false;
+    $("upgrade-button").focus();
+  }
+});
+
+on("upgrade-button", "click", async () => {
+  const res = await api.addPasskey();
+  $("upgrade-panel").hidden = true;
+  notice(`Added "${res.passkey.name}". Next time, sign in with it.`);
+  await renderPasskeys();
+});
+
+on("upgrade-later-button", "click", async () => {
+  $("upgrade-panel").hidden = true;
+});
+
 on("recovery-form", "submit", async () => {
   stopAutofill();
   await api.recoveryLogin($("recovery-username").value.trim(), $("recovery-code").value.trim());
@@ -253,6 +276,7 @@ on("signin-form", "submit", async () => {
 });
 
 on("signout-button", "click", async () => {
+  $("upgrade-panel").hidden = true;
   await api.signOut();
   await render();
 });

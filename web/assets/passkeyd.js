@@ -213,6 +213,26 @@ export class Passkeyd {
     }
   }
 
+  /** Sign in with a password (fallback). Resolves with {user, session, suggestPasskey}. */
+  passwordLogin(username, password) {
+    this.abortPending();
+    return this.request("POST", "/api/v1/password/login", { username, password });
+  }
+
+  /** Create a password account (fallback). Resolves with {user, session, suggestPasskey}. */
+  passwordSignUp(username, password, displayName) {
+    const body = { username, password };
+    if (displayName) body.displayName = displayName;
+    return this.request("POST", "/api/v1/password/signup", body);
+  }
+
+  /** Set or change the signed-in user's password. */
+  changePassword(newPassword, currentPassword) {
+    const body = { newPassword };
+    if (currentPassword) body.currentPassword = currentPassword;
+    return this.request("PUT", "/api/v1/password", body);
+  }
+
   /** Sign in with a recovery code (which is then used up). Resolves with {user, session}. */
   recoveryLogin(username, code) {
     this.abortPending();
