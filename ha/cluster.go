@@ -17,14 +17,17 @@ import (
 // The cluster: PostgreSQL primary + synchronous streaming replica, Redis master + replica +
 // three Sentinels, three passkeyd instances and HAProxy, all on 127.0.0.1 ports, all from
 // Debian's packages and this repository's binary.
+//
+// The ports sit below Linux's ephemeral range (32768 and up), so that no outgoing
+// connection can be holding one when a server wants to bind it.
 const (
-	pgPrimaryPort = 55432
-	pgReplicaPort = 55433
-	redisMaster   = 56379
-	redisReplica  = 56380
-	sentinelBase  = 56381 // three: 56381..56383
-	passkeydBase  = 58081 // three: 58081..58083
-	haproxyPort   = 58080
+	pgPrimaryPort = 25432
+	pgReplicaPort = 25433
+	redisMaster   = 26379
+	redisReplica  = 26380
+	sentinelBase  = 26381 // three: 26381..26383
+	passkeydBase  = 28081 // three: 28081..28083
+	haproxyPort   = 28080
 )
 
 // pgBin is the newest PostgreSQL server installed from Debian's packages.

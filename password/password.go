@@ -12,6 +12,7 @@ import (
 	"encoding/base64"
 	"errors"
 	"fmt"
+	"runtime"
 	"strings"
 	"unicode/utf8"
 
@@ -31,10 +32,13 @@ type Params struct {
 // for small servers.
 var DefaultParams = Params{Memory: 64 * 1024, Time: 3, Threads: 2, KeyLen: 32}
 
-// Hasher hashes and verifies with fixed parameters.
+// Hasher hashes and verifies with fixed parameters. At most a few argon2id computations run
+// at once (each takes Params.Memory): a flood of sign-in attempts queues instead of
+// exhausting the server's memory.
 type Hasher struct {
 	p     Params
 	dummy string // a hash to verify against when the user does not exist
+	slots chan struct{}
 }
 
 // New returns a Hasher; zero fields of p take the defaults.
@@ -51,7 +55,7 @@ func New(p Params) *Hasher {
 	if p.KeyLen == 0 {
 		p.KeyLen = DefaultParams.KeyLen
 	}
-	h := &Hasher{p: p}
+	h := &Hasher{p: p, slots: make(chan struct{}, max(2, runtime.GOMAXPROCS(0)))}
 	h.dummy = h.Hash("passkeyd dummy password for unknown users")
 	return h
 }
@@ -60,6 +64,8 @@ func New(p Params) *Hasher {
 func (h *Hasher) Hash(password string) string {
 	salt := make([]byte, 16)
 	_, _ = rand.Read(salt)
+	h.slots <- struct{}{}
+	defer func() { <-h.slots }()
 	key := argon2.IDKey([]byte(password), salt, h.p.Time, h.p.Memory, h.p.Threads, h.p.KeyLen)
 	b64 := base64.RawStdEncoding
 	return fmt.Sprintf("$argon2id$v=%d$m=%d,t=%d,p=%d$%s$%s", argon2.Version, h.p.Memory, h.p.Time, h.p.Threads, b64.EncodeToString(salt), b64.EncodeToString(key))
@@ -74,7 +80,9 @@ func (h *Hasher) Verify(hash, password string) (ok, needsRehash bool, err error)
 		if err != nil {
 			return false, false, err
 		}
+		h.slots <- struct{}{}
 		got := argon2.IDKey([]byte(password), salt, p.Time, p.Memory, p.Threads, uint32(len(key)))
+		<-h.slots
 		ok := subtle.ConstantTimeCompare(got, key) == 1
 		return ok, ok && (p.Memory != h.p.Memory || p.Time != h.p.Time || p.Threads != h.p.Threads), nil
 	case strings.HasPrefix(hash, "$2a$"), strings.HasPrefix(hash, "$2b$"), strings.HasPrefix(hash, "$2y$"):
