@@ -115,3 +115,11 @@ type NewAccount struct {
 	// recovery codes are disabled).
 	RecoveryCodes [][]byte
 }
+
+// TOTP is a user's time-based one-time password second factor (RFC 6238).
+type TOTP struct {
+	UserID    string
+	Secret    []byte
+	Confirmed bool  // false until the user proved their app produces codes
+	LastStep  int64 // the last 30-second step a code was accepted for: each code works once
+}

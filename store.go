@@ -85,6 +85,21 @@ type RecoveryCodeStore interface {
 	RecoveryCodesLeft(ctx context.Context, userID string) (int, error)
 }
 
+// TOTPStore keeps users' TOTP second factors.
+type TOTPStore interface {
+	// PutTOTP stores a new, unconfirmed TOTP secret for the user, replacing an unconfirmed
+	// one (a confirmed one must be deleted first: ErrCredentialExists).
+	PutTOTP(ctx context.Context, userID string, secret []byte) error
+	// TOTP returns the user's TOTP; ErrNotFound when there is none.
+	TOTP(ctx context.Context, userID string) (*TOTP, error)
+	// UseTOTPStep records that a code for step was accepted and confirms the TOTP. It is
+	// conditional — the stored LastStep must be lower — so a code (or an older one) is
+	// accepted at most once even under concurrent use: ErrNotFound otherwise.
+	UseTOTPStep(ctx context.Context, userID string, step int64) error
+	// DeleteTOTP removes the user's TOTP; ErrNotFound when there is none.
+	DeleteTOTP(ctx context.Context, userID string) error
+}
+
 // SecretStore keeps server-wide secrets shared by every instance.
 type SecretStore interface {
 	// Secret returns the secret stored under name, first storing fresh if there is none.
@@ -98,6 +113,7 @@ type Store interface {
 	PasskeyStore
 	SessionStore
 	RecoveryCodeStore
+	TOTPStore
 	SecretStore
 	// Ping reports whether the store can serve requests (for /readyz).
 	Ping(ctx context.Context) error

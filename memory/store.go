@@ -22,6 +22,7 @@ type Store struct {
 	byToken  map[string]string            // token hash → session ID
 	secrets  map[string][]byte
 	recovery map[string][]*recoveryCode
+	totp     map[string]*passkeyd.TOTP
 	seq      map[string]uint64 // passkey id → insertion order, to break createdAt ties
 	next     uint64
 }
@@ -31,7 +32,7 @@ func NewStore() *Store {
 	return &Store{
 		users: map[string]*passkeyd.User{}, byName: map[string]string{}, byHandle: map[string]string{},
 		passkeys: map[string]*passkeyd.Passkey{}, sessions: map[string]*passkeyd.Session{},
-		byToken: map[string]string{}, secrets: map[string][]byte{}, seq: map[string]uint64{}, recovery: map[string][]*recoveryCode{},
+		byToken: map[string]string{}, secrets: map[string][]byte{}, seq: map[string]uint64{}, recovery: map[string][]*recoveryCode{}, totp: map[string]*passkeyd.TOTP{},
 	}
 }
 

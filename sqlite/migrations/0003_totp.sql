@@ -1,0 +1,6 @@
+CREATE TABLE totp (
+    user_id   TEXT PRIMARY KEY REFERENCES users (id) ON DELETE CASCADE,
+    secret    BLOB NOT NULL,
+    confirmed INTEGER NOT NULL DEFAULT 0,
+    last_step INTEGER NOT NULL DEFAULT 0
+) STRICT;
