@@ -60,6 +60,7 @@ const (
 	MethodPasskey      SessionMethod = "passkey"
 	MethodPassword     SessionMethod = "password"
 	MethodRecoveryCode SessionMethod = "recovery_code"
+	MethodMFA          SessionMethod = "mfa" // a password and a second factor
 )
 
 // Session is a server-side session. Only the SHA-256 of its bearer token is stored, so a
@@ -79,6 +80,8 @@ type Ceremony string
 const (
 	CeremonyRegistration   Ceremony = "registration"
 	CeremonyAuthentication Ceremony = "authentication"
+	// CeremonyMFA is the state between a first factor and the second one (mfaToken).
+	CeremonyMFA Ceremony = "mfa"
 )
 
 // Challenge is the server-side state of one ceremony, found again by its random value from

@@ -32,6 +32,8 @@ type Config struct {
 	RecoveryCodes bool
 	// Passwords enables the password fallback with this hasher; nil disables it.
 	Passwords *password.Hasher
+	// TOTP enables TOTP as a second factor after a password.
+	TOTP bool
 }
 
 // Service runs the account use cases. It is safe for concurrent use.

@@ -86,6 +86,9 @@ func (s *Service) PasswordLogin(ctx context.Context, username, pw string) (*Pass
 			s.log.WarnContext(ctx, "password rehash failed", "user_id", u.ID, "err", err)
 		}
 	}
+	if err := s.requireSecondFactor(ctx, u); err != nil {
+		return nil, err
+	}
 	ns := s.newSession(u.ID, passkeyd.MethodPassword)
 	if err := s.store.CreateSession(ctx, ns.Session); err != nil {
 		return nil, err

@@ -89,6 +89,9 @@ func New(cfg Config) (*RP, error) {
 	return rp, nil
 }
 
+// Name returns the relying party's display name.
+func (rp *RP) Name() string { return rp.cfg.RPName }
+
 // RPID returns the relying party ID.
 func (rp *RP) RPID() string { return rp.cfg.RPID }
 

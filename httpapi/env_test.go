@@ -46,6 +46,7 @@ type envOptions struct {
 	log         *slog.Logger
 	noRecovery  bool
 	noPasswords bool
+	noTOTP      bool
 }
 
 func newEnv(t testing.TB, opts ...func(*envOptions)) *env {
@@ -73,7 +74,7 @@ func newEnv(t testing.TB, opts ...func(*envOptions)) *env {
 	if err != nil {
 		t.Fatal(err)
 	}
-	e.accounts, err = account.New(context.Background(), db, challenges, rp, account.Config{SessionTTL: time.Hour, CounterPolicy: o.counter, RecoveryCodes: !o.noRecovery, Passwords: hasher(o.noPasswords)}, o.log)
+	e.accounts, err = account.New(context.Background(), db, challenges, rp, account.Config{SessionTTL: time.Hour, CounterPolicy: o.counter, RecoveryCodes: !o.noRecovery, Passwords: hasher(o.noPasswords), TOTP: !o.noTOTP}, o.log)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -2,12 +2,15 @@ package httpapi_test
 
 import (
 	"bytes"
+	"encoding/base32"
 	"encoding/json"
 	"log/slog"
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
+	"github.com/passkeyd/passkeyd/account"
 	"github.com/passkeyd/passkeyd/softauthn"
 )
 
@@ -102,6 +105,17 @@ func TestLogsCarryNoSecrets(t *testing.T) {
 	e.browser().post("/api/v1/password/login", map[string]string{"username": "pat", "password": pw2})
 	collect(e.browser().post("/api/v1/password/login", map[string]string{"username": "pat", "password": pw1}).body)
 	p.do("PUT", "/api/v1/password", map[string]string{"currentPassword": pw1, "newPassword": pw2})
+	// TOTP: the secret, a wrong and a right code, and the second-factor sign-in.
+	enrol := p.post("/api/v1/totp", map[string]any{}).json(t)
+	secretText := enrol["secret"].(string)
+	keep(secretText, enrol["uri"].(string))
+	secretBytes, _ := base32.StdEncoding.WithPadding(base32.NoPadding).DecodeString(secretText)
+	p.post("/api/v1/totp/confirm", map[string]string{"code": account.TOTPCode(secretBytes, e.clock())})
+	mfa := e.browser().post("/api/v1/password/login", map[string]string{"username": "pat", "password": pw2}).json(t)
+	token, _ := mfa["mfaToken"].(string)
+	keep(token)
+	e.advance(30 * time.Second)
+	collect(e.browser().post("/api/v1/mfa/verify", map[string]string{"mfaToken": token, "code": account.TOTPCode(secretBytes, e.clock())}).body)
 
 	// The opaque user id is logged on purpose (who did what); it is no credential.
 	userID := field(r.json(t), "user", "id").(string)

@@ -8,6 +8,7 @@ import (
 	"strconv"
 
 	"github.com/passkeyd/passkeyd"
+	"github.com/passkeyd/passkeyd/account"
 )
 
 // statusOf maps the contract's codes to HTTP statuses (spec "Conventions" table).
@@ -77,14 +78,20 @@ type problem struct {
 	Status int           `json:"status"`
 	Detail string        `json:"detail,omitempty"`
 	Code   passkeyd.Code `json:"code"`
+	// Extension members of mfa_required.
+	MFAToken string   `json:"mfaToken,omitempty"`
+	Methods  []string `json:"methods,omitempty"`
 }
 
 // writeError turns err into an RFC 9457 problem. Errors without a contract code are
 // internal: logged with their cause, answered without it.
 func (s *server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 	var e *passkeyd.Error
+	var mfa *account.MFARequired
 	code, detail := passkeyd.CodeInternal, "internal error"
 	switch {
+	case errors.As(err, &mfa):
+		code, detail = passkeyd.CodeMFARequired, "the password is right; a second factor is needed"
 	case errors.As(err, &e):
 		code, detail = e.Code, e.Detail
 	case errors.Is(err, context.DeadlineExceeded), errors.Is(err, context.Canceled):
@@ -110,11 +117,15 @@ func (s *server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 	w.Header().Set("Content-Type", "application/problem+json")
 	w.Header().Set("Cache-Control", "no-store")
 	w.WriteHeader(status)
-	_ = json.NewEncoder(w).Encode(problem{
+	p := problem{
 		Type:   "https://passkeyd.dev/problems/" + string(code),
 		Title:  titleOf[code],
 		Status: status,
 		Detail: detail,
 		Code:   code,
-	})
+	}
+	if mfa != nil {
+		p.MFAToken, p.Methods = mfa.Token, mfa.Methods
+	}
+	_ = json.NewEncoder(w).Encode(p)
 }

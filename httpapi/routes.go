@@ -20,6 +20,10 @@ func (s *server) routes(mux interface{ Handle(string, http.Handler) }) {
 	mux.Handle("POST /api/v1/password/signup", s.passwordsEnabled(s.limited(s.handlePasswordSignUp())))
 	mux.Handle("POST /api/v1/password/login", s.passwordsEnabled(s.limited(s.handlePasswordLogin())))
 	mux.Handle("PUT /api/v1/password", s.passwordsEnabled(s.requireSession(s.handlePasswordChange())))
+	mux.Handle("POST /api/v1/totp", s.totpEnabled(s.requireSession(s.handleTOTPBegin())))
+	mux.Handle("POST /api/v1/totp/confirm", s.totpEnabled(s.requireSession(s.handleTOTPConfirm())))
+	mux.Handle("DELETE /api/v1/totp", s.totpEnabled(s.requireSession(s.handleTOTPDelete())))
+	mux.Handle("POST /api/v1/mfa/verify", s.totpEnabled(s.limited(s.handleMFAVerify())))
 	mux.Handle("POST /api/v1/recovery-codes", s.recoveryEnabled(s.requireSession(s.handleRecoveryCodesRegenerate())))
 	mux.Handle("POST /api/v1/recovery/login", s.recoveryEnabled(s.limited(s.handleRecoveryLogin())))
 

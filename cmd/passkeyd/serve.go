@@ -150,6 +150,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		CounterPolicy: cfg.Policy.Counter,
 		RecoveryCodes: slices.Contains(cfg.Fallbacks, "recovery_code"),
 		Passwords:     passwords,
+		TOTP:          slices.Contains(cfg.Fallbacks, "totp"),
 	}, log)
 	if err != nil {
 		return err
