@@ -43,7 +43,5 @@ func ProviderName(aaguid []byte) string {
 	if len(aaguid) != 16 {
 		return ""
 	}
-	var k [16]byte
-	copy(k[:], aaguid)
-	return providers[k]
+	return providers()[[16]byte(aaguid)]
 }

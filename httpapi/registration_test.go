@@ -58,7 +58,7 @@ func TestSignUp(t *testing.T) {
 	}
 	p := m["passkey"].(map[string]any)
 	want := map[string]any{
-		"name": "My phone", "aaguid": "fbfc3007-154e-4ecc-8c0b-6e020557d7bd", "provider": "iCloud Keychain",
+		"name": "My phone", "aaguid": "fbfc3007-154e-4ecc-8c0b-6e020557d7bd", "provider": "Apple Passwords",
 		"deviceType": "platform", "backupEligible": true, "backedUp": true, "discoverable": true,
 		"userVerified": true, "attestationFormat": "none", "lastUsedAt": nil,
 	}
