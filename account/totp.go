@@ -5,12 +5,15 @@ import (
 	"crypto/hmac"
 	"crypto/sha1"
 	"encoding/base32"
+	"encoding/base64"
 	"encoding/binary"
 	"errors"
 	"fmt"
 	"net/url"
 	"strings"
 	"time"
+
+	"rsc.io/qr"
 
 	"github.com/passkeyd/passkeyd"
 )
@@ -49,6 +52,8 @@ var b32 = base32.StdEncoding.WithPadding(base32.NoPadding)
 type TOTPEnrolment struct {
 	Secret string
 	URI    string
+	// QRCode is a PNG image of URI, as a data: URL an <img> can show.
+	QRCode string
 }
 
 // BeginTOTP starts enrolment: a fresh secret, unconfirmed until a code from it is entered.
@@ -63,7 +68,12 @@ func (s *Service) BeginTOTP(ctx context.Context, u *passkeyd.User) (*TOTPEnrolme
 	issuer := s.rp.Name()
 	label := url.PathEscape(issuer + ":" + u.Username)
 	q := url.Values{"secret": {b32.EncodeToString(secret)}, "issuer": {issuer}, "algorithm": {"SHA1"}, "digits": {"6"}, "period": {"30"}}
-	return &TOTPEnrolment{Secret: b32.EncodeToString(secret), URI: "otpauth://totp/" + label + "?" + q.Encode()}, nil
+	uri := "otpauth://totp/" + label + "?" + q.Encode()
+	e := &TOTPEnrolment{Secret: b32.EncodeToString(secret), URI: uri}
+	if code, err := qr.Encode(uri, qr.M); err == nil {
+		e.QRCode = "data:image/png;base64," + base64.StdEncoding.EncodeToString(code.PNG())
+	}
+	return e, nil
 }
 
 var errWrongCode = &passkeyd.Error{Code: passkeyd.CodeInvalidCredentials, Detail: "the code is wrong or was already used"}

@@ -21,6 +21,7 @@ func (s *server) handleTOTPBegin() http.Handler {
 	type response struct {
 		Secret string `json:"secret"`
 		URI    string `json:"uri"`
+		QRCode string `json:"qrCode,omitempty"`
 	}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		e, err := s.Accounts.BeginTOTP(r.Context(), authFrom(r.Context()).user)
@@ -28,7 +29,7 @@ func (s *server) handleTOTPBegin() http.Handler {
 			s.writeError(w, r, err)
 			return
 		}
-		encode(w, http.StatusOK, response{Secret: e.Secret, URI: e.URI})
+		encode(w, http.StatusOK, response{Secret: e.Secret, URI: e.URI, QRCode: e.QRCode})
 	})
 }
 

@@ -36,6 +36,9 @@ func enrolTOTP(t *testing.T, e *env, c *client) []byte {
 	if err != nil || u.Scheme != "otpauth" || u.Host != "totp" || u.Query().Get("secret") != m["secret"] || u.Query().Get("issuer") == "" {
 		t.Fatalf("otpauth URI %q", m["uri"])
 	}
+	if qr, _ := m["qrCode"].(string); !strings.HasPrefix(qr, "data:image/png;base64,iVBOR") {
+		t.Fatalf("qrCode is not a PNG data URL: %.40q", m["qrCode"])
+	}
 	return secret
 }
 

@@ -15,7 +15,9 @@ const messages = {
   counter_regression: "This passkey may have been copied and is blocked. Sign in another way and delete it.",
   user_verification_required: "Your device must verify it's you (PIN, fingerprint or face).",
   last_credential: "You can't delete your last passkey: you would have no way to sign in. Add another passkey first.",
-  invalid_credentials: "That username and recovery code don't match. Check the code (each works once).",
+  invalid_credentials: "That didn't match. Check what you typed (codes work once).",
+  credential_exists: "This is already set up.",
+  mfa_required: "Enter your second factor.",
   rate_limited: "Too many attempts. Please wait a moment.",
   unavailable: "The service is temporarily unavailable. Please try again.",
   cancelled: "Cancelled. Nothing was changed.",
@@ -230,9 +232,22 @@ on("signup-form", "submit", async () => {
   showCodes(res.recoveryCodes);
 });
 
+let mfaToken = "";
+
 on("password-form", "submit", async () => {
   stopAutofill();
-  const res = await api.passwordLogin($("password-username").value.trim(), $("password-password").value);
+  let res;
+  try {
+    res = await api.passwordLogin($("password-username").value.trim(), $("password-password").value);
+  } catch (err) {
+    if (err.code !== "mfa_required") throw err;
+    // The password was right; ask for the second factor.
+    mfaToken = err.mfaToken;
+    $("password-form").reset();
+    $("mfa-form").hidden = false;
+    $("mfa-code").focus();
+    return;
+  }
   $("password-form").reset();
   await render();
   // The upgrade nudge: a password account without a passkey is offered one at once.
@@ -240,6 +255,40 @@ on("password-form", "submit", async () => {
     $("upgrade-panel").hidden = false;
     $("upgrade-button").focus();
   }
+});
+
+on("mfa-form", "submit", async () => {
+  try {
+    await api.verifySecondFactor(mfaToken, $("mfa-code").value.trim());
+  } finally {
+    // The token is single-use: after any attempt, a new sign-in starts over.
+    mfaToken = "";
+    $("mfa-form").reset();
+    $("mfa-form").hidden = true;
+  }
+  await render();
+});
+
+on("totp-setup-button", "click", async () => {
+  const e = await api.beginTOTP();
+  $("totp-qr").src = e.qrCode || "";
+  $("totp-secret").textContent = e.secret;
+  $("totp-form").hidden = false;
+  $("totp-code").focus();
+});
+
+on("totp-form", "submit", async () => {
+  const res = await api.confirmTOTP($("totp-code").value.replace(/\s/g, ""));
+  $("totp-form").reset();
+  $("totp-form").hidden = true;
+  notice("Authenticator app set up: it will be asked for after your password.");
+  showCodes(res.recoveryCodes);
+});
+
+on("totp-remove-button", "click", async () => {
+  if (!window.confirm("Remove the authenticator app from your account?")) return;
+  await api.removeTOTP();
+  notice("Authenticator app removed.");
 });
 
 on("upgrade-button", "click", async () => {

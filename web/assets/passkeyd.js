@@ -128,7 +128,12 @@ export class Passkeyd {
       data = null;
     }
     if (!res.ok) {
-      throw new PasskeydError((data && data.code) || "http_" + res.status, (data && data.detail) || res.statusText, res.status);
+      const err = new PasskeydError((data && data.code) || "http_" + res.status, (data && data.detail) || res.statusText, res.status);
+      if (data && data.mfaToken) {
+        err.mfaToken = data.mfaToken;
+        err.methods = data.methods;
+      }
+      throw err;
     }
     return data;
   }
@@ -231,6 +236,25 @@ export class Passkeyd {
     const body = { newPassword };
     if (currentPassword) body.currentPassword = currentPassword;
     return this.request("PUT", "/api/v1/password", body);
+  }
+
+  /** Start TOTP enrolment: resolves with {secret, uri, qrCode}. */
+  beginTOTP() {
+    return this.request("POST", "/api/v1/totp", {});
+  }
+
+  /** Confirm TOTP enrolment with a code; resolves with {recoveryCodes?}. */
+  confirmTOTP(code) {
+    return this.request("POST", "/api/v1/totp/confirm", { code });
+  }
+
+  removeTOTP() {
+    return this.request("DELETE", "/api/v1/totp");
+  }
+
+  /** Finish a password sign-in that answered mfa_required (err.mfaToken) with a code. */
+  verifySecondFactor(mfaToken, code) {
+    return this.request("POST", "/api/v1/mfa/verify", { mfaToken, code });
   }
 
   /** Sign in with a recovery code (which is then used up). Resolves with {user, session}. */
