@@ -126,3 +126,18 @@ type TOTP struct {
 	Confirmed bool  // false until the user proved their app produces codes
 	LastStep  int64 // the last 30-second step a code was accepted for: each code works once
 }
+
+// AuditEvent is one security-relevant event on an account, kept for the account's owner
+// (GET /api/v1/account/activity) and for operators.
+type AuditEvent struct {
+	ID           string
+	UserID       string // empty when the account is unknown (a failed sign-in)
+	Type         string // sign_in, sign_in_failed, account_created, passkey_added, passkey_deleted, …
+	Method       string // passkey, password, totp, recovery_code, …
+	CredentialID []byte
+	IP           string
+	UserAgent    string
+	Outcome      string // success | failure
+	Reason       string // the contract's error code when it failed
+	At           time.Time
+}

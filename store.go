@@ -100,6 +100,13 @@ type TOTPStore interface {
 	DeleteTOTP(ctx context.Context, userID string) error
 }
 
+// AuditStore keeps the audit log.
+type AuditStore interface {
+	RecordEvent(ctx context.Context, e *AuditEvent) error
+	// Events returns the user's most recent events, newest first, at most limit.
+	Events(ctx context.Context, userID string, limit int) ([]*AuditEvent, error)
+}
+
 // SecretStore keeps server-wide secrets shared by every instance.
 type SecretStore interface {
 	// Secret returns the secret stored under name, first storing fresh if there is none.
@@ -114,6 +121,7 @@ type Store interface {
 	SessionStore
 	RecoveryCodeStore
 	TOTPStore
+	AuditStore
 	SecretStore
 	// Ping reports whether the store can serve requests (for /readyz).
 	Ping(ctx context.Context) error

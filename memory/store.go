@@ -23,6 +23,7 @@ type Store struct {
 	secrets  map[string][]byte
 	recovery map[string][]*recoveryCode
 	totp     map[string]*passkeyd.TOTP
+	events   []*passkeyd.AuditEvent
 	seq      map[string]uint64 // passkey id → insertion order, to break createdAt ties
 	next     uint64
 }

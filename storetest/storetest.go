@@ -38,6 +38,7 @@ func Run(t *testing.T, open func(t *testing.T) passkeyd.Store) {
 		{"recovery codes are single-use and replaceable", testRecoveryCodes},
 		{"password hashes", testPasswordHash},
 		{"TOTP: single-use steps, confirm, replace, delete", testTOTP},
+		{"audit events, newest first", testAudit},
 		{"Secret is created once", testSecret},
 		{"Ping", func(t *testing.T, s passkeyd.Store) {
 			if err := s.Ping(context.Background()); err != nil {

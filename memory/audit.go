@@ -1,0 +1,33 @@
+package memory
+
+import (
+	"bytes"
+	"context"
+
+	"github.com/passkeyd/passkeyd"
+)
+
+// RecordEvent implements passkeyd.AuditStore.
+func (s *Store) RecordEvent(ctx context.Context, e *passkeyd.AuditEvent) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	cp := *e
+	cp.CredentialID = bytes.Clone(e.CredentialID)
+	s.events = append(s.events, &cp)
+	return nil
+}
+
+// Events implements passkeyd.AuditStore.
+func (s *Store) Events(ctx context.Context, userID string, limit int) ([]*passkeyd.AuditEvent, error) {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	out := []*passkeyd.AuditEvent{}
+	for i := len(s.events) - 1; i >= 0 && len(out) < limit; i-- {
+		if e := s.events[i]; e.UserID == userID {
+			cp := *e
+			cp.CredentialID = bytes.Clone(e.CredentialID)
+			out = append(out, &cp)
+		}
+	}
+	return out, nil
+}

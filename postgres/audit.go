@@ -1,0 +1,44 @@
+package postgres
+
+import (
+	"context"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/passkeyd/passkeyd"
+)
+
+// RecordEvent implements passkeyd.AuditStore.
+func (db *DB) RecordEvent(ctx context.Context, e *passkeyd.AuditEvent) error {
+	var userID *string
+	if e.UserID != "" {
+		userID = &e.UserID
+	}
+	return db.tx(ctx, func(tx pgx.Tx) error {
+		_, err := tx.Exec(ctx, `INSERT INTO audit_events (id, user_id, type, method, credential_id, ip, user_agent, outcome, reason, at)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`, e.ID, userID, e.Type, e.Method, e.CredentialID, e.IP, e.UserAgent, e.Outcome, e.Reason, e.At)
+		return err
+	})
+}
+
+// Events implements passkeyd.AuditStore.
+func (db *DB) Events(ctx context.Context, userID string, limit int) ([]*passkeyd.AuditEvent, error) {
+	return retryRead(ctx, db, func() ([]*passkeyd.AuditEvent, error) {
+		rows, err := db.pool.Query(ctx, `SELECT id, COALESCE(user_id, ''), type, method, credential_id, ip, user_agent, outcome, reason, at
+			FROM audit_events WHERE user_id = $1 ORDER BY seq DESC LIMIT $2`, userID, limit)
+		if err != nil {
+			return nil, mapErr(err)
+		}
+		defer rows.Close()
+		out := []*passkeyd.AuditEvent{}
+		for rows.Next() {
+			var e passkeyd.AuditEvent
+			if err := rows.Scan(&e.ID, &e.UserID, &e.Type, &e.Method, &e.CredentialID, &e.IP, &e.UserAgent, &e.Outcome, &e.Reason, &e.At); err != nil {
+				return nil, mapErr(err)
+			}
+			e.At = utc(e.At)
+			out = append(out, &e)
+		}
+		return out, mapErr(rows.Err())
+	})
+}
