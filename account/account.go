@@ -118,7 +118,11 @@ func (s *Service) Authenticate(ctx context.Context, token string) (*passkeyd.Ses
 
 // SignOut revokes a session.
 func (s *Service) SignOut(ctx context.Context, sess *passkeyd.Session) error {
-	return s.store.DeleteSession(ctx, sess.ID)
+	if err := s.store.DeleteSession(ctx, sess.ID); err != nil {
+		return err
+	}
+	s.audit(ctx, sess.UserID, "sign_out", string(sess.Method), nil, nil)
+	return nil
 }
 
 // consume takes the challenge a response signed, whatever the outcome of the ceremony: a

@@ -83,48 +83,67 @@ type LoggedIn struct {
 	Session NewSession
 }
 
-// FinishLogin verifies an AuthenticationResponseJSON (§7.2) and creates a session.
+// FinishLogin verifies an AuthenticationResponseJSON (§7.2) and creates a session. Every
+// outcome goes to the audit log.
 func (s *Service) FinishLogin(ctx context.Context, credential json.RawMessage) (*LoggedIn, error) {
+	res, userID, credID, err := s.finishLogin(ctx, credential)
+	switch {
+	case err == nil && res.Passkey.CloneWarning:
+		s.audit(ctx, userID, "sign_in_clone_warning", "passkey", credID, nil)
+	case err == nil:
+		s.audit(ctx, userID, "sign_in", "passkey", credID, nil)
+	case errors.Is(err, passkeyd.ErrCounterRegression):
+		s.audit(ctx, userID, "counter_regression", "passkey", credID, err)
+	default:
+		s.audit(ctx, userID, "sign_in_failed", "passkey", credID, err)
+	}
+	return res, err
+}
+
+func (s *Service) finishLogin(ctx context.Context, credential json.RawMessage) (res *LoggedIn, userID string, credID []byte, err error) {
 	a, err := ceremony.ParseAssertion(credential)
 	if err != nil {
-		return nil, err
+		return nil, "", nil, err
 	}
+	credID = a.CredentialID()
 	ch, err := s.consume(ctx, a.Challenge, passkeyd.CeremonyAuthentication)
 	if err != nil {
-		return nil, err
+		return nil, "", credID, err
 	}
 	// §7.2 steps 5–6: which credential, and whose.
-	pk, err := s.store.Passkey(ctx, a.CredentialID())
+	pk, err := s.store.Passkey(ctx, credID)
 	if err != nil {
-		return nil, notFoundAs(err, passkeyd.Errorf(passkeyd.CodeCredentialUnknown, "the credential is not registered"))
+		return nil, "", credID, notFoundAs(err, passkeyd.Errorf(passkeyd.CodeCredentialUnknown, "the credential is not registered"))
 	}
 	owner, err := s.store.UserByID(ctx, pk.UserID)
 	if err != nil {
-		return nil, notFoundAs(err, passkeyd.Errorf(passkeyd.CodeCredentialUnknown, "the credential is not registered"))
+		return nil, "", credID, notFoundAs(err, passkeyd.Errorf(passkeyd.CodeCredentialUnknown, "the credential is not registered"))
 	}
 	if err := ceremony.CheckOwner(a, ch, pk, owner); err != nil {
-		return nil, err
+		return nil, owner.ID, credID, err
 	}
 	use, err := s.rp.VerifyAssertion(a, ch, pk)
 	regressed := errors.Is(err, passkeyd.ErrCounterRegression)
 	if err != nil && !regressed {
-		return nil, err
+		return nil, owner.ID, credID, err
 	}
 	use.UsedAt = s.Now().UTC()
 	if regressed || pk.CloneWarning {
-		return s.cloneSuspected(ctx, owner, pk, use, err)
+		res, err := s.cloneSuspected(ctx, owner, pk, use, err)
+		return res, owner.ID, credID, err
 	}
 	ns := s.newSession(owner.ID, passkeyd.MethodPasskey)
 	if err := s.store.RecordLogin(ctx, pk.ID, use, ns.Session); err != nil {
 		if errors.Is(err, passkeyd.ErrCounterRegression) {
 			// A concurrent login with the same or a later counter won the conditional
 			// update: one of the two signatures was replayed or cloned.
-			return s.cloneSuspected(ctx, owner, pk, use, err)
+			res, err := s.cloneSuspected(ctx, owner, pk, use, err)
+			return res, owner.ID, credID, err
 		}
-		return nil, err
+		return nil, owner.ID, credID, err
 	}
 	pk.SignCount, pk.BackedUp, pk.LastUsedAt = use.SignCount, use.BackedUp, use.UsedAt
-	return &LoggedIn{User: owner, Passkey: pk, Session: ns}, nil
+	return &LoggedIn{User: owner, Passkey: pk, Session: ns}, owner.ID, credID, nil
 }
 
 // cloneSuspected handles a credential whose signature counter went backwards (now or

@@ -74,13 +74,19 @@ func (s *Service) MFAVerify(ctx context.Context, token, code string) (*passkeyd.
 	} else {
 		err = errWrongCode
 	}
+	factor := "totp"
+	if method == passkeyd.MethodRecoveryCode {
+		factor = "recovery_code"
+	}
 	if err != nil {
 		s.log.InfoContext(ctx, "second factor refused", "user_id", u.ID)
+		s.audit(ctx, u.ID, "second_factor_failed", factor, nil, err)
 		return nil, NewSession{}, err
 	}
 	ns := s.newSession(u.ID, method)
 	if err := s.store.CreateSession(ctx, ns.Session); err != nil {
 		return nil, NewSession{}, err
 	}
+	s.audit(ctx, u.ID, "sign_in", "password+"+factor, nil, nil)
 	return u, ns, nil
 }

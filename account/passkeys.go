@@ -2,6 +2,7 @@ package account
 
 import (
 	"context"
+	"errors"
 
 	"github.com/passkeyd/passkeyd"
 )
@@ -20,14 +21,22 @@ func (s *Service) RenamePasskey(ctx context.Context, userID string, id []byte, n
 	if name == "" {
 		return nil, invalid("name must be 1 to 64 characters")
 	}
-	return s.store.RenamePasskey(ctx, userID, id, name)
+	p, err := s.store.RenamePasskey(ctx, userID, id, name)
+	if err == nil {
+		s.audit(ctx, userID, "passkey_renamed", "passkey", id, nil)
+	}
+	return p, err
 }
 
 // DeletePasskey deletes one of the user's passkeys unless it is their last way in.
 func (s *Service) DeletePasskey(ctx context.Context, userID string, id []byte) error {
 	if err := s.store.DeletePasskey(ctx, userID, id); err != nil {
+		if errors.Is(err, passkeyd.ErrLastCredential) {
+			s.audit(ctx, userID, "passkey_delete_refused", "passkey", id, err)
+		}
 		return err
 	}
 	s.log.InfoContext(ctx, "passkey deleted", "user_id", userID)
+	s.audit(ctx, userID, "passkey_deleted", "passkey", id, nil)
 	return nil
 }

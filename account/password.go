@@ -51,6 +51,7 @@ func (s *Service) PasswordSignUp(ctx context.Context, username, pw, displayName 
 		return nil, err
 	}
 	s.log.InfoContext(ctx, "account created", "user_id", u.ID, "method", "password")
+	s.audit(ctx, u.ID, "account_created", "password", nil, nil)
 	return &PasswordSignedIn{User: u, Session: ns, SuggestPasskey: true}, nil
 }
 
@@ -79,6 +80,7 @@ func (s *Service) PasswordLogin(ctx context.Context, username, pw string) (*Pass
 	}
 	if !ok {
 		s.log.InfoContext(ctx, "password refused", "user_id", u.ID)
+		s.audit(ctx, u.ID, "sign_in_failed", "password", nil, errWrongPassword)
 		return nil, errWrongPassword
 	}
 	if rehash {
@@ -87,12 +89,14 @@ func (s *Service) PasswordLogin(ctx context.Context, username, pw string) (*Pass
 		}
 	}
 	if err := s.requireSecondFactor(ctx, u); err != nil {
+		s.audit(ctx, u.ID, "sign_in", "password", nil, err)
 		return nil, err
 	}
 	ns := s.newSession(u.ID, passkeyd.MethodPassword)
 	if err := s.store.CreateSession(ctx, ns.Session); err != nil {
 		return nil, err
 	}
+	s.audit(ctx, u.ID, "sign_in", "password", nil, nil)
 	ps, err := s.store.Passkeys(ctx, u.ID)
 	if err != nil {
 		return nil, err
@@ -110,7 +114,9 @@ func (s *Service) ChangePassword(ctx context.Context, userID, currentPassword, n
 	if u.PasswordHash != "" {
 		ok, _, err := s.cfg.Passwords.Verify(u.PasswordHash, currentPassword)
 		if err != nil || !ok {
-			return &passkeyd.Error{Code: passkeyd.CodeInvalidCredentials, Detail: "the current password is wrong"}
+			err := &passkeyd.Error{Code: passkeyd.CodeInvalidCredentials, Detail: "the current password is wrong"}
+			s.audit(ctx, userID, "password_change_failed", "password", nil, err)
+			return err
 		}
 	}
 	if err := password.Check(newPassword); err != nil {
@@ -120,6 +126,7 @@ func (s *Service) ChangePassword(ctx context.Context, userID, currentPassword, n
 		return err
 	}
 	s.log.InfoContext(ctx, "password changed", "user_id", userID)
+	s.audit(ctx, userID, "password_changed", "password", nil, nil)
 	return nil
 }
 

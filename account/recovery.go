@@ -65,6 +65,7 @@ func (s *Service) RegenerateRecoveryCodes(ctx context.Context, userID string) ([
 		return nil, err
 	}
 	s.log.InfoContext(ctx, "recovery codes regenerated", "user_id", userID)
+	s.audit(ctx, userID, "recovery_codes_generated", "recovery_code", nil, nil)
 	return plain, nil
 }
 
@@ -88,6 +89,7 @@ func (s *Service) RecoveryLogin(ctx context.Context, username, code string) (*pa
 	if err := s.store.UseRecoveryCode(ctx, u.ID, hash, s.Now()); err != nil {
 		if errors.Is(err, passkeyd.ErrNotFound) {
 			s.log.WarnContext(ctx, "recovery code refused", "user_id", u.ID)
+			s.audit(ctx, u.ID, "sign_in_failed", "recovery_code", nil, errInvalidCredentials)
 			return nil, NewSession{}, errInvalidCredentials
 		}
 		return nil, NewSession{}, err
@@ -98,5 +100,6 @@ func (s *Service) RecoveryLogin(ctx context.Context, username, code string) (*pa
 	}
 	left, _ := s.store.RecoveryCodesLeft(ctx, u.ID)
 	s.log.InfoContext(ctx, "signed in with a recovery code", "user_id", u.ID, "codes_left", left)
+	s.audit(ctx, u.ID, "sign_in", "recovery_code", nil, nil)
 	return u, ns, nil
 }

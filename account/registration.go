@@ -101,8 +101,21 @@ type Registered struct {
 
 // FinishRegistration verifies a RegistrationResponseJSON (§7.1) and stores the passkey.
 // sess is the caller's session, nil when there is none. Nothing is stored unless every step
-// passes.
+// passes; the outcome goes to the audit log.
 func (s *Service) FinishRegistration(ctx context.Context, sess *passkeyd.Session, credential json.RawMessage, name string) (*Registered, error) {
+	res, err := s.finishRegistration(ctx, sess, credential, name)
+	switch {
+	case err == nil && res.Session != nil:
+		s.audit(ctx, res.User.ID, "account_created", "passkey", res.Passkey.ID, nil)
+	case err == nil:
+		s.audit(ctx, res.User.ID, "passkey_added", "passkey", res.Passkey.ID, nil)
+	case sess != nil:
+		s.audit(ctx, sess.UserID, "passkey_add_failed", "passkey", nil, err)
+	}
+	return res, err
+}
+
+func (s *Service) finishRegistration(ctx context.Context, sess *passkeyd.Session, credential json.RawMessage, name string) (*Registered, error) {
 	name, err := cleanName("name", name)
 	if err != nil {
 		return nil, err

@@ -115,6 +115,7 @@ func (s *Service) ConfirmTOTP(ctx context.Context, userID, code string) ([]strin
 		return nil, err
 	}
 	s.log.InfoContext(ctx, "totp enrolled", "user_id", userID)
+	s.audit(ctx, userID, "totp_enrolled", "totp", nil, nil)
 	if !s.cfg.RecoveryCodes {
 		return nil, nil
 	}
@@ -136,5 +137,6 @@ func (s *Service) DeleteTOTP(ctx context.Context, userID string) error {
 		return err
 	}
 	s.log.InfoContext(ctx, "totp removed", "user_id", userID)
+	s.audit(ctx, userID, "totp_removed", "totp", nil, nil)
 	return nil
 }

@@ -343,3 +343,36 @@ func (s *server) handleRecoveryLogin() http.Handler {
 		encode(w, http.StatusOK, response{User: viewUser(u), Session: viewNewSession(&ns)})
 	})
 }
+
+func (s *server) handleActivity() http.Handler {
+	type event struct {
+		ID           string    `json:"id"`
+		Type         string    `json:"type"`
+		Method       string    `json:"method"`
+		CredentialID string    `json:"credentialId,omitempty"`
+		IP           string    `json:"ip"`
+		UserAgent    string    `json:"userAgent"`
+		Outcome      string    `json:"outcome"`
+		Reason       string    `json:"reason,omitempty"`
+		At           time.Time `json:"at"`
+	}
+	type response struct {
+		Events []event `json:"events"`
+	}
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		evs, err := s.Accounts.Activity(r.Context(), authFrom(r.Context()).user.ID)
+		if err != nil {
+			s.writeError(w, r, err)
+			return
+		}
+		out := response{Events: make([]event, 0, len(evs))}
+		for _, e := range evs {
+			v := event{ID: e.ID, Type: e.Type, Method: e.Method, IP: e.IP, UserAgent: e.UserAgent, Outcome: e.Outcome, Reason: e.Reason, At: e.At.UTC()}
+			if len(e.CredentialID) > 0 {
+				v.CredentialID = ceremony.EncodeBase64(e.CredentialID)
+			}
+			out.Events = append(out.Events, v)
+		}
+		encode(w, http.StatusOK, out)
+	})
+}

@@ -8,6 +8,8 @@ import (
 	"net/http"
 	"strings"
 	"time"
+
+	"github.com/passkeyd/passkeyd/account"
 )
 
 // pageCSP allows the reference page its own scripts and styles and nothing else; no inline
@@ -61,6 +63,7 @@ func (s *server) middleware(next http.Handler) http.Handler {
 		ctx, cancel := context.WithTimeout(r.Context(), s.RequestTimeout)
 		defer cancel()
 		// The mux records the matched pattern on the request it serves: keep that one.
+		ctx = account.WithClient(ctx, account.ClientInfo{IP: s.clientIP(r), UserAgent: r.UserAgent()})
 		r = r.WithContext(ctx)
 		defer func() {
 			if p := recover(); p != nil {

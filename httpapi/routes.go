@@ -13,6 +13,7 @@ func (s *server) routes(mux interface{ Handle(string, http.Handler) }) {
 	mux.Handle("PATCH /api/v1/passkeys/{id}", s.requireSession(s.handlePasskeyRename()))
 	mux.Handle("DELETE /api/v1/passkeys/{id}", s.requireSession(s.handlePasskeyDelete()))
 
+	mux.Handle("GET /api/v1/account/activity", s.requireSession(s.handleActivity()))
 	mux.Handle("GET /api/v1/session", s.requireSession(s.handleSessionGet()))
 	mux.Handle("DELETE /api/v1/session", s.requireSession(s.handleSessionDelete()))
 
