@@ -3,14 +3,22 @@ package main
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"net"
 	"net/http"
+	"os"
 	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
 	"time"
+
+	"golang.org/x/crypto/bcrypt"
+
+	"github.com/passkeyd/passkeyd/account"
+	"github.com/passkeyd/passkeyd/config"
+	"github.com/passkeyd/passkeyd/password"
 )
 
 type syncBuffer struct {
@@ -191,4 +199,59 @@ func TestProbe(t *testing.T) {
 	if err := run(context.Background(), []string{"probe", "-url", "http://127.0.0.1:1"}, func(string) string { return "" }, &out, &out); err == nil {
 		t.Fatal("probe against no server passed")
 	}
+}
+
+// TestImport: users with bcrypt and argon2id hashes and a TOTP secret come in; a re-run
+// skips them; bad lines are reported with their number; imported users sign in (the bcrypt
+// one is upgraded to argon2id) and the TOTP one is asked for a code.
+func TestImport(t *testing.T) {
+	dir := t.TempDir()
+	bc, _ := bcrypt.GenerateFromPassword([]byte("old bcrypt passphrase"), bcrypt.MinCost)
+	lines := []string{
+		`{"username": "ann", "displayName": "Ann", "passwordHash": "` + string(bc) + `"}`,
+		`{"username": "ben", "passwordHash": "` + password.New(password.Params{Memory: 8192, Time: 1, Threads: 1}).Hash("ben's argon passphrase") + `", "totpSecret": "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"}`,
+		`{"username": "x", "passwordHash": "$2b$04$whatever"}`,
+		`{"username": "cat", "passwordHash": "plaintext"}`,
+		`not json`,
+	}
+	file := filepath.Join(dir, "users.jsonl")
+	os.WriteFile(file, []byte(strings.Join(lines, "\n")+"\n"), 0o600)
+	env := map[string]string{"PASSKEYD_DATABASE_URL": "sqlite://" + filepath.Join(dir, "p.db"), "PASSKEYD_ARGON2_MEMORY_KIB": "8192", "PASSKEYD_ARGON2_TIME": "1"}
+	getenv := func(k string) string { return env[k] }
+	var out bytes.Buffer
+	err := run(context.Background(), []string{"import", "-file", file}, getenv, &out, &out)
+	if err == nil || !strings.Contains(out.String(), "imported=2 skipped=0 failed=3") || !strings.Contains(out.String(), "line 5:") {
+		t.Fatalf("import: %v\n%s", err, out.String())
+	}
+	out.Reset()
+	_ = run(context.Background(), []string{"import", "-file", file}, getenv, &out, &out)
+	if !strings.Contains(out.String(), "imported=0 skipped=2") {
+		t.Fatalf("re-run: %s", out.String())
+	}
+	// Sign in through the server.
+	d, err := openDeps(context.Background(), mustConfig(t, getenv), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer d.close()
+	res, err := d.accounts.PasswordLogin(context.Background(), "ann", "old bcrypt passphrase")
+	if err != nil || res.User.Username != "ann" {
+		t.Fatalf("bcrypt user: %v", err)
+	}
+	u, _ := d.store.UserByUsername(context.Background(), "ann")
+	if !strings.HasPrefix(u.PasswordHash, "$argon2id$") {
+		t.Fatalf("bcrypt hash not upgraded: %.10s", u.PasswordHash)
+	}
+	var mfa *account.MFARequired
+	if _, err := d.accounts.PasswordLogin(context.Background(), "ben", "ben's argon passphrase"); !errors.As(err, &mfa) {
+		t.Fatalf("TOTP user: %v, want mfa_required", err)
+	}
+}
+
+func mustConfig(t *testing.T, getenv func(string) string) *config.Config {
+	cfg, err := config.Load(nil, getenv)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return cfg
 }

@@ -110,50 +110,15 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	}
 	log := newLogger(cfg, stderr)
 
-	store, err := openStore(ctx, cfg)
+	d, err := openDeps(ctx, cfg, log)
 	if err != nil {
-		return fmt.Errorf("open database: %w", err)
+		return err
 	}
-	defer store.Close()
-	challenges, pingChallenges, err := openChallenges(cfg)
-	if err != nil {
-		return fmt.Errorf("challenge store (PASSKEYD_REDIS_URL): %w", err)
-	}
-	defer challenges.Close()
+	defer d.close()
+	store, accounts := d.store, d.accounts
 	checks := map[string]func(context.Context) error{"database": store.Ping}
-	if pingChallenges != nil {
-		checks["redis"] = pingChallenges
-	}
-
-	rp, err := ceremony.New(ceremony.Config{
-		RPID:          cfg.RPID,
-		RPName:        cfg.RPName,
-		Origins:       cfg.WebOrigins(),
-		OpaqueOrigins: cfg.OpaqueOrigins(),
-		Algorithms:    cfg.Policy.AlgorithmIDs(),
-		Timeout:       cfg.ChallengeTTL,
-		Attestation:   cfg.Policy.Attestation,
-		Profile: func(attachment string) ceremony.Profile {
-			p := cfg.Policy.For(attachment)
-			return ceremony.Profile{ResidentKey: p.ResidentKey, UserVerification: p.UserVerification}
-		},
-	})
-	if err != nil {
-		return err
-	}
-	var passwords *password.Hasher
-	if slices.Contains(cfg.Fallbacks, "password") {
-		passwords = password.New(password.Params{Memory: cfg.Argon2.MemoryKiB, Time: cfg.Argon2.Time, Threads: cfg.Argon2.Threads})
-	}
-	accounts, err := account.New(ctx, store, challenges, rp, account.Config{
-		SessionTTL:    cfg.SessionTTL,
-		CounterPolicy: cfg.Policy.Counter,
-		RecoveryCodes: slices.Contains(cfg.Fallbacks, "recovery_code"),
-		Passwords:     passwords,
-		TOTP:          slices.Contains(cfg.Fallbacks, "totp"),
-	}, log)
-	if err != nil {
-		return err
+	if d.pingChallenges != nil {
+		checks["redis"] = d.pingChallenges
 	}
 
 	proxies, _ := cfg.TrustedProxyPrefixes() // validated by config.Load
@@ -227,4 +192,66 @@ func sweepSessions(ctx context.Context, store passkeyd.SessionStore, log *slog.L
 			}
 		}
 	}
+}
+
+// deps are the server's backing stores and use cases, built from the configuration.
+type deps struct {
+	store          passkeyd.Store
+	challenges     challengeStore
+	pingChallenges func(context.Context) error
+	accounts       *account.Service
+}
+
+func (d *deps) close() {
+	d.challenges.Close()
+	d.store.Close()
+}
+
+func openDeps(ctx context.Context, cfg *config.Config, log *slog.Logger) (*deps, error) {
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	store, err := openStore(ctx, cfg)
+	if err != nil {
+		return nil, fmt.Errorf("open database: %w", err)
+	}
+	challenges, pingChallenges, err := openChallenges(cfg)
+	if err != nil {
+		store.Close()
+		return nil, fmt.Errorf("challenge store (PASSKEYD_REDIS_URL): %w", err)
+	}
+	d := &deps{store: store, challenges: challenges, pingChallenges: pingChallenges}
+	rp, err := ceremony.New(ceremony.Config{
+		RPID:          cfg.RPID,
+		RPName:        cfg.RPName,
+		Origins:       cfg.WebOrigins(),
+		OpaqueOrigins: cfg.OpaqueOrigins(),
+		Algorithms:    cfg.Policy.AlgorithmIDs(),
+		Timeout:       cfg.ChallengeTTL,
+		Attestation:   cfg.Policy.Attestation,
+		Profile: func(attachment string) ceremony.Profile {
+			p := cfg.Policy.For(attachment)
+			return ceremony.Profile{ResidentKey: p.ResidentKey, UserVerification: p.UserVerification}
+		},
+	})
+	if err != nil {
+		d.close()
+		return nil, err
+	}
+	var passwords *password.Hasher
+	if slices.Contains(cfg.Fallbacks, "password") {
+		passwords = password.New(password.Params{Memory: cfg.Argon2.MemoryKiB, Time: cfg.Argon2.Time, Threads: cfg.Argon2.Threads})
+	}
+	d.accounts, err = account.New(ctx, store, challenges, rp, account.Config{
+		SessionTTL:    cfg.SessionTTL,
+		CounterPolicy: cfg.Policy.Counter,
+		RecoveryCodes: slices.Contains(cfg.Fallbacks, "recovery_code"),
+		Passwords:     passwords,
+		TOTP:          slices.Contains(cfg.Fallbacks, "totp"),
+	}, log)
+	if err != nil {
+		d.close()
+		return nil, err
+	}
+	return d, nil
 }
