@@ -100,6 +100,9 @@ type Challenge struct {
 	Named bool
 	// SessionID binds an add-passkey ceremony to the session that started it.
 	SessionID string
+	// SecondFactor marks an authentication challenge issued to complete a password sign-in
+	// (options requested with an mfaToken): only /mfa/verify may use it.
+	SecondFactor bool
 	// NewUser carries the account being signed up; it is created only when the verify
 	// succeeds, so a failed sign-up leaves nothing behind.
 	NewUser *User

@@ -34,6 +34,10 @@ type Config struct {
 	Passwords *password.Hasher
 	// TOTP enables TOTP as a second factor after a password.
 	TOTP bool
+	// PasskeySecondFactor is the "passkeys as second factor" deployment: passwords are the
+	// primary sign-in, a passkey (or TOTP) is asked for after one, and a passkey alone
+	// neither signs in nor signs up.
+	PasskeySecondFactor bool
 }
 
 // Service runs the account use cases. It is safe for concurrent use.

@@ -86,7 +86,10 @@ type LoggedIn struct {
 // FinishLogin verifies an AuthenticationResponseJSON (§7.2) and creates a session. Every
 // outcome goes to the audit log.
 func (s *Service) FinishLogin(ctx context.Context, credential json.RawMessage) (*LoggedIn, error) {
-	res, userID, credID, err := s.finishLogin(ctx, credential)
+	if s.cfg.PasskeySecondFactor {
+		return nil, &passkeyd.Error{Code: passkeyd.CodeUnauthenticated, Detail: "on this server a passkey is a second factor: sign in with your password first"}
+	}
+	res, userID, credID, err := s.finishLogin(ctx, credential, "")
 	switch {
 	case err == nil && res.Passkey.CloneWarning:
 		s.audit(ctx, userID, "sign_in_clone_warning", "passkey", credID, nil)
@@ -100,7 +103,10 @@ func (s *Service) FinishLogin(ctx context.Context, credential json.RawMessage) (
 	return res, err
 }
 
-func (s *Service) finishLogin(ctx context.Context, credential json.RawMessage) (res *LoggedIn, userID string, credID []byte, err error) {
+// finishLogin verifies an assertion. With mfaUser set it is the second factor of that
+// user's password sign-in, and only a challenge issued for that (SecondFactor) will do;
+// otherwise it is a primary sign-in, which such a challenge cannot be used for.
+func (s *Service) finishLogin(ctx context.Context, credential json.RawMessage, mfaUser string) (res *LoggedIn, userID string, credID []byte, err error) {
 	a, err := ceremony.ParseAssertion(credential)
 	if err != nil {
 		return nil, "", nil, err
@@ -109,6 +115,13 @@ func (s *Service) finishLogin(ctx context.Context, credential json.RawMessage) (
 	ch, err := s.consume(ctx, a.Challenge, passkeyd.CeremonyAuthentication)
 	if err != nil {
 		return nil, "", credID, err
+	}
+	if ch.SecondFactor != (mfaUser != "") || (mfaUser != "" && ch.UserID != mfaUser) {
+		return nil, "", credID, passkeyd.ErrChallengeUnknown
+	}
+	method := passkeyd.MethodPasskey
+	if mfaUser != "" {
+		method = passkeyd.MethodMFA
 	}
 	// §7.2 steps 5–6: which credential, and whose.
 	pk, err := s.store.Passkey(ctx, credID)
@@ -132,7 +145,7 @@ func (s *Service) finishLogin(ctx context.Context, credential json.RawMessage) (
 		res, err := s.cloneSuspected(ctx, owner, pk, use, err)
 		return res, owner.ID, credID, err
 	}
-	ns := s.newSession(owner.ID, passkeyd.MethodPasskey)
+	ns := s.newSession(owner.ID, method)
 	if err := s.store.RecordLogin(ctx, pk.ID, use, ns.Session); err != nil {
 		if errors.Is(err, passkeyd.ErrCounterRegression) {
 			// A concurrent login with the same or a later counter won the conditional

@@ -3,10 +3,12 @@ package account
 import (
 	"context"
 	"encoding/base64"
+	"encoding/json"
 	"errors"
 	"strings"
 
 	"github.com/passkeyd/passkeyd"
+	"github.com/passkeyd/passkeyd/ceremony"
 )
 
 // MFARequired is the answer to a correct password on an account with a second factor: the
@@ -22,42 +24,104 @@ func (e *MFARequired) Error() string { return "mfa_required: a second factor is 
 // password alone signs them in. The mfaToken is a single-use challenge that expires with
 // the ceremony timeout.
 func (s *Service) requireSecondFactor(ctx context.Context, u *passkeyd.User) error {
-	if !s.cfg.TOTP {
-		return nil
+	var methods []string
+	if s.cfg.PasskeySecondFactor {
+		ps, err := s.store.Passkeys(ctx, u.ID)
+		if err != nil {
+			return err
+		}
+		if len(ps) > 0 {
+			methods = append(methods, "passkey")
+		}
 	}
-	t, err := s.store.TOTP(ctx, u.ID)
-	if errors.Is(err, passkeyd.ErrNotFound) || (err == nil && !t.Confirmed) {
-		return nil
+	if s.cfg.TOTP {
+		t, err := s.store.TOTP(ctx, u.ID)
+		if err != nil && !errors.Is(err, passkeyd.ErrNotFound) {
+			return err
+		}
+		if err == nil && t.Confirmed {
+			methods = append(methods, "totp")
+		}
 	}
-	if err != nil {
-		return err
+	if len(methods) == 0 {
+		return nil
 	}
 	ch := s.newChallenge(passkeyd.CeremonyMFA)
 	ch.UserID = u.ID
 	if err := s.challenges.PutChallenge(ctx, ch); err != nil {
 		return err
 	}
-	methods := []string{"totp"}
 	if s.cfg.RecoveryCodes {
 		methods = append(methods, "recovery_code")
 	}
 	return &MFARequired{Token: base64.RawURLEncoding.EncodeToString(ch.Value), Methods: methods}
 }
 
+var errBadMFAToken = &passkeyd.Error{Code: passkeyd.CodeUnauthenticated, Detail: "the mfaToken is invalid or expired; sign in again"}
+
+// consumeMFA takes the mfa challenge a token names.
+func (s *Service) consumeMFA(ctx context.Context, token string) (*passkeyd.Challenge, error) {
+	raw, err := base64.RawURLEncoding.DecodeString(token)
+	if err != nil || len(raw) != 32 {
+		return nil, errBadMFAToken
+	}
+	ch, err := s.challenges.ConsumeChallenge(ctx, raw, s.Now())
+	if err != nil && !errors.Is(err, passkeyd.ErrNotFound) {
+		return nil, err
+	}
+	if err != nil || ch.Ceremony != passkeyd.CeremonyMFA {
+		return nil, errBadMFAToken
+	}
+	return ch, nil
+}
+
+// BeginSecondFactorLogin returns request options for a passkey as the second factor of the
+// password sign-in the mfaToken stands for. The token stays usable for /mfa/verify.
+func (s *Service) BeginSecondFactorLogin(ctx context.Context, token string) (*ceremony.RequestOptions, error) {
+	mfa, err := s.consumeMFA(ctx, token)
+	if err != nil {
+		return nil, err
+	}
+	// Put the token back: asking for options is not an attempt.
+	if err := s.challenges.PutChallenge(ctx, mfa); err != nil {
+		return nil, err
+	}
+	ps, err := s.store.Passkeys(ctx, mfa.UserID)
+	if err != nil {
+		return nil, err
+	}
+	ch := s.newChallenge(passkeyd.CeremonyAuthentication)
+	s.rp.PrepareAuthentication(ch)
+	ch.Named, ch.UserID, ch.SecondFactor = true, mfa.UserID, true
+	if err := s.challenges.PutChallenge(ctx, ch); err != nil {
+		return nil, err
+	}
+	return s.rp.RequestOptions(ch, ceremony.Descriptors(ps)), nil
+}
+
+// MFAVerifyPasskey completes a password sign-in with a passkey assertion made for options
+// from BeginSecondFactorLogin.
+func (s *Service) MFAVerifyPasskey(ctx context.Context, token string, credential json.RawMessage) (*passkeyd.User, NewSession, error) {
+	mfa, err := s.consumeMFA(ctx, token)
+	if err != nil {
+		return nil, NewSession{}, err
+	}
+	res, userID, credID, err := s.finishLogin(ctx, credential, mfa.UserID)
+	if err != nil {
+		s.audit(ctx, userID, "second_factor_failed", "passkey", credID, err)
+		return nil, NewSession{}, err
+	}
+	s.audit(ctx, userID, "sign_in", "password+passkey", credID, nil)
+	return res.User, res.Session, nil
+}
+
 // MFAVerify completes a password sign-in with a TOTP code or a recovery code. The mfaToken
 // is used up by the attempt, right or wrong: a wrong code means starting over with the
 // password, which bounds guessing to one code per password check.
 func (s *Service) MFAVerify(ctx context.Context, token, code string) (*passkeyd.User, NewSession, error) {
-	raw, err := base64.RawURLEncoding.DecodeString(token)
-	if err != nil || len(raw) != 32 {
-		return nil, NewSession{}, passkeyd.Errorf(passkeyd.CodeUnauthenticated, "the mfaToken is invalid or expired; sign in again")
-	}
-	ch, err := s.challenges.ConsumeChallenge(ctx, raw, s.Now())
-	if err != nil || ch.Ceremony != passkeyd.CeremonyMFA {
-		if err != nil && !errors.Is(err, passkeyd.ErrNotFound) {
-			return nil, NewSession{}, err
-		}
-		return nil, NewSession{}, passkeyd.Errorf(passkeyd.CodeUnauthenticated, "the mfaToken is invalid or expired; sign in again")
+	ch, err := s.consumeMFA(ctx, token)
+	if err != nil {
+		return nil, NewSession{}, err
 	}
 	u, err := s.store.UserByID(ctx, ch.UserID)
 	if err != nil {

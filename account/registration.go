@@ -27,6 +27,9 @@ func checkAttachment(a string) error {
 // BeginSignUp starts the sign-up of a new passkey-only account. The account is created only
 // when the ceremony completes, so an abandoned sign-up leaves nothing behind.
 func (s *Service) BeginSignUp(ctx context.Context, req SignUpRequest) (*ceremony.CreationOptions, error) {
+	if s.cfg.PasskeySecondFactor {
+		return nil, invalid("on this server a passkey is a second factor: sign up with a password, then add a passkey")
+	}
 	display, key, err := NormalizeUsername(req.Username)
 	if err != nil {
 		return nil, err

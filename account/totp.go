@@ -29,6 +29,9 @@ const (
 // TOTPEnabled reports whether the totp fallback is on.
 func (s *Service) TOTPEnabled() bool { return s.cfg.TOTP }
 
+// SecondFactorEnabled reports whether password sign-ins can ask for a second factor.
+func (s *Service) SecondFactorEnabled() bool { return s.cfg.TOTP || s.cfg.PasskeySecondFactor }
+
 // TOTPCode is the code for secret at time t (exported for tests and tools).
 func TOTPCode(secret []byte, t time.Time) string {
 	return hotp(secret, t.Unix()/totpPeriod)

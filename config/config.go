@@ -39,6 +39,9 @@ type Config struct {
 	// TrustedProxies are the addresses or CIDR ranges of load balancers whose
 	// X-Forwarded-For header gives the client's address.
 	TrustedProxies []string `yaml:"trustedProxies"`
+	// PasskeyRole is "primary" (passkeys sign in on their own; the default) or
+	// "second-factor" (a password signs in, then a passkey or TOTP is asked for).
+	PasskeyRole string `yaml:"passkeyRole"`
 	// Argon2 is the cost of password hashing (password fallback).
 	Argon2 Argon2 `yaml:"argon2"`
 	Policy Policy `yaml:"policy"`
@@ -94,6 +97,7 @@ func Default() *Config {
 		RateLimit:       20,
 		RateBurst:       40,
 		TrustedProxies:  []string{},
+		PasskeyRole:     "primary",
 		Argon2:          Argon2{MemoryKiB: 64 * 1024, Time: 3, Threads: 2},
 		Policy: Policy{
 			UserVerification: "preferred",

@@ -92,6 +92,8 @@ func TestInvalidSettingsNameTheSetting(t *testing.T) {
 		{"database scheme", map[string]string{"PASSKEYD_DATABASE_URL": "mysql://db"}, nil, "PASSKEYD_DATABASE_URL"},
 		{"redis scheme", map[string]string{"PASSKEYD_REDIS_URL": "http://cache"}, nil, "PASSKEYD_REDIS_URL"},
 		{"bad addr", map[string]string{"PASSKEYD_ADDR": "localhost"}, nil, "PASSKEYD_ADDR"},
+		{"bad passkey role", map[string]string{"PASSKEYD_PASSKEY_ROLE": "only"}, nil, "PASSKEYD_PASSKEY_ROLE"},
+		{"second-factor without passwords", map[string]string{"PASSKEYD_PASSKEY_ROLE": "second-factor", "PASSKEYD_FALLBACKS": "totp"}, nil, "PASSKEYD_PASSKEY_ROLE"},
 		{"bad trusted proxy", map[string]string{"PASSKEYD_TRUSTED_PROXIES": "10.0.0.0/8,lb.internal"}, nil, "PASSKEYD_TRUSTED_PROXIES"},
 		{"missing config file", nil, []string{"-config", "/nonexistent/passkeyd.yaml"}, "PASSKEYD_CONFIG"},
 		{"unknown flag", nil, []string{"-rpid", "x"}, "-rpid"},

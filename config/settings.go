@@ -99,6 +99,8 @@ var settings = []setting{
 	{key: "trustedProxies", env: "PASSKEYD_TRUSTED_PROXIES", flag: "trusted-proxies", help: "comma-separated proxy addresses/CIDRs whose X-Forwarded-For is believed",
 		set: func(c *Config, v string) error { c.TrustedProxies = splitList(v); return nil },
 		get: func(c *Config) string { return strings.Join(c.TrustedProxies, ",") }},
+	mk("passkeyRole", "PASSKEYD_PASSKEY_ROLE", "passkey-role", "primary (passkeys sign in) or second-factor (after a password)",
+		str(func(c *Config) *string { return &c.PasskeyRole })),
 	{key: "argon2.memoryKiB", env: "PASSKEYD_ARGON2_MEMORY_KIB", flag: "argon2-memory-kib", help: "argon2id memory per password hash, KiB",
 		set: func(c *Config, v string) error {
 			n, err := strconv.ParseUint(strings.TrimSpace(v), 10, 32)

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net"
 	"net/url"
+	"slices"
 	"strings"
 	"time"
 
@@ -89,6 +90,10 @@ func (c *Config) Validate() error {
 		bad(key, "%q is not one of %s", v, strings.Join(allowed, ", "))
 	}
 	oneOf("logLevel", c.LogLevel, "debug", "info", "warn", "error")
+	oneOf("passkeyRole", c.PasskeyRole, "primary", "second-factor")
+	if c.PasskeyRole == "second-factor" && !slices.Contains(c.Fallbacks, "password") {
+		bad("passkeyRole", "second-factor needs the password fallback (PASSKEYD_FALLBACKS must include password)")
+	}
 	oneOf("logFormat", c.LogFormat, "text", "json")
 	p := &c.Policy
 	oneOf("policy.userVerification", p.UserVerification, "required", "preferred", "discouraged")

@@ -36,17 +36,18 @@ type env struct {
 }
 
 type envOptions struct {
-	uv          string // top-level userVerification policy
-	counter     string
-	algorithms  []int64
-	attestation string
-	db          passkeyd.Store // nil: the in-memory store
-	rateLimit   float64
-	rateBurst   int
-	log         *slog.Logger
-	noRecovery  bool
-	noPasswords bool
-	noTOTP      bool
+	uv           string // top-level userVerification policy
+	counter      string
+	algorithms   []int64
+	attestation  string
+	db           passkeyd.Store // nil: the in-memory store
+	rateLimit    float64
+	rateBurst    int
+	log          *slog.Logger
+	noRecovery   bool
+	noPasswords  bool
+	noTOTP       bool
+	secondFactor bool
 }
 
 func newEnv(t testing.TB, opts ...func(*envOptions)) *env {
@@ -74,7 +75,7 @@ func newEnv(t testing.TB, opts ...func(*envOptions)) *env {
 	if err != nil {
 		t.Fatal(err)
 	}
-	e.accounts, err = account.New(context.Background(), db, challenges, rp, account.Config{SessionTTL: time.Hour, CounterPolicy: o.counter, RecoveryCodes: !o.noRecovery, Passwords: hasher(o.noPasswords), TOTP: !o.noTOTP}, o.log)
+	e.accounts, err = account.New(context.Background(), db, challenges, rp, account.Config{SessionTTL: time.Hour, CounterPolicy: o.counter, RecoveryCodes: !o.noRecovery, Passwords: hasher(o.noPasswords), TOTP: !o.noTOTP, PasskeySecondFactor: o.secondFactor}, o.log)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -95,6 +95,7 @@ func (s *server) handleRegistrationVerify() http.Handler {
 func (s *server) handleAuthenticationOptions() http.Handler {
 	type request struct {
 		Username string `json:"username"`
+		MFAToken string `json:"mfaToken"`
 	}
 	type response struct {
 		PublicKey *ceremony.RequestOptions `json:"publicKey"`
@@ -105,7 +106,14 @@ func (s *server) handleAuthenticationOptions() http.Handler {
 			s.writeError(w, r, err)
 			return
 		}
-		opts, err := s.Accounts.BeginLogin(r.Context(), req.Username)
+		var opts *ceremony.RequestOptions
+		var err error
+		if req.MFAToken != "" {
+			// A passkey as the second factor of a password sign-in.
+			opts, err = s.Accounts.BeginSecondFactorLogin(r.Context(), req.MFAToken)
+		} else {
+			opts, err = s.Accounts.BeginLogin(r.Context(), req.Username)
+		}
 		if err != nil {
 			s.writeError(w, r, err)
 			return

@@ -24,7 +24,7 @@ func (s *server) routes(mux interface{ Handle(string, http.Handler) }) {
 	mux.Handle("POST /api/v1/totp", s.totpEnabled(s.requireSession(s.handleTOTPBegin())))
 	mux.Handle("POST /api/v1/totp/confirm", s.totpEnabled(s.requireSession(s.handleTOTPConfirm())))
 	mux.Handle("DELETE /api/v1/totp", s.totpEnabled(s.requireSession(s.handleTOTPDelete())))
-	mux.Handle("POST /api/v1/mfa/verify", s.totpEnabled(s.limited(s.handleMFAVerify())))
+	mux.Handle("POST /api/v1/mfa/verify", s.mfaEnabled(s.limited(s.handleMFAVerify())))
 	mux.Handle("POST /api/v1/recovery-codes", s.recoveryEnabled(s.requireSession(s.handleRecoveryCodesRegenerate())))
 	mux.Handle("POST /api/v1/recovery/login", s.recoveryEnabled(s.limited(s.handleRecoveryLogin())))
 

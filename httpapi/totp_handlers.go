@@ -1,9 +1,11 @@
 package httpapi
 
 import (
+	"encoding/json"
 	"net/http"
 
 	"github.com/passkeyd/passkeyd"
+	"github.com/passkeyd/passkeyd/account"
 )
 
 // totpEnabled answers 404 for the TOTP and second-factor endpoints when TOTP is off.
@@ -67,8 +69,9 @@ func (s *server) handleTOTPDelete() http.Handler {
 
 func (s *server) handleMFAVerify() http.Handler {
 	type request struct {
-		MFAToken string `json:"mfaToken"`
-		Code     string `json:"code"`
+		MFAToken   string          `json:"mfaToken"`
+		Code       string          `json:"code"`
+		Credential json.RawMessage `json:"credential"`
 	}
 	type response struct {
 		User    userView    `json:"user"`
@@ -80,16 +83,35 @@ func (s *server) handleMFAVerify() http.Handler {
 			s.writeError(w, r, err)
 			return
 		}
-		if req.MFAToken == "" || req.Code == "" {
-			s.writeError(w, r, passkeyd.Errorf(passkeyd.CodeInvalidRequest, "mfaToken and code are required (a passkey as second factor is not supported yet)"))
+		hasCred := len(req.Credential) > 0 && string(req.Credential) != "null"
+		if req.MFAToken == "" || (req.Code == "") == !hasCred {
+			s.writeError(w, r, passkeyd.Errorf(passkeyd.CodeInvalidRequest, "mfaToken and either code or credential are required"))
 			return
 		}
-		u, ns, err := s.Accounts.MFAVerify(r.Context(), req.MFAToken, req.Code)
+		var u *passkeyd.User
+		var ns account.NewSession
+		var err error
+		if hasCred {
+			u, ns, err = s.Accounts.MFAVerifyPasskey(r.Context(), req.MFAToken, req.Credential)
+		} else {
+			u, ns, err = s.Accounts.MFAVerify(r.Context(), req.MFAToken, req.Code)
+		}
 		if err != nil {
 			s.writeError(w, r, err)
 			return
 		}
 		s.setSessionCookie(w, &ns)
 		encode(w, http.StatusOK, response{User: viewUser(u), Session: viewNewSession(&ns)})
+	})
+}
+
+// mfaEnabled answers 404 for /mfa/verify when no second factor is configured.
+func (s *server) mfaEnabled(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if !s.Accounts.SecondFactorEnabled() {
+			s.writeError(w, r, passkeyd.Errorf(passkeyd.CodeNotFound, "no second factor is enabled on this server"))
+			return
+		}
+		next.ServeHTTP(w, r)
 	})
 }

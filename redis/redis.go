@@ -101,6 +101,7 @@ type record struct {
 	UserID           string            `json:"u,omitempty"`
 	Named            bool              `json:"n,omitempty"`
 	SessionID        string            `json:"s,omitempty"`
+	SecondFactor     bool              `json:"sf,omitempty"`
 	NewUser          *newUser          `json:"nu,omitempty"`
 	UserVerification string            `json:"uv,omitempty"`
 	ResidentKey      string            `json:"rk,omitempty"`
@@ -121,7 +122,7 @@ func (c *Challenges) key(value []byte) string {
 
 // PutChallenge stores ch with a TTL ending at ch.ExpiresAt.
 func (c *Challenges) PutChallenge(ctx context.Context, ch *passkeyd.Challenge) error {
-	r := record{Ceremony: ch.Ceremony, ExpiresAt: ch.ExpiresAt, UserID: ch.UserID, Named: ch.Named, SessionID: ch.SessionID,
+	r := record{Ceremony: ch.Ceremony, ExpiresAt: ch.ExpiresAt, UserID: ch.UserID, Named: ch.Named, SessionID: ch.SessionID, SecondFactor: ch.SecondFactor,
 		UserVerification: ch.UserVerification, ResidentKey: ch.ResidentKey, Attachment: ch.Attachment}
 	if u := ch.NewUser; u != nil {
 		r.NewUser = &newUser{ID: u.ID, Handle: u.Handle, Username: u.Username, UsernameKey: u.UsernameKey, DisplayName: u.DisplayName}
@@ -157,7 +158,7 @@ func (c *Challenges) ConsumeChallenge(ctx context.Context, value []byte, now tim
 	}
 	ch := &passkeyd.Challenge{
 		Value: append([]byte(nil), value...), Ceremony: r.Ceremony, ExpiresAt: r.ExpiresAt, UserID: r.UserID, Named: r.Named,
-		SessionID: r.SessionID, UserVerification: r.UserVerification, ResidentKey: r.ResidentKey, Attachment: r.Attachment,
+		SessionID: r.SessionID, SecondFactor: r.SecondFactor, UserVerification: r.UserVerification, ResidentKey: r.ResidentKey, Attachment: r.Attachment,
 	}
 	if u := r.NewUser; u != nil {
 		ch.NewUser = &passkeyd.User{ID: u.ID, Handle: u.Handle, Username: u.Username, UsernameKey: u.UsernameKey, DisplayName: u.DisplayName}

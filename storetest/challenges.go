@@ -39,10 +39,10 @@ func RunChallenges(t *testing.T, open func(t *testing.T) passkeyd.ChallengeStore
 	})
 	t.Run("authentication fields", func(t *testing.T) {
 		s := open(t)
-		ch := &passkeyd.Challenge{Value: random(32), Ceremony: passkeyd.CeremonyAuthentication, ExpiresAt: now.Add(time.Minute), UserID: "u9", Named: true, UserVerification: "preferred"}
+		ch := &passkeyd.Challenge{Value: random(32), Ceremony: passkeyd.CeremonyAuthentication, ExpiresAt: now.Add(time.Minute), UserID: "u9", Named: true, SecondFactor: true, UserVerification: "preferred"}
 		_ = s.PutChallenge(ctx, ch)
 		got, err := s.ConsumeChallenge(ctx, ch.Value, now)
-		if err != nil || got.UserID != "u9" || !got.Named || got.NewUser != nil || got.Ceremony != passkeyd.CeremonyAuthentication {
+		if err != nil || got.UserID != "u9" || !got.Named || !got.SecondFactor || got.NewUser != nil || got.Ceremony != passkeyd.CeremonyAuthentication {
 			t.Fatalf("%+v %v", got, err)
 		}
 	})

@@ -243,11 +243,12 @@ func openDeps(ctx context.Context, cfg *config.Config, log *slog.Logger) (*deps,
 		passwords = password.New(password.Params{Memory: cfg.Argon2.MemoryKiB, Time: cfg.Argon2.Time, Threads: cfg.Argon2.Threads})
 	}
 	d.accounts, err = account.New(ctx, store, challenges, rp, account.Config{
-		SessionTTL:    cfg.SessionTTL,
-		CounterPolicy: cfg.Policy.Counter,
-		RecoveryCodes: slices.Contains(cfg.Fallbacks, "recovery_code"),
-		Passwords:     passwords,
-		TOTP:          slices.Contains(cfg.Fallbacks, "totp"),
+		SessionTTL:          cfg.SessionTTL,
+		CounterPolicy:       cfg.Policy.Counter,
+		RecoveryCodes:       slices.Contains(cfg.Fallbacks, "recovery_code"),
+		Passwords:           passwords,
+		TOTP:                slices.Contains(cfg.Fallbacks, "totp"),
+		PasskeySecondFactor: cfg.PasskeyRole == "second-factor",
 	}, log)
 	if err != nil {
 		d.close()
