@@ -38,6 +38,8 @@ type Config struct {
 	// primary sign-in, a passkey (or TOTP) is asked for after one, and a passkey alone
 	// neither signs in nor signs up.
 	PasskeySecondFactor bool
+	// Lockout limits guessing of passwords, TOTP and recovery codes; nil disables it.
+	Lockout *Lockout
 }
 
 // Service runs the account use cases. It is safe for concurrent use.

@@ -127,6 +127,10 @@ func (s *Service) MFAVerify(ctx context.Context, token, code string) (*passkeyd.
 	if err != nil {
 		return nil, NewSession{}, notFoundAs(err, passkeyd.ErrUnauthenticated)
 	}
+	lock := "acct:" + u.UsernameKey
+	if err := s.cfg.Lockout.check(lock, s.Now()); err != nil {
+		return nil, NewSession{}, err
+	}
 	method := passkeyd.MethodMFA
 	if digits := strings.ReplaceAll(strings.TrimSpace(code), " ", ""); len(digits) == totpDigits {
 		err = s.checkTOTP(ctx, u.ID, digits, true)
@@ -143,10 +147,14 @@ func (s *Service) MFAVerify(ctx context.Context, token, code string) (*passkeyd.
 		factor = "recovery_code"
 	}
 	if err != nil {
+		if errors.Is(err, errWrongCode) {
+			s.cfg.Lockout.fail(lock, s.Now())
+		}
 		s.log.InfoContext(ctx, "second factor refused", "user_id", u.ID)
 		s.audit(ctx, u.ID, "second_factor_failed", factor, nil, err)
 		return nil, NewSession{}, err
 	}
+	s.cfg.Lockout.succeed(lock)
 	ns := s.newSession(u.ID, method)
 	if err := s.store.CreateSession(ctx, ns.Session); err != nil {
 		return nil, NewSession{}, err

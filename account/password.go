@@ -65,12 +65,17 @@ func (s *Service) PasswordLogin(ctx context.Context, username, pw string) (*Pass
 		h.VerifyNobody(pw)
 		return nil, errWrongPassword
 	}
+	lock := "acct:" + key
+	if err := s.cfg.Lockout.check(lock, s.Now()); err != nil {
+		return nil, err
+	}
 	u, err := s.store.UserByUsername(ctx, key)
 	if err != nil && !errors.Is(err, passkeyd.ErrNotFound) {
 		return nil, err
 	}
 	if u == nil || u.PasswordHash == "" {
 		h.VerifyNobody(pw)
+		s.cfg.Lockout.fail(lock, s.Now())
 		return nil, errWrongPassword
 	}
 	ok, rehash, err := h.Verify(u.PasswordHash, pw)
@@ -79,6 +84,7 @@ func (s *Service) PasswordLogin(ctx context.Context, username, pw string) (*Pass
 		return nil, errWrongPassword
 	}
 	if !ok {
+		s.cfg.Lockout.fail(lock, s.Now())
 		s.log.InfoContext(ctx, "password refused", "user_id", u.ID)
 		s.audit(ctx, u.ID, "sign_in_failed", "password", nil, errWrongPassword)
 		return nil, errWrongPassword
@@ -88,10 +94,13 @@ func (s *Service) PasswordLogin(ctx context.Context, username, pw string) (*Pass
 			s.log.WarnContext(ctx, "password rehash failed", "user_id", u.ID, "err", err)
 		}
 	}
+	// The failures are cleared only once the whole sign-in succeeds: a right password must
+	// not reset the count of wrong second-factor codes.
 	if err := s.requireSecondFactor(ctx, u); err != nil {
 		s.audit(ctx, u.ID, "sign_in", "password", nil, err)
 		return nil, err
 	}
+	s.cfg.Lockout.succeed(lock)
 	ns := s.newSession(u.ID, passkeyd.MethodPassword)
 	if err := s.store.CreateSession(ctx, ns.Session); err != nil {
 		return nil, err

@@ -75,7 +75,7 @@ func newEnv(t testing.TB, opts ...func(*envOptions)) *env {
 	if err != nil {
 		t.Fatal(err)
 	}
-	e.accounts, err = account.New(context.Background(), db, challenges, rp, account.Config{SessionTTL: time.Hour, CounterPolicy: o.counter, RecoveryCodes: !o.noRecovery, Passwords: hasher(o.noPasswords), TOTP: !o.noTOTP, PasskeySecondFactor: o.secondFactor}, o.log)
+	e.accounts, err = account.New(context.Background(), db, challenges, rp, account.Config{SessionTTL: time.Hour, CounterPolicy: o.counter, RecoveryCodes: !o.noRecovery, Passwords: hasher(o.noPasswords), TOTP: !o.noTOTP, PasskeySecondFactor: o.secondFactor, Lockout: account.NewLockout()}, o.log)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -109,6 +109,10 @@ func (s *server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 	} else {
 		s.Logger.DebugContext(r.Context(), "request refused", "code", code, "detail", detail)
 	}
+	var locked *account.LockedError
+	if errors.As(err, &locked) {
+		w.Header().Set("Retry-After", strconv.Itoa(max(1, int(locked.RetryAfter.Seconds()+0.999))))
+	}
 	if code == passkeyd.CodeRateLimited || code == passkeyd.CodeAccountLocked {
 		if w.Header().Get("Retry-After") == "" {
 			w.Header().Set("Retry-After", strconv.Itoa(60))

@@ -249,6 +249,7 @@ func openDeps(ctx context.Context, cfg *config.Config, log *slog.Logger) (*deps,
 		Passwords:           passwords,
 		TOTP:                slices.Contains(cfg.Fallbacks, "totp"),
 		PasskeySecondFactor: cfg.PasskeyRole == "second-factor",
+		Lockout:             account.NewLockout(),
 	}, log)
 	if err != nil {
 		d.close()

@@ -1,0 +1,123 @@
+package account
+
+import (
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/passkeyd/passkeyd"
+)
+
+// Lockout limits guessing of the factors that can be guessed — passwords, TOTP and recovery
+// codes — per account: after MaxFailures within Window the account's guessable factors are
+// refused for a pause that doubles with each lockout (up to MaxPause). Passkey sign-in is
+// never locked: an assertion cannot be guessed, so an attacker must not be able to use the
+// lockout to keep a user out. The key is the username, for known and unknown usernames
+// alike, so that lockouts reveal nothing about which accounts exist.
+type Lockout struct {
+	MaxFailures int
+	Window      time.Duration
+	FirstPause  time.Duration
+	MaxPause    time.Duration
+
+	mu sync.Mutex
+	m  map[string]*lockState
+}
+
+type lockState struct {
+	failures    []time.Time
+	lockouts    int
+	lockedUntil time.Time
+}
+
+// NewLockout returns the default policy: 5 failures in 15 minutes lock for 1 minute, then
+// 2, 4, … up to an hour.
+func NewLockout() *Lockout {
+	return &Lockout{MaxFailures: 5, Window: 15 * time.Minute, FirstPause: time.Minute, MaxPause: time.Hour, m: map[string]*lockState{}}
+}
+
+// check returns account_locked while key is locked.
+func (l *Lockout) check(key string, now time.Time) error {
+	if l == nil {
+		return nil
+	}
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	st, ok := l.m[key]
+	if !ok || !now.Before(st.lockedUntil) {
+		return nil
+	}
+	return lockedError(st.lockedUntil.Sub(now))
+}
+
+// fail records a failed guess and locks the key when there were too many.
+func (l *Lockout) fail(key string, now time.Time) {
+	if l == nil {
+		return
+	}
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	st, ok := l.m[key]
+	if !ok {
+		if len(l.m) > 1_000_000 {
+			l.sweep(now)
+		}
+		st = &lockState{}
+		l.m[key] = st
+	}
+	recent := st.failures[:0]
+	for _, t := range st.failures {
+		if now.Sub(t) < l.Window {
+			recent = append(recent, t)
+		}
+	}
+	st.failures = append(recent, now)
+	if len(st.failures) >= l.MaxFailures {
+		pause := l.FirstPause << min(st.lockouts, 16)
+		if pause > l.MaxPause || pause <= 0 {
+			pause = l.MaxPause
+		}
+		st.lockouts++
+		st.lockedUntil = now.Add(pause)
+		st.failures = st.failures[:0]
+	}
+}
+
+// succeed clears the key's failures (not its lockout history, which decays with sweep).
+func (l *Lockout) succeed(key string) {
+	if l == nil {
+		return
+	}
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if st, ok := l.m[key]; ok {
+		st.failures = st.failures[:0]
+	}
+}
+
+func (l *Lockout) sweep(now time.Time) {
+	for k, st := range l.m {
+		if !now.Before(st.lockedUntil.Add(l.MaxPause)) && len(st.failures) == 0 {
+			delete(l.m, k)
+		}
+	}
+}
+
+// LockedError is account_locked; RetryAfter is how long until the next attempt is allowed.
+type LockedError struct {
+	Err        *passkeyd.Error
+	RetryAfter time.Duration
+}
+
+func lockedError(wait time.Duration) error {
+	secs := int(wait.Seconds() + 0.999)
+	return &LockedError{
+		Err:        &passkeyd.Error{Code: passkeyd.CodeAccountLocked, Detail: "too many failed attempts; try again in " + strconv.Itoa(secs) + " s, or sign in with a passkey"},
+		RetryAfter: wait,
+	}
+}
+
+func (e *LockedError) Error() string { return e.Err.Error() }
+
+// Unwrap lets errors.As find the contract error.
+func (e *LockedError) Unwrap() error { return e.Err }
