@@ -168,11 +168,25 @@ func (s *Service) finishRegistration(ctx context.Context, sess *passkeyd.Session
 		return nil, notFoundAs(err, passkeyd.ErrUnauthenticated)
 	}
 	pk.UserID = u.ID
+	before, err := s.store.Passkeys(ctx, u.ID)
+	if err != nil {
+		return nil, err
+	}
 	if err := s.store.AddPasskey(ctx, pk); err != nil {
 		return nil, err
 	}
 	s.log.InfoContext(ctx, "passkey added", "user_id", u.ID, "attestation", pk.AttestationFormat)
-	return &Registered{User: u, Passkey: pk}, nil
+	res := &Registered{User: u, Passkey: pk}
+	// A password account's first passkey is its first authenticator: it brings recovery
+	// codes, unless the account has them already (from TOTP).
+	if s.cfg.RecoveryCodes && len(before) == 0 {
+		if left, err := s.store.RecoveryCodesLeft(ctx, u.ID); err == nil && left == 0 {
+			if codes, err := s.RegenerateRecoveryCodes(ctx, u.ID); err == nil {
+				res.RecoveryCodes = codes
+			}
+		}
+	}
+	return res, nil
 }
 
 func defaultName(p *passkeyd.Passkey) string {

@@ -23,15 +23,24 @@ func TestPasswordSignUpLoginAndUpgrade(t *testing.T) {
 	if r.json(t)["suggestPasskey"] != true {
 		t.Fatalf("login: %s", r.body)
 	}
-	// The suggested upgrade: add a passkey on the password session; then no suggestion.
-	expectStatus(t, c.addPasskey(newAuthenticator(t, softauthn.Options{}), "phone"), 201)
+	// The suggested upgrade: add a passkey on the password session — the account's first
+	// authenticator, so it brings recovery codes; then no suggestion.
+	added := c.addPasskey(newAuthenticator(t, softauthn.Options{}), "phone")
+	expectStatus(t, added, 201)
+	if codes := codesOf(t, added.json(t)); len(codes) != 10 {
+		t.Fatalf("first passkey of a password account brought %d recovery codes", len(codes))
+	}
+	if second := c.addPasskey(newAuthenticator(t, softauthn.Options{}), "laptop"); second.json(t)["recoveryCodes"] != nil {
+		t.Fatal("a second passkey brought new recovery codes")
+	}
 	r = e.browser().post("/api/v1/password/login", map[string]string{"username": "pat", "password": "a perfectly fine passphrase"})
 	if r.json(t)["suggestPasskey"] != false {
 		t.Fatalf("suggestPasskey after adding one: %s", r.body)
 	}
 	// With a password the last passkey may be deleted: the password is a way in.
-	id := softauthnIDFromList(t, c)
-	expectStatus(t, c.do("DELETE", "/api/v1/passkeys/"+id, nil), 204)
+	for i := 0; i < 2; i++ {
+		expectStatus(t, c.do("DELETE", "/api/v1/passkeys/"+softauthnIDFromList(t, c), nil), 204)
+	}
 }
 
 func TestPasswordRefusals(t *testing.T) {

@@ -296,6 +296,7 @@ on("upgrade-button", "click", async () => {
   $("upgrade-panel").hidden = true;
   notice(`Added "${res.passkey.name}". Next time, sign in with it.`);
   await renderPasskeys();
+  showCodes(res.recoveryCodes);
 });
 
 on("upgrade-later-button", "click", async () => {
@@ -334,6 +335,7 @@ on("add-passkey-button", "click", async () => {
   const res = await api.addPasskey();
   notice(`Added "${res.passkey.name}".`);
   await renderPasskeys();
+  showCodes(res.recoveryCodes);
 });
 
 if (!Passkeyd.supported()) {
