@@ -13,6 +13,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"sync"
 	"time"
 
 	"github.com/passkeyd/passkeyd"
@@ -50,6 +51,8 @@ type Service struct {
 	cfg        Config
 	log        *slog.Logger
 	decoyKey   []byte
+	auditQ     chan auditItem
+	closeOnce  sync.Once
 	// Now is the clock; tests replace it.
 	Now func() time.Time
 }
@@ -70,7 +73,9 @@ func New(ctx context.Context, store passkeyd.Store, challenges passkeyd.Challeng
 	if err != nil {
 		return nil, fmt.Errorf("load server secret: %w", err)
 	}
-	return &Service{store: store, challenges: challenges, rp: rp, cfg: cfg, log: log, decoyKey: key, Now: time.Now}, nil
+	s := &Service{store: store, challenges: challenges, rp: rp, cfg: cfg, log: log, decoyKey: key, Now: time.Now, auditQ: make(chan auditItem, 4096)}
+	go s.runAuditWriter()
+	return s, nil
 }
 
 // RP returns the relying party the service runs ceremonies for.

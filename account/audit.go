@@ -3,6 +3,7 @@ package account
 import (
 	"context"
 	"errors"
+	"time"
 
 	"github.com/passkeyd/passkeyd"
 )
@@ -23,6 +24,49 @@ func WithClient(ctx context.Context, c ClientInfo) context.Context {
 	return context.WithValue(ctx, clientKey{}, c)
 }
 
+// auditWriter writes audit events in the background, so that the log costs a sign-in no
+// extra durable commit on its path (the store batches queued writes into shared commits).
+// A full queue makes the caller write synchronously: events are never dropped. A flush
+// request (an item with done set) is answered once every event queued before it is
+// written.
+type auditItem struct {
+	e    *passkeyd.AuditEvent
+	done chan struct{}
+}
+
+func (s *Service) runAuditWriter() {
+	for it := range s.auditQ {
+		if it.done != nil {
+			close(it.done)
+			continue
+		}
+		s.writeEvent(it.e)
+	}
+}
+
+func (s *Service) writeEvent(e *passkeyd.AuditEvent) {
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := s.store.RecordEvent(ctx, e); err != nil {
+		s.log.Warn("audit event not recorded", "type", e.Type, "err", err)
+	}
+}
+
+// flushAudit waits until every event queued so far is written.
+func (s *Service) flushAudit() {
+	done := make(chan struct{})
+	s.auditQ <- auditItem{done: done}
+	<-done
+}
+
+// Close writes the queued audit events and stops the writer.
+func (s *Service) Close() {
+	s.closeOnce.Do(func() {
+		s.flushAudit()
+		close(s.auditQ)
+	})
+}
+
 // audit records one event. The audit log must not turn a sign-in that succeeded into a
 // failure, so a failed write is logged and otherwise ignored.
 func (s *Service) audit(ctx context.Context, userID, typ, method string, credID []byte, cause error) {
@@ -39,12 +83,15 @@ func (s *Service) audit(ctx context.Context, userID, typ, method string, credID 
 			e.Outcome, e.Reason = "failure", string(passkeyd.ErrorCode(cause))
 		}
 	}
-	if err := s.store.RecordEvent(context.WithoutCancel(ctx), e); err != nil {
-		s.log.WarnContext(ctx, "audit event not recorded", "type", typ, "err", err)
+	select {
+	case s.auditQ <- auditItem{e: e}:
+	default:
+		s.writeEvent(e)
 	}
 }
 
 // Activity returns the user's recent audit events, newest first.
 func (s *Service) Activity(ctx context.Context, userID string) ([]*passkeyd.AuditEvent, error) {
+	s.flushAudit() // the user's own latest actions belong in their activity
 	return s.store.Events(ctx, userID, 50)
 }

@@ -1,6 +1,7 @@
 package ceremony
 
 import (
+	"bytes"
 	"encoding/base64"
 	"encoding/json"
 	"errors"
@@ -29,7 +30,9 @@ func (b *Bytes) UnmarshalJSON(data []byte) error {
 		return nil
 	}
 	var s string
-	if err := json.Unmarshal(data, &s); err != nil {
+	if n := len(data); n >= 2 && data[0] == '"' && data[n-1] == '"' && !bytes.ContainsAny(data[1:n-1], "\\\"") {
+		s = string(data[1 : n-1]) // the common case: a plain string, no escapes to undo
+	} else if err := json.Unmarshal(data, &s); err != nil {
 		return errNotBase64
 	}
 	v, err := DecodeBase64(s)

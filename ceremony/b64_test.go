@@ -29,6 +29,10 @@ func TestBytesJSON(t *testing.T) {
 	if string(out) != `"-_-_AQ"` {
 		t.Fatalf("marshal = %s, want unpadded base64url", out)
 	}
+	// JSON escapes are undone before decoding: "\u0041\u0041" is "AA".
+	if err := b.UnmarshalJSON([]byte(`"\u0041\u0041"`)); err != nil || len(b) != 1 || b[0] != 0 {
+		t.Fatalf("escaped string: %x %v", b, err)
+	}
 	if err := b.UnmarshalJSON([]byte(`12`)); err == nil {
 		t.Fatal("number accepted as base64")
 	}

@@ -203,6 +203,9 @@ type deps struct {
 }
 
 func (d *deps) close() {
+	if d.accounts != nil {
+		d.accounts.Close() // writes queued audit events before the store closes
+	}
 	d.challenges.Close()
 	d.store.Close()
 }
