@@ -39,6 +39,12 @@ type Config struct {
 	// TrustedProxies are the addresses or CIDR ranges of load balancers whose
 	// X-Forwarded-For header gives the client's address.
 	TrustedProxies []string `yaml:"trustedProxies"`
+	// CORSOrigins are other sites' origins allowed to call the API from a browser (with
+	// Bearer tokens).
+	CORSOrigins []string `yaml:"corsOrigins"`
+	// MetricsAddr serves /metrics on a listener of its own (host:port) instead of the main
+	// one, so that it can stay inside the operator's network.
+	MetricsAddr string `yaml:"metricsAddr"`
 	// PasskeyRole is "primary" (passkeys sign in on their own; the default) or
 	// "second-factor" (a password signs in, then a passkey or TOTP is asked for).
 	PasskeyRole string `yaml:"passkeyRole"`
@@ -98,6 +104,7 @@ func Default() *Config {
 		RateBurst:       40,
 		TrustedProxies:  []string{},
 		PasskeyRole:     "primary",
+		CORSOrigins:     []string{},
 		Argon2:          Argon2{MemoryKiB: 64 * 1024, Time: 3, Threads: 2},
 		Policy: Policy{
 			UserVerification: "preferred",

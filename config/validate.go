@@ -91,6 +91,19 @@ func (c *Config) Validate() error {
 	}
 	oneOf("logLevel", c.LogLevel, "debug", "info", "warn", "error")
 	oneOf("passkeyRole", c.PasskeyRole, "primary", "second-factor")
+	for i, o := range c.CORSOrigins {
+		n, err := normalizeOrigin(o)
+		if err != nil {
+			bad("corsOrigins", "%q is not an origin (scheme://host[:port])", o)
+			continue
+		}
+		c.CORSOrigins[i] = n
+	}
+	if c.MetricsAddr != "" {
+		if _, port, err := net.SplitHostPort(c.MetricsAddr); err != nil || port == "" {
+			bad("metricsAddr", "%q is not host:port, e.g. 127.0.0.1:9090", c.MetricsAddr)
+		}
+	}
 	if c.PasskeyRole == "second-factor" && !slices.Contains(c.Fallbacks, "password") {
 		bad("passkeyRole", "second-factor needs the password fallback (PASSKEYD_FALLBACKS must include password)")
 	}

@@ -48,6 +48,7 @@ type envOptions struct {
 	noPasswords  bool
 	noTOTP       bool
 	secondFactor bool
+	cors         []string
 }
 
 func newEnv(t testing.TB, opts ...func(*envOptions)) *env {
@@ -82,12 +83,13 @@ func newEnv(t testing.TB, opts ...func(*envOptions)) *env {
 	e.accounts.Now = e.clock
 	e.srv = httptest.NewServer(httpapi.NewServer(httpapi.Deps{
 		Accounts: e.accounts, Origins: []string{origin}, OpenAPI: []byte(`{"openapi":"3.1.0"}`),
-		Checks:    map[string]func(context.Context) error{"database": db.Ping},
-		Now:       e.clock,
-		Web:       web.Handler(),
-		RateLimit: o.rateLimit,
-		Logger:    o.log,
-		RateBurst: o.rateBurst,
+		Checks:      map[string]func(context.Context) error{"database": db.Ping},
+		Now:         e.clock,
+		Web:         web.Handler(),
+		RateLimit:   o.rateLimit,
+		CORSOrigins: o.cors,
+		Logger:      o.log,
+		RateBurst:   o.rateBurst,
 	}))
 	t.Cleanup(e.srv.Close)
 	return e

@@ -31,7 +31,9 @@ func (s *server) routes(mux interface{ Handle(string, http.Handler) }) {
 	mux.Handle("GET /api/openapi.json", s.handleOpenAPI())
 	mux.Handle("GET /healthz", s.handleHealthz())
 	mux.Handle("GET /readyz", s.handleReadyz())
-	mux.Handle("GET /metrics", s.metrics.handler())
+	if !s.MetricsElsewhere {
+		mux.Handle("GET /metrics", s.metrics.handler())
+	}
 
 	mux.Handle("/api/", s.handleAPINotFound())
 	if s.Web != nil {

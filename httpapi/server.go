@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/passkeyd/passkeyd/account"
 )
@@ -41,6 +42,12 @@ type Deps struct {
 	// bucket size.
 	RateLimit float64
 	RateBurst int
+	// CORSOrigins are other origins (apps on other sites) allowed to call the API from a
+	// browser. They get CORS headers without credentials: such apps use Bearer tokens,
+	// never the session cookie.
+	CORSOrigins []string
+	// MetricsElsewhere keeps /metrics off this handler (it is served on its own listener).
+	MetricsElsewhere bool
 	// TrustedProxies are the load balancers whose X-Forwarded-For is believed when finding
 	// a client's address (for rate limits and logs).
 	TrustedProxies []netip.Prefix
@@ -55,6 +62,7 @@ type server struct {
 	origins map[string]bool
 	metrics *metrics
 	limiter *limiter
+	cors    map[string]bool
 }
 
 // NewServer returns the passkeyd HTTP handler.
@@ -72,7 +80,16 @@ func NewServer(d Deps) http.Handler {
 	for _, o := range d.Origins {
 		s.origins[o] = true
 	}
+	s.cors = map[string]bool{}
+	for _, o := range d.CORSOrigins {
+		s.cors[o] = true
+	}
 	mux := http.NewServeMux()
 	s.routes(mux)
-	return s.middleware(mux)
+	return s.middleware(s.corsMiddleware(mux))
+}
+
+// MetricsHandler serves the Prometheus registry, for a separate metrics listener.
+func MetricsHandler(reg *prometheus.Registry) http.Handler {
+	return promhttp.HandlerFor(reg, promhttp.HandlerOpts{})
 }

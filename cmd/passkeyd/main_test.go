@@ -255,3 +255,41 @@ func mustConfig(t *testing.T, getenv func(string) string) *config.Config {
 	}
 	return cfg
 }
+
+// TestSeparateMetricsListener: with PASSKEYD_METRICS_ADDR, /metrics moves off the public
+// listener.
+func TestSeparateMetricsListener(t *testing.T) {
+	port, mport := freePort(t), freePort(t)
+	env := map[string]string{
+		"PASSKEYD_ADDR":         fmt.Sprintf("localhost:%d", port),
+		"PASSKEYD_METRICS_ADDR": fmt.Sprintf("127.0.0.1:%d", mport),
+		"PASSKEYD_DATABASE_URL": "sqlite://" + filepath.Join(t.TempDir(), "p.db"),
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- run(ctx, nil, func(k string) string { return env[k] }, &bytes.Buffer{}, &bytes.Buffer{}) }()
+	defer func() { cancel(); <-done }()
+	get := func(url string) int {
+		deadline := time.Now().Add(10 * time.Second)
+		for {
+			resp, err := http.Get(url)
+			if err == nil {
+				resp.Body.Close()
+				return resp.StatusCode
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("%s: %v", url, err)
+			}
+			time.Sleep(20 * time.Millisecond)
+		}
+	}
+	if s := get(fmt.Sprintf("http://localhost:%d/readyz", port)); s != 200 {
+		t.Fatalf("readyz %d", s)
+	}
+	if s := get(fmt.Sprintf("http://127.0.0.1:%d/metrics", mport)); s != 200 {
+		t.Fatalf("metrics listener answered %d", s)
+	}
+	if s := get(fmt.Sprintf("http://localhost:%d/metrics", port)); s == 200 {
+		t.Fatal("/metrics still on the public listener")
+	}
+}

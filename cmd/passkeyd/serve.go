@@ -11,6 +11,9 @@ import (
 	"slices"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+
 	"github.com/passkeyd/passkeyd"
 	"github.com/passkeyd/passkeyd/account"
 	"github.com/passkeyd/passkeyd/ceremony"
@@ -122,18 +125,35 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	}
 
 	proxies, _ := cfg.TrustedProxyPrefixes() // validated by config.Load
+	registry := prometheus.NewRegistry()
+	registry.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	handler := httpapi.NewServer(httpapi.Deps{
-		Accounts:       accounts,
-		Origins:        cfg.WebOrigins(),
-		SecureCookies:  cfg.SecureCookies(),
-		Logger:         log,
-		Checks:         checks,
-		Web:            web.Handler(),
-		OpenAPI:        openapi.Document,
-		RateLimit:      cfg.RateLimit,
-		RateBurst:      cfg.RateBurst,
-		TrustedProxies: proxies,
+		Accounts:         accounts,
+		Origins:          cfg.WebOrigins(),
+		SecureCookies:    cfg.SecureCookies(),
+		Logger:           log,
+		Checks:           checks,
+		Web:              web.Handler(),
+		OpenAPI:          openapi.Document,
+		RateLimit:        cfg.RateLimit,
+		RateBurst:        cfg.RateBurst,
+		TrustedProxies:   proxies,
+		CORSOrigins:      cfg.CORSOrigins,
+		Metrics:          registry,
+		MetricsElsewhere: cfg.MetricsAddr != "",
 	})
+	if cfg.MetricsAddr != "" {
+		mln, err := net.Listen("tcp", cfg.MetricsAddr)
+		if err != nil {
+			return fmt.Errorf("listen on %s (PASSKEYD_METRICS_ADDR): %w", cfg.MetricsAddr, err)
+		}
+		mux := http.NewServeMux()
+		mux.Handle("GET /metrics", httpapi.MetricsHandler(registry))
+		msrv := &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second, WriteTimeout: 30 * time.Second}
+		go msrv.Serve(mln)
+		defer msrv.Close()
+		log.Info("metrics listening", "addr", mln.Addr().String())
+	}
 	srv := &http.Server{
 		Handler: handler,
 		// Bounded reads and writes: a slow client cannot hold a connection (and a
