@@ -209,3 +209,16 @@ func mapErr(err error) error {
 }
 
 func utc(t time.Time) time.Time { return t.UTC() }
+
+// KnownVersion is the schema version this build migrates to.
+func KnownVersion() int {
+	names, _ := fs.Glob(migrations, "migrations/*.sql")
+	return len(names)
+}
+
+// ServerTime returns the database server's clock, to measure skew against this host.
+func (db *DB) ServerTime(ctx context.Context) (time.Time, error) {
+	var t time.Time
+	err := db.pool.QueryRow(ctx, `SELECT now()`).Scan(&t)
+	return t, mapErr(err)
+}

@@ -207,3 +207,25 @@ func (db *DB) Pragma(ctx context.Context, name string) (string, error) {
 	err := db.w.QueryRowContext(ctx, "PRAGMA "+name).Scan(&v)
 	return v, err
 }
+
+// KnownVersion is the schema version this build migrates to.
+func KnownVersion() int {
+	names, _ := fs.Glob(migrations, "migrations/*.sql")
+	return len(names)
+}
+
+// InspectVersion reads the schema version of the database at path without changing it
+// (0 when it has never been migrated); passkeyd doctor uses it.
+func InspectVersion(ctx context.Context, path string) (int, error) {
+	db, err := sql.Open("sqlite", "file:"+path+"?mode=ro")
+	if err != nil {
+		return 0, err
+	}
+	defer db.Close()
+	var v int
+	err = db.QueryRowContext(ctx, `SELECT COALESCE(MAX(version), 0) FROM schema_migrations`).Scan(&v)
+	if err != nil && strings.Contains(err.Error(), "no such table") {
+		return 0, nil
+	}
+	return v, err
+}

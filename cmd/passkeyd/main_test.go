@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"database/sql"
 	"errors"
 	"fmt"
 	"net"
@@ -182,6 +183,12 @@ func TestProbe(t *testing.T) {
 		time.Sleep(20 * time.Millisecond)
 	}
 	var out bytes.Buffer
+	// doctor against the live deployment.
+	doctorEnv := map[string]string{"PASSKEYD_DATABASE_URL": env["PASSKEYD_DATABASE_URL"], "PASSKEYD_ADDR": env["PASSKEYD_ADDR"]}
+	if err := run(context.Background(), []string{"doctor", "-url", url}, func(k string) string { return doctorEnv[k] }, &out, &out); err != nil || !strings.Contains(out.String(), "is live and ready") {
+		t.Fatalf("doctor -url against a live server: %v\n%s", err, out.String())
+	}
+	out.Reset()
 	if err := run(context.Background(), []string{"probe", "-url", url}, func(string) string { return "" }, &out, &out); err != nil {
 		t.Fatalf("probe against a live server: %v\n%s", err, out.String())
 	}
@@ -267,7 +274,9 @@ func TestSeparateMetricsListener(t *testing.T) {
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
-	go func() { done <- run(ctx, nil, func(k string) string { return env[k] }, &bytes.Buffer{}, &bytes.Buffer{}) }()
+	go func() {
+		done <- run(ctx, nil, func(k string) string { return env[k] }, &bytes.Buffer{}, &bytes.Buffer{})
+	}()
 	defer func() { cancel(); <-done }()
 	get := func(url string) int {
 		deadline := time.Now().Add(10 * time.Second)
@@ -291,5 +300,62 @@ func TestSeparateMetricsListener(t *testing.T) {
 	}
 	if s := get(fmt.Sprintf("http://localhost:%d/metrics", port)); s == 200 {
 		t.Fatal("/metrics still on the public listener")
+	}
+}
+
+// TestDoctor: a sound configuration passes; each seeded misconfiguration is caught with a
+// fix, and the exit status is non-zero.
+func TestDoctor(t *testing.T) {
+	dir := t.TempDir()
+	dbPath := filepath.Join(dir, "p.db")
+	base := map[string]string{"PASSKEYD_DATABASE_URL": "sqlite://" + dbPath}
+	doc := func(extra map[string]string, args ...string) (string, error) {
+		env := map[string]string{}
+		for k, v := range base {
+			env[k] = v
+		}
+		for k, v := range extra {
+			env[k] = v
+		}
+		var out bytes.Buffer
+		err := run(context.Background(), append([]string{"doctor"}, args...), func(k string) string { return env[k] }, &out, &out)
+		return out.String(), err
+	}
+	if out, err := doc(nil); err != nil || !strings.Contains(out, "no errors") {
+		t.Fatalf("sound configuration: %v\n%s", err, out)
+	}
+	// A migrated database is current.
+	if err := run(context.Background(), []string{"migrate"}, func(k string) string { return base[k] }, &bytes.Buffer{}, &bytes.Buffer{}); err != nil {
+		t.Fatal(err)
+	}
+	if out, _ := doc(nil); !strings.Contains(out, "is current") {
+		t.Fatalf("migrated database: %s", out)
+	}
+	cases := []struct {
+		name string
+		env  map[string]string
+		args []string
+		want string
+	}{
+		{"RP ID vs origin", map[string]string{"PASSKEYD_RP_ID": "example.com"}, nil, "PASSKEYD_RP_ID"},
+		{"plain http origin", map[string]string{"PASSKEYD_RP_ID": "example.com", "PASSKEYD_ORIGINS": "http://example.com"}, nil, "https"},
+		{"unreachable PostgreSQL", map[string]string{"PASSKEYD_DATABASE_URL": "postgres://127.0.0.1:1/x?sslmode=disable&connect_timeout=1"}, nil, "PostgreSQL does not answer"},
+		{"unreachable Redis", map[string]string{"PASSKEYD_REDIS_URL": "redis://127.0.0.1:1/0"}, nil, "Redis does not answer"},
+		{"deployment down", nil, []string{"-url", "http://127.0.0.1:1"}, "GET /healthz"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			out, err := doc(c.env, c.args...)
+			if err == nil || !strings.Contains(out, c.want) || !strings.Contains(out, "fix:") && !strings.Contains(out, "error  config") {
+				t.Fatalf("err %v, output:\n%s", err, out)
+			}
+		})
+	}
+	// A database from a newer passkeyd.
+	raw, _ := sql.Open("sqlite", "file:"+dbPath)
+	raw.Exec(`INSERT INTO schema_migrations (version, applied_at) VALUES (99, 0)`)
+	raw.Close()
+	if out, err := doc(nil); err == nil || !strings.Contains(out, "newer than this passkeyd") {
+		t.Fatalf("newer schema: %v\n%s", err, out)
 	}
 }
