@@ -1,6 +1,7 @@
 package httpapi
 
 import (
+	"context"
 	"math"
 	"net"
 	"net/http"
@@ -110,13 +111,35 @@ func (s *server) trusted(ip string) bool {
 	return false
 }
 
-// limited applies the per-IP limit: 429 rate_limited with Retry-After when exceeded.
+// RateLimiter takes a token for a key (a client address). passkeyd uses an in-process bucket,
+// or with Redis configured one shared by every instance.
+type RateLimiter interface {
+	Allow(ctx context.Context, key string) (ok bool, retryAfter time.Duration, err error)
+}
+
+type localLimiter struct {
+	l   *limiter
+	now func() time.Time
+}
+
+func (l localLimiter) Allow(_ context.Context, key string) (bool, time.Duration, error) {
+	ok, wait := l.l.allow(key, l.now())
+	return ok, wait, nil
+}
+
+// limited applies the per-IP limit: 429 rate_limited with Retry-After when exceeded. A
+// limiter that cannot answer (Redis down) lets the request through: the limit protects the
+// service, and refusing everyone would be the outage it guards against.
 func (s *server) limited(next http.Handler) http.Handler {
-	if s.limiter == nil {
+	if s.rateLimiter == nil {
 		return next
 	}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if ok, wait := s.limiter.allow(s.clientIP(r), s.Now()); !ok {
+		ok, wait, err := s.rateLimiter.Allow(r.Context(), s.clientIP(r))
+		if err != nil {
+			s.Logger.WarnContext(r.Context(), "rate limiter unavailable; request let through", "err", err)
+		}
+		if !ok {
 			secs := int(math.Ceil(wait.Seconds()))
 			w.Header().Set("Retry-After", strconv.Itoa(max(secs, 1)))
 			s.writeError(w, r, passkeyd.Errorf(passkeyd.CodeRateLimited, "too many requests from this address; retry in %d s", max(secs, 1)))

@@ -42,6 +42,8 @@ type Deps struct {
 	// bucket size.
 	RateLimit float64
 	RateBurst int
+	// Limiter, when set, replaces the in-process per-IP limit (RateLimit, RateBurst).
+	Limiter RateLimiter
 	// CORSOrigins are other origins (apps on other sites) allowed to call the API from a
 	// browser. They get CORS headers without credentials: such apps use Bearer tokens,
 	// never the session cookie.
@@ -59,10 +61,10 @@ type Deps struct {
 
 type server struct {
 	Deps
-	origins map[string]bool
-	metrics *metrics
-	limiter *limiter
-	cors    map[string]bool
+	origins     map[string]bool
+	metrics     *metrics
+	rateLimiter RateLimiter
+	cors        map[string]bool
 }
 
 // NewServer returns the passkeyd HTTP handler.
@@ -76,7 +78,12 @@ func NewServer(d Deps) http.Handler {
 	if d.RequestTimeout <= 0 {
 		d.RequestTimeout = 10 * time.Second
 	}
-	s := &server{Deps: d, origins: map[string]bool{}, metrics: newMetrics(d.Metrics), limiter: newLimiter(d.RateLimit, d.RateBurst)}
+	s := &server{Deps: d, origins: map[string]bool{}, metrics: newMetrics(d.Metrics), rateLimiter: d.Limiter}
+	if s.rateLimiter == nil {
+		if l := newLimiter(d.RateLimit, d.RateBurst); l != nil {
+			s.rateLimiter = localLimiter{l: l, now: d.Now}
+		}
+	}
 	for _, o := range d.Origins {
 		s.origins[o] = true
 	}

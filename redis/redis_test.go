@@ -7,6 +7,7 @@ import (
 	"os"
 	"strings"
 	"testing"
+	"time"
 
 	goredis "github.com/redis/go-redis/v9"
 
@@ -78,5 +79,40 @@ func TestParseURL(t *testing.T) {
 		if _, err := redis.ParseURL(bad); err == nil {
 			t.Errorf("%s accepted", bad)
 		}
+	}
+}
+
+func TestSharedRateLimit(t *testing.T) {
+	opts, _ := redis.ParseURL(testURL())
+	client := goredis.NewUniversalClient(opts)
+	defer client.Close()
+	if err := client.Ping(context.Background()).Err(); err != nil {
+		if required() {
+			t.Fatal(err)
+		}
+		t.Skip(err)
+	}
+	// Two "instances" share the bucket.
+	a := redis.New(client, "").NewRateLimiter(1, 3)
+	b := redis.New(client, "").NewRateLimiter(1, 3)
+	key := "test-" + strings.ReplaceAll(timeNow().Format("150405.000000000"), ".", "")
+	allowed := 0
+	for i := 0; i < 6; i++ {
+		l := a
+		if i%2 == 1 {
+			l = b
+		}
+		ok, wait, err := l.Allow(context.Background(), key)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if ok {
+			allowed++
+		} else if wait <= 0 || wait > 1100*time.Millisecond {
+			t.Fatalf("wait %v", wait)
+		}
+	}
+	if allowed != 3 {
+		t.Fatalf("%d of 6 allowed across two instances with burst 3, want 3", allowed)
 	}
 }

@@ -139,6 +139,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		RateBurst:        cfg.RateBurst,
 		TrustedProxies:   proxies,
 		CORSOrigins:      cfg.CORSOrigins,
+		Limiter:          d.limiter,
 		Metrics:          registry,
 		MetricsElsewhere: cfg.MetricsAddr != "",
 	})
@@ -216,6 +217,7 @@ func sweepSessions(ctx context.Context, store passkeyd.SessionStore, log *slog.L
 
 // deps are the server's backing stores and use cases, built from the configuration.
 type deps struct {
+	limiter        httpapi.RateLimiter // nil: in process
 	store          passkeyd.Store
 	challenges     challengeStore
 	pingChallenges func(context.Context) error
@@ -244,6 +246,10 @@ func openDeps(ctx context.Context, cfg *config.Config, log *slog.Logger) (*deps,
 		return nil, fmt.Errorf("challenge store (PASSKEYD_REDIS_URL): %w", err)
 	}
 	d := &deps{store: store, challenges: challenges, pingChallenges: pingChallenges}
+	if rc, ok := challenges.(*redis.Challenges); ok && cfg.RateLimit > 0 {
+		// With Redis, every instance draws from one bucket per client.
+		d.limiter = rc.NewRateLimiter(cfg.RateLimit, cfg.RateBurst)
+	}
 	rp, err := ceremony.New(ceremony.Config{
 		RPID:          cfg.RPID,
 		RPName:        cfg.RPName,
