@@ -35,16 +35,21 @@ var metricRef = regexp.MustCompile(`\b(passkeyd(?::[a-z0-9_]+)+|passkeyd_[a-z0-9
 // exported lists the metric names the server defines (read from its source, so a renamed
 // metric fails this test).
 func exported(t *testing.T) map[string]bool {
-	src, err := os.ReadFile("../httpapi/metrics.go")
-	if err != nil {
-		t.Fatal(err)
+	files, _ := filepath.Glob("../httpapi/*.go")
+	var src []byte
+	for _, f := range files {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		src = append(src, b...)
 	}
 	names := map[string]bool{}
 	for _, m := range regexp.MustCompile(`Name: "(passkeyd_[a-z_]+)"`).FindAllStringSubmatch(string(src), -1) {
 		names[m[1]] = true
 	}
 	if len(names) < 4 {
-		t.Fatalf("found only %v in httpapi/metrics.go", names)
+		t.Fatalf("found only %v in httpapi/", names)
 	}
 	return names
 }

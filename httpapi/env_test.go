@@ -13,6 +13,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
+
 	"github.com/passkeyd/passkeyd"
 	"github.com/passkeyd/passkeyd/account"
 	"github.com/passkeyd/passkeyd/ceremony"
@@ -27,6 +29,7 @@ const origin = "http://localhost:8080"
 
 // env is a passkeyd HTTP server on the in-memory stores, with a controllable clock.
 type env struct {
+	registry *prometheus.Registry
 	t        testing.TB
 	srv      *httptest.Server
 	store    *memory.Store
@@ -56,7 +59,7 @@ func newEnv(t testing.TB, opts ...func(*envOptions)) *env {
 	for _, f := range opts {
 		f(&o)
 	}
-	e := &env{t: t, store: memory.NewStore(), now: time.Now()}
+	e := &env{t: t, store: memory.NewStore(), now: time.Now(), registry: prometheus.NewRegistry()}
 	var db passkeyd.Store = e.store
 	if o.db != nil {
 		db = o.db
@@ -76,7 +79,7 @@ func newEnv(t testing.TB, opts ...func(*envOptions)) *env {
 	if err != nil {
 		t.Fatal(err)
 	}
-	e.accounts, err = account.New(context.Background(), db, challenges, rp, account.Config{SessionTTL: time.Hour, CounterPolicy: o.counter, RecoveryCodes: !o.noRecovery, Passwords: hasher(o.noPasswords), TOTP: !o.noTOTP, PasskeySecondFactor: o.secondFactor, Lockout: account.NewLockout()}, o.log)
+	e.accounts, err = account.New(context.Background(), db, challenges, rp, account.Config{SessionTTL: time.Hour, CounterPolicy: o.counter, RecoveryCodes: !o.noRecovery, Passwords: hasher(o.noPasswords), TOTP: !o.noTOTP, PasskeySecondFactor: o.secondFactor, Lockout: account.NewLockout(), OnEvent: httpapi.EventCounter(e.registry)}, o.log)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -88,6 +91,7 @@ func newEnv(t testing.TB, opts ...func(*envOptions)) *env {
 		Web:         web.Handler(),
 		RateLimit:   o.rateLimit,
 		CORSOrigins: o.cors,
+		Metrics:     e.registry,
 		Logger:      o.log,
 		RateBurst:   o.rateBurst,
 	}))

@@ -28,7 +28,8 @@ func TestMetricsCountCeremonies(t *testing.T) {
 		`passkeyd_ceremonies_total{ceremony="authentication",code="",outcome="success"} 2`,
 		`passkeyd_ceremonies_total{ceremony="authentication",code="origin_mismatch",outcome="failure"} 1`,
 		`passkeyd_http_requests_total{route="POST /api/v1/authentication/verify",status="200"} 2`,
-		`go_goroutines`,
+		`passkeyd_account_events_total{method="passkey",outcome="success",type="sign_in"} 2`,
+		`passkeyd_account_events_total{method="passkey",outcome="failure",type="sign_in_failed"} 1`,
 	} {
 		if !strings.Contains(body, want) {
 			t.Errorf("metrics miss %s in\n%s", want, grepLines(body, "passkeyd_"))

@@ -13,6 +13,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
+	"github.com/passkeyd/passkeyd"
 	"github.com/passkeyd/passkeyd/account"
 )
 
@@ -94,6 +95,18 @@ func NewServer(d Deps) http.Handler {
 	mux := http.NewServeMux()
 	s.routes(mux)
 	return s.middleware(s.corsMiddleware(mux))
+}
+
+// EventCounter returns a function that counts account events in reg under
+// passkeyd_account_events_total (for account.Config.OnEvent). Call it before NewServer with
+// the same registry.
+func EventCounter(reg *prometheus.Registry) func(*passkeyd.AuditEvent) {
+	c := prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "passkeyd_account_events_total",
+		Help: "Account events by type, method and outcome: sign-ins by method (fallback and recovery use), failures, clone warnings, factor changes.",
+	}, []string{"type", "method", "outcome"})
+	reg.MustRegister(c)
+	return func(e *passkeyd.AuditEvent) { c.WithLabelValues(e.Type, e.Method, e.Outcome).Inc() }
 }
 
 // MetricsHandler serves the Prometheus registry, for a separate metrics listener.

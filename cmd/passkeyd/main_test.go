@@ -236,7 +236,7 @@ func TestImport(t *testing.T) {
 		t.Fatalf("re-run: %s", out.String())
 	}
 	// Sign in through the server.
-	d, err := openDeps(context.Background(), mustConfig(t, getenv), nil)
+	d, err := openDeps(context.Background(), mustConfig(t, getenv), nil, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

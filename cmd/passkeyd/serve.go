@@ -113,7 +113,9 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	}
 	log := newLogger(cfg, stderr)
 
-	d, err := openDeps(ctx, cfg, log)
+	registry := prometheus.NewRegistry()
+	registry.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	d, err := openDeps(ctx, cfg, log, httpapi.EventCounter(registry))
 	if err != nil {
 		return err
 	}
@@ -125,8 +127,6 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	}
 
 	proxies, _ := cfg.TrustedProxyPrefixes() // validated by config.Load
-	registry := prometheus.NewRegistry()
-	registry.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	handler := httpapi.NewServer(httpapi.Deps{
 		Accounts:         accounts,
 		Origins:          cfg.WebOrigins(),
@@ -232,7 +232,7 @@ func (d *deps) close() {
 	d.store.Close()
 }
 
-func openDeps(ctx context.Context, cfg *config.Config, log *slog.Logger) (*deps, error) {
+func openDeps(ctx context.Context, cfg *config.Config, log *slog.Logger, onEvent func(*passkeyd.AuditEvent)) (*deps, error) {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
@@ -279,6 +279,7 @@ func openDeps(ctx context.Context, cfg *config.Config, log *slog.Logger) (*deps,
 		TOTP:                slices.Contains(cfg.Fallbacks, "totp"),
 		PasskeySecondFactor: cfg.PasskeyRole == "second-factor",
 		Lockout:             account.NewLockout(),
+		OnEvent:             onEvent,
 	}, log)
 	if err != nil {
 		d.close()
