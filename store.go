@@ -48,6 +48,9 @@ type PasskeyStore interface {
 	// the same transaction, so two concurrent deletes cannot both pass the check:
 	// ErrLastCredential when the user would be left with no passkey and no password.
 	DeletePasskey(ctx context.Context, userID string, id []byte) error
+	// RevokePasskey deletes one of userID's passkeys without the last-way-in rule: an
+	// operator removing a lost or stolen authenticator. ErrNotFound as for DeletePasskey.
+	RevokePasskey(ctx context.Context, userID string, id []byte) error
 }
 
 // SessionStore keeps server-side sessions.
@@ -60,6 +63,8 @@ type SessionStore interface {
 	DeleteSession(ctx context.Context, id string) error
 	// DeleteExpiredSessions removes sessions that expired before now and says how many.
 	DeleteExpiredSessions(ctx context.Context, now time.Time) (int, error)
+	// DeleteUserSessions revokes every session of a user and says how many.
+	DeleteUserSessions(ctx context.Context, userID string) (int, error)
 }
 
 // ChallengeStore keeps in-flight ceremony state.

@@ -41,6 +41,8 @@ type Config struct {
 	PasskeySecondFactor bool
 	// Lockout limits guessing of passwords, TOTP and recovery codes; nil disables it.
 	Lockout *Lockout
+	// OnEvent, when set, sees every audit event as it happens (metrics count them).
+	OnEvent func(*passkeyd.AuditEvent)
 }
 
 // Service runs the account use cases. It is safe for concurrent use.

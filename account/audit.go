@@ -83,6 +83,9 @@ func (s *Service) audit(ctx context.Context, userID, typ, method string, credID 
 			e.Outcome, e.Reason = "failure", string(passkeyd.ErrorCode(cause))
 		}
 	}
+	if s.cfg.OnEvent != nil {
+		s.cfg.OnEvent(e)
+	}
 	select {
 	case s.auditQ <- auditItem{e: e}:
 	default:

@@ -42,6 +42,9 @@ type Config struct {
 	// CORSOrigins are other sites' origins allowed to call the API from a browser (with
 	// Bearer tokens).
 	CORSOrigins []string `yaml:"corsOrigins"`
+	// AdminToken enables the operator API (/admin/v1/…, `passkeyd admin`) for requests
+	// bearing it. Empty: no admin API.
+	AdminToken string `yaml:"adminToken"`
 	// MetricsAddr serves /metrics on a listener of its own (host:port) instead of the main
 	// one, so that it can stay inside the operator's network.
 	MetricsAddr string `yaml:"metricsAddr"`

@@ -99,6 +99,9 @@ func (c *Config) Validate() error {
 		}
 		c.CORSOrigins[i] = n
 	}
+	if c.AdminToken != "" && len(c.AdminToken) < 24 {
+		bad("adminToken", "the admin token must have at least 24 characters; generate one with: openssl rand -base64 32")
+	}
 	if c.MetricsAddr != "" {
 		if _, port, err := net.SplitHostPort(c.MetricsAddr); err != nil || port == "" {
 			bad("metricsAddr", "%q is not host:port, e.g. 127.0.0.1:9090", c.MetricsAddr)

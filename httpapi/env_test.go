@@ -92,6 +92,7 @@ func newEnv(t testing.TB, opts ...func(*envOptions)) *env {
 		RateLimit:   o.rateLimit,
 		CORSOrigins: o.cors,
 		Metrics:     e.registry,
+		AdminToken:  "test-admin-token-0123456789",
 		Logger:      o.log,
 		RateBurst:   o.rateBurst,
 	}))

@@ -352,20 +352,34 @@ func (s *server) handleRecoveryLogin() http.Handler {
 	})
 }
 
-func (s *server) handleActivity() http.Handler {
-	type event struct {
-		ID           string    `json:"id"`
-		Type         string    `json:"type"`
-		Method       string    `json:"method"`
-		CredentialID string    `json:"credentialId,omitempty"`
-		IP           string    `json:"ip"`
-		UserAgent    string    `json:"userAgent"`
-		Outcome      string    `json:"outcome"`
-		Reason       string    `json:"reason,omitempty"`
-		At           time.Time `json:"at"`
+// eventView is an audit event in the API.
+type eventView struct {
+	ID           string    `json:"id"`
+	Type         string    `json:"type"`
+	Method       string    `json:"method"`
+	CredentialID string    `json:"credentialId,omitempty"`
+	IP           string    `json:"ip"`
+	UserAgent    string    `json:"userAgent"`
+	Outcome      string    `json:"outcome"`
+	Reason       string    `json:"reason,omitempty"`
+	At           time.Time `json:"at"`
+}
+
+func viewEvents(evs []*passkeyd.AuditEvent) []eventView {
+	out := make([]eventView, 0, len(evs))
+	for _, e := range evs {
+		v := eventView{ID: e.ID, Type: e.Type, Method: e.Method, IP: e.IP, UserAgent: e.UserAgent, Outcome: e.Outcome, Reason: e.Reason, At: e.At.UTC()}
+		if len(e.CredentialID) > 0 {
+			v.CredentialID = ceremony.EncodeBase64(e.CredentialID)
+		}
+		out = append(out, v)
 	}
+	return out
+}
+
+func (s *server) handleActivity() http.Handler {
 	type response struct {
-		Events []event `json:"events"`
+		Events []eventView `json:"events"`
 	}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		evs, err := s.Accounts.Activity(r.Context(), authFrom(r.Context()).user.ID)
@@ -373,14 +387,6 @@ func (s *server) handleActivity() http.Handler {
 			s.writeError(w, r, err)
 			return
 		}
-		out := response{Events: make([]event, 0, len(evs))}
-		for _, e := range evs {
-			v := event{ID: e.ID, Type: e.Type, Method: e.Method, IP: e.IP, UserAgent: e.UserAgent, Outcome: e.Outcome, Reason: e.Reason, At: e.At.UTC()}
-			if len(e.CredentialID) > 0 {
-				v.CredentialID = ceremony.EncodeBase64(e.CredentialID)
-			}
-			out.Events = append(out.Events, v)
-		}
-		encode(w, http.StatusOK, out)
+		encode(w, http.StatusOK, response{Events: viewEvents(evs)})
 	})
 }

@@ -51,7 +51,7 @@ func (s *server) middleware(next http.Handler) http.Handler {
 		h.Set("X-Content-Type-Options", "nosniff")
 		h.Set("Referrer-Policy", "no-referrer")
 		h.Set("X-Frame-Options", "DENY")
-		if strings.HasPrefix(r.URL.Path, "/api/") {
+		if strings.HasPrefix(r.URL.Path, "/api/") || strings.HasPrefix(r.URL.Path, "/admin/") {
 			h.Set("Content-Security-Policy", apiCSP)
 		} else {
 			h.Set("Content-Security-Policy", pageCSP)

@@ -28,6 +28,11 @@ func (s *server) routes(mux interface{ Handle(string, http.Handler) }) {
 	mux.Handle("POST /api/v1/recovery-codes", s.recoveryEnabled(s.requireSession(s.handleRecoveryCodesRegenerate())))
 	mux.Handle("POST /api/v1/recovery/login", s.recoveryEnabled(s.limited(s.handleRecoveryLogin())))
 
+	mux.Handle("GET /admin/v1/users/{user}", s.requireAdmin(s.handleAdminUser()))
+	mux.Handle("DELETE /admin/v1/users/{user}/passkeys/{id}", s.requireAdmin(s.handleAdminRevokePasskey()))
+	mux.Handle("POST /admin/v1/users/{user}/passkeys/{id}/clear-clone-warning", s.requireAdmin(s.handleAdminClearCloneWarning()))
+	mux.Handle("DELETE /admin/v1/users/{user}/sessions", s.requireAdmin(s.handleAdminRevokeSessions()))
+
 	mux.Handle("GET /api/openapi.json", s.handleOpenAPI())
 	mux.Handle("GET /healthz", s.handleHealthz())
 	mux.Handle("GET /readyz", s.handleReadyz())

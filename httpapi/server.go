@@ -49,6 +49,9 @@ type Deps struct {
 	// browser. They get CORS headers without credentials: such apps use Bearer tokens,
 	// never the session cookie.
 	CORSOrigins []string
+	// AdminToken enables the operator API (/admin/v1/…) for requests bearing it; empty
+	// disables it.
+	AdminToken string
 	// MetricsElsewhere keeps /metrics off this handler (it is served on its own listener).
 	MetricsElsewhere bool
 	// TrustedProxies are the load balancers whose X-Forwarded-For is believed when finding

@@ -326,3 +326,31 @@ func (s *Store) Counts() (users, passkeys, sessions int) {
 	defer s.mu.RUnlock()
 	return len(s.users), len(s.passkeys), len(s.sessions)
 }
+
+// DeleteUserSessions implements passkeyd.SessionStore.
+func (s *Store) DeleteUserSessions(ctx context.Context, userID string) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	n := 0
+	for id, sess := range s.sessions {
+		if sess.UserID == userID {
+			delete(s.byToken, string(sess.TokenHash))
+			delete(s.sessions, id)
+			n++
+		}
+	}
+	return n, nil
+}
+
+// RevokePasskey implements passkeyd.PasskeyStore.
+func (s *Store) RevokePasskey(ctx context.Context, userID string, id []byte) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	p, ok := s.passkeys[string(id)]
+	if !ok || p.UserID != userID {
+		return passkeyd.ErrNotFound
+	}
+	delete(s.passkeys, string(id))
+	delete(s.seq, string(id))
+	return nil
+}

@@ -156,3 +156,17 @@ func (db *DB) DeletePasskey(ctx context.Context, userID string, id []byte) error
 		return err
 	})
 }
+
+// RevokePasskey implements passkeyd.PasskeyStore.
+func (db *DB) RevokePasskey(ctx context.Context, userID string, id []byte) error {
+	tag, err := do(ctx, db, func() (pgconn.CommandTag, error) {
+		return db.pool.Exec(ctx, `DELETE FROM passkeys WHERE id = $1 AND user_id = $2`, id, userID)
+	})
+	if err != nil {
+		return mapErr(err)
+	}
+	if tag.RowsAffected() == 0 {
+		return passkeyd.ErrNotFound
+	}
+	return nil
+}

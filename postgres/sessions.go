@@ -54,3 +54,14 @@ func (db *DB) DeleteExpiredSessions(ctx context.Context, now time.Time) (int, er
 	}
 	return int(tag.RowsAffected()), nil
 }
+
+// DeleteUserSessions implements passkeyd.SessionStore.
+func (db *DB) DeleteUserSessions(ctx context.Context, userID string) (int, error) {
+	tag, err := do(ctx, db, func() (pgconn.CommandTag, error) {
+		return db.pool.Exec(ctx, `DELETE FROM sessions WHERE user_id = $1`, userID)
+	})
+	if err != nil {
+		return 0, mapErr(err)
+	}
+	return int(tag.RowsAffected()), nil
+}

@@ -154,3 +154,17 @@ func (db *DB) DeletePasskey(ctx context.Context, userID string, id []byte) error
 		return err
 	})
 }
+
+// RevokePasskey implements passkeyd.PasskeyStore.
+func (db *DB) RevokePasskey(ctx context.Context, userID string, id []byte) error {
+	return db.tx(ctx, func(tx wtx) error {
+		res, err := tx.ExecContext(ctx, `DELETE FROM passkeys WHERE id = ? AND user_id = ?`, id, userID)
+		if err != nil {
+			return err
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return passkeyd.ErrNotFound
+		}
+		return nil
+	})
+}

@@ -53,3 +53,17 @@ func (db *DB) DeleteExpiredSessions(ctx context.Context, now time.Time) (int, er
 	})
 	return int(n), err
 }
+
+// DeleteUserSessions implements passkeyd.SessionStore.
+func (db *DB) DeleteUserSessions(ctx context.Context, userID string) (int, error) {
+	var n int64
+	err := db.tx(ctx, func(tx wtx) error {
+		res, err := tx.ExecContext(ctx, `DELETE FROM sessions WHERE user_id = ?`, userID)
+		if err != nil {
+			return err
+		}
+		n, _ = res.RowsAffected()
+		return nil
+	})
+	return int(n), err
+}

@@ -39,6 +39,7 @@ func Run(t *testing.T, open func(t *testing.T) passkeyd.Store) {
 		{"password hashes", testPasswordHash},
 		{"TOTP: single-use steps, confirm, replace, delete", testTOTP},
 		{"audit events, newest first", testAudit},
+		{"operator revocation of passkeys and sessions", testRevocation},
 		{"Secret is created once", testSecret},
 		{"Ping", func(t *testing.T, s passkeyd.Store) {
 			if err := s.Ping(context.Background()); err != nil {
@@ -477,4 +478,30 @@ func testPasswordHash(t *testing.T, s passkeyd.Store) {
 	if got, _ := s.UserByUsername(ctx, "bob"); got == nil || got.PasswordHash != v.PasswordHash {
 		t.Fatal("password-only account not stored")
 	}
+}
+
+func testRevocation(t *testing.T, s passkeyd.Store) {
+	u, p, first := account(t, s, "alice")
+	bob, _, bobs := account(t, s, "bob")
+	second := newSession(u.ID, now.Add(time.Hour))
+	_ = s.CreateSession(ctx, second)
+	n, err := s.DeleteUserSessions(ctx, u.ID)
+	if err != nil || n != 2 {
+		t.Fatalf("DeleteUserSessions = %d, %v; want 2", n, err)
+	}
+	for _, sess := range []*passkeyd.Session{first, second} {
+		_, err := s.SessionByTokenHash(ctx, sess.TokenHash, now)
+		mustIs(t, err, passkeyd.ErrNotFound)
+	}
+	if _, err := s.SessionByTokenHash(ctx, bobs.TokenHash, now); err != nil {
+		t.Fatal("another user's session was revoked")
+	}
+	// An operator may revoke even the last passkey; not another user's.
+	mustIs(t, s.RevokePasskey(ctx, bob.ID, p.ID), passkeyd.ErrNotFound)
+	if err := s.RevokePasskey(ctx, u.ID, p.ID); err != nil {
+		t.Fatal(err)
+	}
+	_, err = s.Passkey(ctx, p.ID)
+	mustIs(t, err, passkeyd.ErrNotFound)
+	mustIs(t, s.RevokePasskey(ctx, u.ID, p.ID), passkeyd.ErrNotFound)
 }

@@ -2,6 +2,7 @@
 //
 //	passkeyd [serve] [flags]   run the server (the default)
 //	passkeyd migrate [flags]   apply database migrations and exit
+//	passkeyd admin COMMAND     call the operator API (user, revoke-passkey, revoke-sessions, …)
 //	passkeyd doctor [-url URL] check a configuration (and a running deployment)
 //	passkeyd import -file F    import users (JSON Lines: username, passwordHash, totpSecret)
 //	passkeyd probe -url URL    run a synthetic sign-up/sign-in journey against a server
@@ -44,6 +45,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return serve(ctx, args, getenv, stdout, stderr)
 	case "migrate":
 		return migrate(ctx, args, getenv, stdout)
+	case "admin":
+		return admin(ctx, args, getenv, stdout)
 	case "doctor":
 		return doctor(ctx, args, getenv, stdout)
 	case "import":
@@ -57,5 +60,5 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		fmt.Fprint(stdout, usage())
 		return nil
 	}
-	return fmt.Errorf("unknown command %q (want serve, migrate, doctor, import, probe or version)", cmd)
+	return fmt.Errorf("unknown command %q (want serve, migrate, admin, doctor, import, probe or version)", cmd)
 }

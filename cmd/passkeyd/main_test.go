@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"database/sql"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"net"
@@ -357,5 +358,53 @@ func TestDoctor(t *testing.T) {
 	raw.Close()
 	if out, err := doc(nil); err == nil || !strings.Contains(out, "newer than this passkeyd") {
 		t.Fatalf("newer schema: %v\n%s", err, out)
+	}
+}
+
+// TestAdminCLI: passkeyd admin talks to the operator API of a running server.
+func TestAdminCLI(t *testing.T) {
+	port := freePort(t)
+	const token = "an-admin-token-of-enough-length"
+	env := map[string]string{
+		"PASSKEYD_ADDR":         fmt.Sprintf("localhost:%d", port),
+		"PASSKEYD_DATABASE_URL": "sqlite://" + filepath.Join(t.TempDir(), "p.db"),
+		"PASSKEYD_ADMIN_TOKEN":  token,
+	}
+	getenv := func(k string) string { return env[k] }
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- run(ctx, nil, getenv, &bytes.Buffer{}, &bytes.Buffer{}) }()
+	defer func() { cancel(); <-done }()
+	url := fmt.Sprintf("http://localhost:%d", port)
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		if resp, err := http.Get(url + "/readyz"); err == nil {
+			resp.Body.Close()
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("server not ready")
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	var out bytes.Buffer
+	if err := run(context.Background(), []string{"probe", "-url", url}, getenv, &out, &out); err != nil {
+		t.Fatalf("probe: %v\n%s", err, out.String())
+	}
+	user := strings.TrimSpace(out.String()[strings.LastIndex(out.String(), "user=")+5:])
+	out.Reset()
+	if err := run(context.Background(), []string{"admin", "-url", url, "user", user}, getenv, &out, &out); err != nil || !strings.Contains(out.String(), `"username": "`+user+`"`) {
+		t.Fatalf("admin user: %v\n%s", err, out.String())
+	}
+	var d struct {
+		User struct{ ID string } `json:"user"`
+	}
+	_ = json.Unmarshal(out.Bytes(), &d)
+	out.Reset()
+	if err := run(context.Background(), []string{"admin", "-url", url, "revoke-sessions", d.User.ID}, getenv, &out, &out); err != nil || !strings.Contains(out.String(), "revoked") {
+		t.Fatalf("admin revoke-sessions: %v\n%s", err, out.String())
+	}
+	if err := run(context.Background(), []string{"admin", "-url", url, "-token", "wrong-token-of-enough-length!!", "user", user}, getenv, &out, &out); err == nil {
+		t.Fatal("a wrong admin token worked")
 	}
 }

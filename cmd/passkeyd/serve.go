@@ -139,6 +139,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		RateBurst:        cfg.RateBurst,
 		TrustedProxies:   proxies,
 		CORSOrigins:      cfg.CORSOrigins,
+		AdminToken:       cfg.AdminToken,
 		Limiter:          d.limiter,
 		Metrics:          registry,
 		MetricsElsewhere: cfg.MetricsAddr != "",

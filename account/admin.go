@@ -1,0 +1,72 @@
+package account
+
+import (
+	"context"
+	"errors"
+
+	"github.com/passkeyd/passkeyd"
+)
+
+// UserDetail is what an operator sees of one account.
+type UserDetail struct {
+	User     *passkeyd.User
+	Passkeys []*passkeyd.Passkey
+	Events   []*passkeyd.AuditEvent
+}
+
+// FindUser looks an account up by username (normalised as at sign-up) or by user id.
+func (s *Service) FindUser(ctx context.Context, nameOrID string) (*UserDetail, error) {
+	u, err := s.store.UserByID(ctx, nameOrID)
+	if errors.Is(err, passkeyd.ErrNotFound) {
+		if _, key, nerr := NormalizeUsername(nameOrID); nerr == nil {
+			u, err = s.store.UserByUsername(ctx, key)
+		}
+	}
+	if err != nil {
+		return nil, err
+	}
+	ps, err := s.store.Passkeys(ctx, u.ID)
+	if err != nil {
+		return nil, err
+	}
+	evs, err := s.Activity(ctx, u.ID)
+	if err != nil {
+		return nil, err
+	}
+	return &UserDetail{User: u, Passkeys: ps, Events: evs}, nil
+}
+
+// RevokePasskey removes a passkey as an operator: a lost or stolen authenticator, even the
+// account's last (the user then recovers with a recovery code or password).
+func (s *Service) RevokePasskey(ctx context.Context, userID string, id []byte) error {
+	if err := s.store.RevokePasskey(ctx, userID, id); err != nil {
+		return err
+	}
+	s.audit(ctx, userID, "passkey_revoked_by_operator", "passkey", id, nil)
+	return nil
+}
+
+// RevokeSessions signs a user out everywhere and says how many sessions ended.
+func (s *Service) RevokeSessions(ctx context.Context, userID string) (int, error) {
+	n, err := s.store.DeleteUserSessions(ctx, userID)
+	if err == nil {
+		s.audit(ctx, userID, "sessions_revoked_by_operator", "", nil, nil)
+	}
+	return n, err
+}
+
+// ClearCloneWarning lets a flagged passkey sign in again after an operator has checked it.
+func (s *Service) ClearCloneWarning(ctx context.Context, userID string, id []byte) error {
+	p, err := s.store.Passkey(ctx, id)
+	if err != nil {
+		return err
+	}
+	if p.UserID != userID {
+		return passkeyd.ErrNotFound
+	}
+	if err := s.store.SetCloneWarning(ctx, id, false); err != nil {
+		return err
+	}
+	s.audit(ctx, userID, "clone_warning_cleared_by_operator", "passkey", id, nil)
+	return nil
+}

@@ -1,0 +1,77 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+)
+
+const adminUsage = `usage: passkeyd admin [-url URL] [-token T] COMMAND ARGS
+  user NAME|ID                      show an account: user, passkeys, recent activity
+  revoke-passkey USER-ID CRED-ID    remove a lost or stolen passkey (even the last)
+  clear-clone-warning USER-ID CRED-ID
+                                    let a passkey flagged as possibly cloned sign in again
+  revoke-sessions USER-ID           sign the user out everywhere
+The token defaults to PASSKEYD_ADMIN_TOKEN.`
+
+// admin calls the operator API of a running server.
+func admin(ctx context.Context, args []string, getenv func(string) string, stdout io.Writer) error {
+	fs := flag.NewFlagSet("passkeyd admin", flag.ContinueOnError)
+	base := fs.String("url", "http://localhost:8080", "passkeyd base URL")
+	token := fs.String("token", getenv("PASSKEYD_ADMIN_TOKEN"), "admin token (PASSKEYD_ADMIN_TOKEN)")
+	fs.SetOutput(io.Discard)
+	if err := fs.Parse(args); err != nil {
+		return fmt.Errorf("%v\n%s", err, adminUsage)
+	}
+	rest := fs.Args()
+	if len(rest) == 0 || *token == "" {
+		return fmt.Errorf("%s", adminUsage)
+	}
+	p := url.PathEscape
+	var method, path string
+	switch {
+	case rest[0] == "user" && len(rest) == 2:
+		method, path = http.MethodGet, "/admin/v1/users/"+p(rest[1])
+	case rest[0] == "revoke-passkey" && len(rest) == 3:
+		method, path = http.MethodDelete, "/admin/v1/users/"+p(rest[1])+"/passkeys/"+p(rest[2])
+	case rest[0] == "clear-clone-warning" && len(rest) == 3:
+		method, path = http.MethodPost, "/admin/v1/users/"+p(rest[1])+"/passkeys/"+p(rest[2])+"/clear-clone-warning"
+	case rest[0] == "revoke-sessions" && len(rest) == 2:
+		method, path = http.MethodDelete, "/admin/v1/users/"+p(rest[1])+"/sessions"
+	default:
+		return fmt.Errorf("%s", adminUsage)
+	}
+	ctx, cancel := context.WithTimeout(ctx, 15*time.Second)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, method, strings.TrimRight(*base, "/")+path, nil)
+	if err != nil {
+		return err
+	}
+	req.Header.Set("Authorization", "Bearer "+*token)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(io.LimitReader(resp.Body, 4<<20))
+	if resp.StatusCode/100 != 2 {
+		return fmt.Errorf("%s %s: %d %s", method, path, resp.StatusCode, bytes.TrimSpace(body))
+	}
+	if len(body) == 0 {
+		fmt.Fprintln(stdout, "ok")
+		return nil
+	}
+	var pretty bytes.Buffer
+	if json.Indent(&pretty, body, "", "  ") == nil {
+		body = pretty.Bytes()
+	}
+	fmt.Fprintln(stdout, string(body))
+	return nil
+}
