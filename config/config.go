@@ -42,6 +42,9 @@ type Config struct {
 	// CORSOrigins are other sites' origins allowed to call the API from a browser (with
 	// Bearer tokens).
 	CORSOrigins []string `yaml:"corsOrigins"`
+	// OTLPEndpoint sends OpenTelemetry traces (one span per request and per store call)
+	// to an OTLP/HTTP collector, e.g. http://otel-collector:4318. Empty: tracing off.
+	OTLPEndpoint string `yaml:"otlpEndpoint"`
 	// AdminToken enables the operator API (/admin/v1/…, `passkeyd admin`) for requests
 	// bearing it. Empty: no admin API.
 	AdminToken string `yaml:"adminToken"`

@@ -102,6 +102,8 @@ var settings = []setting{
 	{key: "corsOrigins", env: "PASSKEYD_CORS_ORIGINS", flag: "cors-origins", help: "comma-separated origins of other sites allowed to call the API (Bearer tokens)",
 		set: func(c *Config, v string) error { c.CORSOrigins = splitList(v); return nil },
 		get: func(c *Config) string { return strings.Join(c.CORSOrigins, ",") }},
+	mk("otlpEndpoint", "PASSKEYD_OTLP_ENDPOINT", "otlp-endpoint", "OTLP/HTTP collector for traces, e.g. http://otel-collector:4318 (empty: off)",
+		str(func(c *Config) *string { return &c.OTLPEndpoint })),
 	mk("adminToken", "PASSKEYD_ADMIN_TOKEN", "admin-token", "Bearer token of the operator API (empty: disabled; at least 24 characters)",
 		str(func(c *Config) *string { return &c.AdminToken })),
 	mk("metricsAddr", "PASSKEYD_METRICS_ADDR", "metrics-addr", "serve /metrics on this host:port instead of the main listener",

@@ -99,6 +99,11 @@ func (c *Config) Validate() error {
 		}
 		c.CORSOrigins[i] = n
 	}
+	if c.OTLPEndpoint != "" {
+		if u, err := url.Parse(c.OTLPEndpoint); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			bad("otlpEndpoint", "%q: use the collector's OTLP/HTTP URL, e.g. http://otel-collector:4318", c.OTLPEndpoint)
+		}
+	}
 	if c.AdminToken != "" && len(c.AdminToken) < 24 {
 		bad("adminToken", "the admin token must have at least 24 characters; generate one with: openssl rand -base64 32")
 	}

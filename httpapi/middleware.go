@@ -9,6 +9,11 @@ import (
 	"strings"
 	"time"
 
+	"go.opentelemetry.io/otel"
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/codes"
+	"go.opentelemetry.io/otel/trace"
+
 	"github.com/passkeyd/passkeyd/account"
 )
 
@@ -64,6 +69,8 @@ func (s *server) middleware(next http.Handler) http.Handler {
 		defer cancel()
 		// The mux records the matched pattern on the request it serves: keep that one.
 		ctx = account.WithClient(ctx, account.ClientInfo{IP: s.clientIP(r), UserAgent: r.UserAgent()})
+		// One server span per request; store calls inside it become its children.
+		ctx, span := tracer.Start(ctx, "http.request", trace.WithSpanKind(trace.SpanKindServer))
 		r = r.WithContext(ctx)
 		defer func() {
 			if p := recover(); p != nil {
@@ -76,6 +83,12 @@ func (s *server) middleware(next http.Handler) http.Handler {
 				}
 			}
 			s.metrics.observeRequest(routeOf(r), sw.status, time.Since(start))
+			span.SetName(routeOf(r))
+			span.SetAttributes(attribute.String("http.route", routeOf(r)), attribute.Int("http.response.status_code", sw.status), attribute.String("passkeyd.request_id", rid))
+			if sw.status >= 500 {
+				span.SetStatus(codes.Error, http.StatusText(sw.status))
+			}
+			span.End()
 			s.Logger.LogAttrs(r.Context(), slog.LevelInfo, "request",
 				slog.String("request_id", rid),
 				slog.String("method", r.Method),
@@ -123,3 +136,6 @@ func plain(s string) bool {
 	}
 	return true
 }
+
+// tracer is the global provider's: a no-op unless tracing is configured (PASSKEYD_OTLP_ENDPOINT).
+var tracer = otel.Tracer("github.com/passkeyd/passkeyd/httpapi")

@@ -19,6 +19,7 @@ import (
 	"github.com/passkeyd/passkeyd/ceremony"
 	"github.com/passkeyd/passkeyd/config"
 	"github.com/passkeyd/passkeyd/httpapi"
+	"github.com/passkeyd/passkeyd/instrument"
 	"github.com/passkeyd/passkeyd/memory"
 	"github.com/passkeyd/passkeyd/openapi"
 	"github.com/passkeyd/passkeyd/password"
@@ -113,9 +114,14 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	}
 	log := newLogger(cfg, stderr)
 
+	stopTracing, err := startTracing(ctx, cfg.OTLPEndpoint)
+	if err != nil {
+		return err
+	}
+	defer stopTracing()
 	registry := prometheus.NewRegistry()
 	registry.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
-	d, err := openDeps(ctx, cfg, log, httpapi.EventCounter(registry))
+	d, err := openDeps(ctx, cfg, log, httpapi.EventCounter(registry), instrument.New(registry))
 	if err != nil {
 		return err
 	}
@@ -233,7 +239,7 @@ func (d *deps) close() {
 	d.store.Close()
 }
 
-func openDeps(ctx context.Context, cfg *config.Config, log *slog.Logger, onEvent func(*passkeyd.AuditEvent)) (*deps, error) {
+func openDeps(ctx context.Context, cfg *config.Config, log *slog.Logger, onEvent func(*passkeyd.AuditEvent), in *instrument.Instruments) (*deps, error) {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
@@ -247,6 +253,12 @@ func openDeps(ctx context.Context, cfg *config.Config, log *slog.Logger, onEvent
 		return nil, fmt.Errorf("challenge store (PASSKEYD_REDIS_URL): %w", err)
 	}
 	d := &deps{store: store, challenges: challenges, pingChallenges: pingChallenges}
+	// The service sees instrumented stores (spans, latency); closing uses the real ones.
+	var useStore passkeyd.Store = store
+	var useChallenges passkeyd.ChallengeStore = challenges
+	if in != nil {
+		useStore, useChallenges = in.WrapStore(store), in.WrapChallenges(challenges)
+	}
 	if rc, ok := challenges.(*redis.Challenges); ok && cfg.RateLimit > 0 {
 		// With Redis, every instance draws from one bucket per client.
 		d.limiter = rc.NewRateLimiter(cfg.RateLimit, cfg.RateBurst)
@@ -272,7 +284,7 @@ func openDeps(ctx context.Context, cfg *config.Config, log *slog.Logger, onEvent
 	if slices.Contains(cfg.Fallbacks, "password") {
 		passwords = password.New(password.Params{Memory: cfg.Argon2.MemoryKiB, Time: cfg.Argon2.Time, Threads: cfg.Argon2.Threads})
 	}
-	d.accounts, err = account.New(ctx, store, challenges, rp, account.Config{
+	d.accounts, err = account.New(ctx, useStore, useChallenges, rp, account.Config{
 		SessionTTL:          cfg.SessionTTL,
 		CounterPolicy:       cfg.Policy.Counter,
 		RecoveryCodes:       slices.Contains(cfg.Fallbacks, "recovery_code"),

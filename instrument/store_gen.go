@@ -1,0 +1,251 @@
+// Wrappers for every store method, one per method of the interfaces in store.go (see
+// instrument.go). Ping and Close are in instrument.go.
+
+package instrument
+
+import (
+	"context"
+	"time"
+
+	"github.com/passkeyd/passkeyd"
+)
+
+// CreateAccount calls the wrapped store inside a span and a latency observation.
+func (w *Store) CreateAccount(ctx context.Context, a passkeyd.NewAccount) (err error) {
+	ctx, end := w.start(ctx, "CreateAccount")
+	defer func(t time.Time) { end(t, err) }(time.Now())
+	err = w.next.CreateAccount(ctx, a)
+	return
+}
+
+// UserByID calls the wrapped store inside a span and a latency observation.
+func (w *Store) UserByID(ctx context.Context, id string) (v0 *passkeyd.User, err error) {
+	ctx, end := w.start(ctx, "UserByID")
+	defer func(t time.Time) { end(t, err) }(time.Now())
+	v0, err = w.next.UserByID(ctx, id)
+	return
+}
+
+// UserByUsername calls the wrapped store inside a span and a latency observation.
+func (w *Store) UserByUsername(ctx context.Context, usernameKey string) (v0 *passkeyd.User, err error) {
+	ctx, end := w.start(ctx, "UserByUsername")
+	defer func(t time.Time) { end(t, err) }(time.Now())
+	v0, err = w.next.UserByUsername(ctx, usernameKey)
+	return
+}
+
+// UserByHandle calls the wrapped store inside a span and a latency observation.
+func (w *Store) UserByHandle(ctx context.Context, handle []byte) (v0 *passkeyd.User, err error) {
+	ctx, end := w.start(ctx, "UserByHandle")
+	defer func(t time.Time) { end(t, err) }(time.Now())
+	v0, err = w.next.UserByHandle(ctx, handle)
+	return
+}
+
+// SetPasswordHash calls the wrapped store inside a span and a latency observation.
+func (w *Store) SetPasswordHash(ctx context.Context, userID, hash string) (err error) {
+	ctx, end := w.start(ctx, "SetPasswordHash")
+	defer func(t time.Time) { end(t, err) }(time.Now())
+	err = w.next.SetPasswordHash(ctx, userID, hash)
+	return
+}
+
+// AddPasskey calls the wrapped store inside a span and a latency observation.
+func (w *Store) AddPasskey(ctx context.Context, p *passkeyd.Passkey) (err error) {
+	ctx, end := w.start(ctx, "AddPasskey")
+	defer func(t time.Time) { end(t, err) }(time.Now())
+	err = w.next.AddPasskey(ctx, p)
+	return
+}
+
+// Passkey calls the wrapped store inside a span and a latency observation.
+func (w *Store) Passkey(ctx context.Context, id []byte) (v0 *passkeyd.Passkey, err error) {
+	ctx, end := w.start(ctx, "Passkey")
+	defer func(t time.Time) { end(t, err) }(time.Now())
+	v0, err = w.next.Passkey(ctx, id)
+	return
+}
+
+// Passkeys calls the wrapped store inside a span and a latency observation.
+func (w *Store) Passkeys(ctx context.Context, userID string) (v0 []*passkeyd.Passkey, err error) {
+	ctx, end := w.start(ctx, "Passkeys")
+	defer func(t time.Time) { end(t, err) }(time.Now())
+	v0, err = w.next.Passkeys(ctx, userID)
+	return
+}
+
+// RecordLogin calls the wrapped store inside a span and a latency observation.
+func (w *Store) RecordLogin(ctx context.Context, id []byte, use passkeyd.PasskeyUse, s *passkeyd.Session) (err error) {
+	ctx, end := w.start(ctx, "RecordLogin")
+	defer func(t time.Time) { end(t, err) }(time.Now())
+	err = w.next.RecordLogin(ctx, id, use, s)
+	return
+}
+
+// SetCloneWarning calls the wrapped store inside a span and a latency observation.
+func (w *Store) SetCloneWarning(ctx context.Context, id []byte, flagged bool) (err error) {
+	ctx, end := w.start(ctx, "SetCloneWarning")
+	defer func(t time.Time) { end(t, err) }(time.Now())
+	err = w.next.SetCloneWarning(ctx, id, flagged)
+	return
+}
+
+// RenamePasskey calls the wrapped store inside a span and a latency observation.
+func (w *Store) RenamePasskey(ctx context.Context, userID string, id []byte, name string) (v0 *passkeyd.Passkey, err error) {
+	ctx, end := w.start(ctx, "RenamePasskey")
+	defer func(t time.Time) { end(t, err) }(time.Now())
+	v0, err = w.next.RenamePasskey(ctx, userID, id, name)
+	return
+}
+
+// DeletePasskey calls the wrapped store inside a span and a latency observation.
+func (w *Store) DeletePasskey(ctx context.Context, userID string, id []byte) (err error) {
+	ctx, end := w.start(ctx, "DeletePasskey")
+	defer func(t time.Time) { end(t, err) }(time.Now())
+	err = w.next.DeletePasskey(ctx, userID, id)
+	return
+}
+
+// RevokePasskey calls the wrapped store inside a span and a latency observation.
+func (w *Store) RevokePasskey(ctx context.Context, userID string, id []byte) (err error) {
+	ctx, end := w.start(ctx, "RevokePasskey")
+	defer func(t time.Time) { end(t, err) }(time.Now())
+	err = w.next.RevokePasskey(ctx, userID, id)
+	return
+}
+
+// CreateSession calls the wrapped store inside a span and a latency observation.
+func (w *Store) CreateSession(ctx context.Context, s *passkeyd.Session) (err error) {
+	ctx, end := w.start(ctx, "CreateSession")
+	defer func(t time.Time) { end(t, err) }(time.Now())
+	err = w.next.CreateSession(ctx, s)
+	return
+}
+
+// SessionByTokenHash calls the wrapped store inside a span and a latency observation.
+func (w *Store) SessionByTokenHash(ctx context.Context, tokenHash []byte, now time.Time) (v0 *passkeyd.Session, err error) {
+	ctx, end := w.start(ctx, "SessionByTokenHash")
+	defer func(t time.Time) { end(t, err) }(time.Now())
+	v0, err = w.next.SessionByTokenHash(ctx, tokenHash, now)
+	return
+}
+
+// DeleteSession calls the wrapped store inside a span and a latency observation.
+func (w *Store) DeleteSession(ctx context.Context, id string) (err error) {
+	ctx, end := w.start(ctx, "DeleteSession")
+	defer func(t time.Time) { end(t, err) }(time.Now())
+	err = w.next.DeleteSession(ctx, id)
+	return
+}
+
+// DeleteExpiredSessions calls the wrapped store inside a span and a latency observation.
+func (w *Store) DeleteExpiredSessions(ctx context.Context, now time.Time) (v0 int, err error) {
+	ctx, end := w.start(ctx, "DeleteExpiredSessions")
+	defer func(t time.Time) { end(t, err) }(time.Now())
+	v0, err = w.next.DeleteExpiredSessions(ctx, now)
+	return
+}
+
+// DeleteUserSessions calls the wrapped store inside a span and a latency observation.
+func (w *Store) DeleteUserSessions(ctx context.Context, userID string) (v0 int, err error) {
+	ctx, end := w.start(ctx, "DeleteUserSessions")
+	defer func(t time.Time) { end(t, err) }(time.Now())
+	v0, err = w.next.DeleteUserSessions(ctx, userID)
+	return
+}
+
+// PutChallenge calls the wrapped store inside a span and a latency observation.
+func (w *Challenges) PutChallenge(ctx context.Context, c *passkeyd.Challenge) (err error) {
+	ctx, end := w.start(ctx, "PutChallenge")
+	defer func(t time.Time) { end(t, err) }(time.Now())
+	err = w.next.PutChallenge(ctx, c)
+	return
+}
+
+// ConsumeChallenge calls the wrapped store inside a span and a latency observation.
+func (w *Challenges) ConsumeChallenge(ctx context.Context, value []byte, now time.Time) (v0 *passkeyd.Challenge, err error) {
+	ctx, end := w.start(ctx, "ConsumeChallenge")
+	defer func(t time.Time) { end(t, err) }(time.Now())
+	v0, err = w.next.ConsumeChallenge(ctx, value, now)
+	return
+}
+
+// ReplaceRecoveryCodes calls the wrapped store inside a span and a latency observation.
+func (w *Store) ReplaceRecoveryCodes(ctx context.Context, userID string, hashes [][]byte) (err error) {
+	ctx, end := w.start(ctx, "ReplaceRecoveryCodes")
+	defer func(t time.Time) { end(t, err) }(time.Now())
+	err = w.next.ReplaceRecoveryCodes(ctx, userID, hashes)
+	return
+}
+
+// UseRecoveryCode calls the wrapped store inside a span and a latency observation.
+func (w *Store) UseRecoveryCode(ctx context.Context, userID string, hash []byte, now time.Time) (err error) {
+	ctx, end := w.start(ctx, "UseRecoveryCode")
+	defer func(t time.Time) { end(t, err) }(time.Now())
+	err = w.next.UseRecoveryCode(ctx, userID, hash, now)
+	return
+}
+
+// RecoveryCodesLeft calls the wrapped store inside a span and a latency observation.
+func (w *Store) RecoveryCodesLeft(ctx context.Context, userID string) (v0 int, err error) {
+	ctx, end := w.start(ctx, "RecoveryCodesLeft")
+	defer func(t time.Time) { end(t, err) }(time.Now())
+	v0, err = w.next.RecoveryCodesLeft(ctx, userID)
+	return
+}
+
+// PutTOTP calls the wrapped store inside a span and a latency observation.
+func (w *Store) PutTOTP(ctx context.Context, userID string, secret []byte) (err error) {
+	ctx, end := w.start(ctx, "PutTOTP")
+	defer func(t time.Time) { end(t, err) }(time.Now())
+	err = w.next.PutTOTP(ctx, userID, secret)
+	return
+}
+
+// TOTP calls the wrapped store inside a span and a latency observation.
+func (w *Store) TOTP(ctx context.Context, userID string) (v0 *passkeyd.TOTP, err error) {
+	ctx, end := w.start(ctx, "TOTP")
+	defer func(t time.Time) { end(t, err) }(time.Now())
+	v0, err = w.next.TOTP(ctx, userID)
+	return
+}
+
+// UseTOTPStep calls the wrapped store inside a span and a latency observation.
+func (w *Store) UseTOTPStep(ctx context.Context, userID string, step int64) (err error) {
+	ctx, end := w.start(ctx, "UseTOTPStep")
+	defer func(t time.Time) { end(t, err) }(time.Now())
+	err = w.next.UseTOTPStep(ctx, userID, step)
+	return
+}
+
+// DeleteTOTP calls the wrapped store inside a span and a latency observation.
+func (w *Store) DeleteTOTP(ctx context.Context, userID string) (err error) {
+	ctx, end := w.start(ctx, "DeleteTOTP")
+	defer func(t time.Time) { end(t, err) }(time.Now())
+	err = w.next.DeleteTOTP(ctx, userID)
+	return
+}
+
+// RecordEvent calls the wrapped store inside a span and a latency observation.
+func (w *Store) RecordEvent(ctx context.Context, e *passkeyd.AuditEvent) (err error) {
+	ctx, end := w.start(ctx, "RecordEvent")
+	defer func(t time.Time) { end(t, err) }(time.Now())
+	err = w.next.RecordEvent(ctx, e)
+	return
+}
+
+// Events calls the wrapped store inside a span and a latency observation.
+func (w *Store) Events(ctx context.Context, userID string, limit int) (v0 []*passkeyd.AuditEvent, err error) {
+	ctx, end := w.start(ctx, "Events")
+	defer func(t time.Time) { end(t, err) }(time.Now())
+	v0, err = w.next.Events(ctx, userID, limit)
+	return
+}
+
+// Secret calls the wrapped store inside a span and a latency observation.
+func (w *Store) Secret(ctx context.Context, name string, fresh []byte) (v0 []byte, err error) {
+	ctx, end := w.start(ctx, "Secret")
+	defer func(t time.Time) { end(t, err) }(time.Now())
+	v0, err = w.next.Secret(ctx, name, fresh)
+	return
+}
