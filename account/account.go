@@ -43,6 +43,9 @@ type Config struct {
 	Lockout *Lockout
 	// OnEvent, when set, sees every audit event as it happens (metrics count them).
 	OnEvent func(*passkeyd.AuditEvent)
+	// OnAttestationFailure, when set, hears the format of every attestation statement that
+	// failed verification (metrics count them by format).
+	OnAttestationFailure func(format string)
 }
 
 // Service runs the account use cases. It is safe for concurrent use.

@@ -138,6 +138,9 @@ func (s *Service) finishRegistration(ctx context.Context, sess *passkeyd.Session
 	}
 	pk, err := s.rp.VerifyRegistration(reg, ch)
 	if err != nil {
+		if s.cfg.OnAttestationFailure != nil && passkeyd.ErrorCode(err) == passkeyd.CodeAttestationInvalid {
+			s.cfg.OnAttestationFailure(reg.Format())
+		}
 		return nil, err
 	}
 	pk.CreatedAt = s.Now().UTC()

@@ -95,6 +95,16 @@ func parseCreation(ccr protocol.CredentialCreationResponse) (p *protocol.ParsedC
 	return ccr.Parse()
 }
 
+// Format returns the attestation statement format, reduced to the registered formats
+// (anything else is "other", so it can label a metric without unbounded values).
+func (r *Registration) Format() string {
+	switch f := r.parsed.Response.AttestationObject.Format; f {
+	case "packed", "tpm", "android-key", "android-safetynet", "fido-u2f", "apple", "none", "compound":
+		return f
+	}
+	return "other"
+}
+
 // CredentialID returns the credential id the response claims.
 func (r *Registration) CredentialID() []byte { return r.parsed.RawID }
 

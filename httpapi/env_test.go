@@ -79,7 +79,7 @@ func newEnv(t testing.TB, opts ...func(*envOptions)) *env {
 	if err != nil {
 		t.Fatal(err)
 	}
-	e.accounts, err = account.New(context.Background(), db, challenges, rp, account.Config{SessionTTL: time.Hour, CounterPolicy: o.counter, RecoveryCodes: !o.noRecovery, Passwords: hasher(o.noPasswords), TOTP: !o.noTOTP, PasskeySecondFactor: o.secondFactor, Lockout: account.NewLockout(), OnEvent: httpapi.EventCounter(e.registry)}, o.log)
+	e.accounts, err = account.New(context.Background(), db, challenges, rp, account.Config{SessionTTL: time.Hour, CounterPolicy: o.counter, RecoveryCodes: !o.noRecovery, Passwords: hasher(o.noPasswords), TOTP: !o.noTOTP, PasskeySecondFactor: o.secondFactor, Lockout: account.NewLockout(), OnEvent: httpapi.EventCounter(e.registry), OnAttestationFailure: httpapi.AttestationFailureCounter(e.registry)}, o.log)
 	if err != nil {
 		t.Fatal(err)
 	}

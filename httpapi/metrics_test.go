@@ -22,6 +22,11 @@ func TestMetricsCountCeremonies(t *testing.T) {
 	bad, _ := a.LoginWith(opts.body, softauthn.Tamper{Origin: "https://evil.example"})
 	c.post("/api/v1/authentication/verify", map[string]any{"credential": json.RawMessage(bad)})
 
+	// A registration whose packed attestation does not verify.
+	ro := e.browser().post("/api/v1/registration/options", map[string]string{"username": "mallory"})
+	badReg, _ := softauthn.MustNew(softauthn.Options{Attestation: softauthn.AttestationPackedSelf}).RegisterWith(ro.body, softauthn.Tamper{CorruptAttestation: true})
+	e.browser().post("/api/v1/registration/verify", map[string]any{"credential": json.RawMessage(badReg)})
+
 	body := string(e.app().do("GET", "/metrics", nil).body)
 	for _, want := range []string{
 		`passkeyd_ceremonies_total{ceremony="registration",code="",outcome="success"} 1`,
@@ -30,6 +35,7 @@ func TestMetricsCountCeremonies(t *testing.T) {
 		`passkeyd_http_requests_total{route="POST /api/v1/authentication/verify",status="200"} 2`,
 		`passkeyd_account_events_total{method="passkey",outcome="success",type="sign_in"} 2`,
 		`passkeyd_account_events_total{method="passkey",outcome="failure",type="sign_in_failed"} 1`,
+		`passkeyd_attestation_failures_total{format="packed"} 1`,
 	} {
 		if !strings.Contains(body, want) {
 			t.Errorf("metrics miss %s in\n%s", want, grepLines(body, "passkeyd_"))

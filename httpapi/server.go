@@ -112,6 +112,17 @@ func EventCounter(reg *prometheus.Registry) func(*passkeyd.AuditEvent) {
 	return func(e *passkeyd.AuditEvent) { c.WithLabelValues(e.Type, e.Method, e.Outcome).Inc() }
 }
 
+// AttestationFailureCounter returns a function that counts failed attestation statements by
+// format in reg (passkeyd_attestation_failures_total), for account.Config.OnAttestationFailure.
+func AttestationFailureCounter(reg *prometheus.Registry) func(string) {
+	c := prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "passkeyd_attestation_failures_total",
+		Help: "Registrations refused because the attestation statement did not verify, by format.",
+	}, []string{"format"})
+	reg.MustRegister(c)
+	return func(format string) { c.WithLabelValues(format).Inc() }
+}
+
 // MetricsHandler serves the Prometheus registry, for a separate metrics listener.
 func MetricsHandler(reg *prometheus.Registry) http.Handler {
 	return promhttp.HandlerFor(reg, promhttp.HandlerOpts{})

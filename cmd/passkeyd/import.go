@@ -43,7 +43,7 @@ func importUsers(ctx context.Context, args []string, getenv func(string) string,
 		defer f.Close()
 		in = f
 	}
-	d, err := openDeps(ctx, cfg, nil, nil, nil)
+	d, err := openDeps(ctx, cfg, nil, nil)
 	if err != nil {
 		return err
 	}

@@ -237,7 +237,7 @@ func TestImport(t *testing.T) {
 		t.Fatalf("re-run: %s", out.String())
 	}
 	// Sign in through the server.
-	d, err := openDeps(context.Background(), mustConfig(t, getenv), nil, nil, nil)
+	d, err := openDeps(context.Background(), mustConfig(t, getenv), nil, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -121,7 +121,11 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	defer stopTracing()
 	registry := prometheus.NewRegistry()
 	registry.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
-	d, err := openDeps(ctx, cfg, log, httpapi.EventCounter(registry), instrument.New(registry))
+	d, err := openDeps(ctx, cfg, log, &observers{
+		onEvent:              httpapi.EventCounter(registry),
+		onAttestationFailure: httpapi.AttestationFailureCounter(registry),
+		instruments:          instrument.New(registry),
+	})
 	if err != nil {
 		return err
 	}
@@ -239,7 +243,17 @@ func (d *deps) close() {
 	d.store.Close()
 }
 
-func openDeps(ctx context.Context, cfg *config.Config, log *slog.Logger, onEvent func(*passkeyd.AuditEvent), in *instrument.Instruments) (*deps, error) {
+// observers are the metrics and tracing hooks the server attaches; nil for tools.
+type observers struct {
+	onEvent              func(*passkeyd.AuditEvent)
+	onAttestationFailure func(format string)
+	instruments          *instrument.Instruments
+}
+
+func openDeps(ctx context.Context, cfg *config.Config, log *slog.Logger, obs *observers) (*deps, error) {
+	if obs == nil {
+		obs = &observers{}
+	}
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
@@ -256,8 +270,8 @@ func openDeps(ctx context.Context, cfg *config.Config, log *slog.Logger, onEvent
 	// The service sees instrumented stores (spans, latency); closing uses the real ones.
 	var useStore passkeyd.Store = store
 	var useChallenges passkeyd.ChallengeStore = challenges
-	if in != nil {
-		useStore, useChallenges = in.WrapStore(store), in.WrapChallenges(challenges)
+	if obs.instruments != nil {
+		useStore, useChallenges = obs.instruments.WrapStore(store), obs.instruments.WrapChallenges(challenges)
 	}
 	if rc, ok := challenges.(*redis.Challenges); ok && cfg.RateLimit > 0 {
 		// With Redis, every instance draws from one bucket per client.
@@ -285,14 +299,15 @@ func openDeps(ctx context.Context, cfg *config.Config, log *slog.Logger, onEvent
 		passwords = password.New(password.Params{Memory: cfg.Argon2.MemoryKiB, Time: cfg.Argon2.Time, Threads: cfg.Argon2.Threads})
 	}
 	d.accounts, err = account.New(ctx, useStore, useChallenges, rp, account.Config{
-		SessionTTL:          cfg.SessionTTL,
-		CounterPolicy:       cfg.Policy.Counter,
-		RecoveryCodes:       slices.Contains(cfg.Fallbacks, "recovery_code"),
-		Passwords:           passwords,
-		TOTP:                slices.Contains(cfg.Fallbacks, "totp"),
-		PasskeySecondFactor: cfg.PasskeyRole == "second-factor",
-		Lockout:             account.NewLockout(),
-		OnEvent:             onEvent,
+		SessionTTL:           cfg.SessionTTL,
+		CounterPolicy:        cfg.Policy.Counter,
+		RecoveryCodes:        slices.Contains(cfg.Fallbacks, "recovery_code"),
+		Passwords:            passwords,
+		TOTP:                 slices.Contains(cfg.Fallbacks, "totp"),
+		PasskeySecondFactor:  cfg.PasskeyRole == "second-factor",
+		Lockout:              account.NewLockout(),
+		OnEvent:              obs.onEvent,
+		OnAttestationFailure: obs.onAttestationFailure,
 	}, log)
 	if err != nil {
 		d.close()
