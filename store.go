@@ -20,6 +20,9 @@ type UserStore interface {
 	UserByID(ctx context.Context, id string) (*User, error)
 	UserByUsername(ctx context.Context, usernameKey string) (*User, error)
 	UserByHandle(ctx context.Context, handle []byte) (*User, error)
+	// SearchUsers lists users whose username key starts with prefix, in key order, at
+	// most limit (the operator API's search).
+	SearchUsers(ctx context.Context, prefix string, limit int) ([]*User, error)
 	// SetPasswordHash sets the user's password hash. ErrNotFound when the user does not
 	// exist.
 	SetPasswordHash(ctx context.Context, userID, hash string) error

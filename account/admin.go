@@ -3,6 +3,9 @@ package account
 import (
 	"context"
 	"errors"
+	"strings"
+
+	"golang.org/x/text/unicode/norm"
 
 	"github.com/passkeyd/passkeyd"
 )
@@ -69,4 +72,14 @@ func (s *Service) ClearCloneWarning(ctx context.Context, userID string, id []byt
 	}
 	s.audit(ctx, userID, "clone_warning_cleared_by_operator", "passkey", id, nil)
 	return nil
+}
+
+// SearchUsers finds accounts whose username starts with prefix (normalised like usernames),
+// at most 50.
+func (s *Service) SearchUsers(ctx context.Context, prefix string) ([]*passkeyd.User, error) {
+	key := norm.NFKC.String(folder.String(norm.NFKC.String(strings.TrimSpace(prefix))))
+	if key == "" {
+		return nil, invalid("q must not be empty")
+	}
+	return s.store.SearchUsers(ctx, key, 50)
 }

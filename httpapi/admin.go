@@ -82,3 +82,21 @@ func (s *server) handleAdminRevokeSessions() http.Handler {
 		encode(w, http.StatusOK, response{Revoked: n})
 	})
 }
+
+func (s *server) handleAdminSearch() http.Handler {
+	type response struct {
+		Users []userView `json:"users"`
+	}
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		us, err := s.Accounts.SearchUsers(r.Context(), r.URL.Query().Get("q"))
+		if err != nil {
+			s.writeError(w, r, err)
+			return
+		}
+		out := response{Users: make([]userView, 0, len(us))}
+		for _, u := range us {
+			out.Users = append(out.Users, viewUser(u))
+		}
+		encode(w, http.StatusOK, out)
+	})
+}

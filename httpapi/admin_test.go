@@ -46,6 +46,14 @@ func TestAdminAPI(t *testing.T) {
 		}
 	}
 	expectProblem(t, e.admin().do("GET", "/admin/v1/users/nobody", nil), 404, passkeyd.CodeNotFound)
+	// Search by prefix, case-folded.
+	e.browser().signUp(newAuthenticator(t, softauthn.Options{}), "alicia")
+	r := e.admin().do("GET", "/admin/v1/users?q=ALI", nil)
+	expectStatus(t, r, 200)
+	if users := r.json(t)["users"].([]any); len(users) != 2 {
+		t.Fatalf("search: %s", r.body)
+	}
+	expectProblem(t, e.admin().do("GET", "/admin/v1/users?q=", nil), 400, passkeyd.CodeInvalidRequest)
 
 	// A clone-flagged passkey is refused until an operator clears the flag.
 	expectStatus(t, e.browser().login(a, ""), 200)
@@ -58,7 +66,7 @@ func TestAdminAPI(t *testing.T) {
 	expectStatus(t, e.browser().login(a, ""), 200)
 
 	// Sign out everywhere.
-	r := e.admin().do("DELETE", "/admin/v1/users/"+userID+"/sessions", nil)
+	r = e.admin().do("DELETE", "/admin/v1/users/"+userID+"/sessions", nil)
 	expectStatus(t, r, 200)
 	if r.json(t)["revoked"].(float64) < 2 {
 		t.Fatalf("revoked: %s", r.body)

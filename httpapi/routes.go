@@ -28,6 +28,7 @@ func (s *server) routes(mux interface{ Handle(string, http.Handler) }) {
 	mux.Handle("POST /api/v1/recovery-codes", s.recoveryEnabled(s.requireSession(s.handleRecoveryCodesRegenerate())))
 	mux.Handle("POST /api/v1/recovery/login", s.recoveryEnabled(s.limited(s.handleRecoveryLogin())))
 
+	mux.Handle("GET /admin/v1/users", s.requireAdmin(s.handleAdminSearch()))
 	mux.Handle("GET /admin/v1/users/{user}", s.requireAdmin(s.handleAdminUser()))
 	mux.Handle("DELETE /admin/v1/users/{user}/passkeys/{id}", s.requireAdmin(s.handleAdminRevokePasskey()))
 	mux.Handle("POST /admin/v1/users/{user}/passkeys/{id}/clear-clone-warning", s.requireAdmin(s.handleAdminClearCloneWarning()))

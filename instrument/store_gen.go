@@ -249,3 +249,11 @@ func (w *Store) Secret(ctx context.Context, name string, fresh []byte) (v0 []byt
 	v0, err = w.next.Secret(ctx, name, fresh)
 	return
 }
+
+// SearchUsers calls the wrapped store inside a span and a latency observation.
+func (w *Store) SearchUsers(ctx context.Context, prefix string, limit int) (v0 []*passkeyd.User, err error) {
+	ctx, end := w.start(ctx, "SearchUsers")
+	defer func(t time.Time) { end(t, err) }(time.Now())
+	v0, err = w.next.SearchUsers(ctx, prefix, limit)
+	return
+}

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"slices"
+	"strings"
 	"sync"
 	"time"
 
@@ -353,4 +354,25 @@ func (s *Store) RevokePasskey(ctx context.Context, userID string, id []byte) err
 	delete(s.passkeys, string(id))
 	delete(s.seq, string(id))
 	return nil
+}
+
+// SearchUsers implements passkeyd.UserStore.
+func (s *Store) SearchUsers(ctx context.Context, prefix string, limit int) ([]*passkeyd.User, error) {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	var keys []string
+	for k := range s.byName {
+		if strings.HasPrefix(k, prefix) {
+			keys = append(keys, k)
+		}
+	}
+	slices.Sort(keys)
+	out := []*passkeyd.User{}
+	for _, k := range keys {
+		if len(out) == limit {
+			break
+		}
+		out = append(out, cloneUser(s.users[s.byName[k]]))
+	}
+	return out, nil
 }

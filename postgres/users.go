@@ -92,3 +92,23 @@ func (db *DB) SetPasswordHash(ctx context.Context, userID, hash string) error {
 		return nil
 	})
 }
+
+// SearchUsers implements passkeyd.UserStore.
+func (db *DB) SearchUsers(ctx context.Context, prefix string, limit int) ([]*passkeyd.User, error) {
+	return retryRead(ctx, db, func() ([]*passkeyd.User, error) {
+		rows, err := db.pool.Query(ctx, `SELECT `+userColumns+` FROM users WHERE left(username_key, char_length($1)) = $1 ORDER BY username_key COLLATE "C" LIMIT $2`, prefix, limit)
+		if err != nil {
+			return nil, mapErr(err)
+		}
+		defer rows.Close()
+		out := []*passkeyd.User{}
+		for rows.Next() {
+			u, err := scanUser(rows)
+			if err != nil {
+				return nil, err
+			}
+			out = append(out, u)
+		}
+		return out, mapErr(rows.Err())
+	})
+}

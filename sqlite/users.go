@@ -85,3 +85,23 @@ func (db *DB) SetPasswordHash(ctx context.Context, userID, hash string) error {
 		return nil
 	})
 }
+
+// SearchUsers implements passkeyd.UserStore.
+func (db *DB) SearchUsers(ctx context.Context, prefix string, limit int) ([]*passkeyd.User, error) {
+	rows, err := db.query(ctx, `SELECT `+userColumns+` FROM users WHERE substr(username_key, 1, length(?1)) = ?1 ORDER BY username_key LIMIT ?2`, prefix, limit)
+	if err != nil {
+		return nil, mapErr(err)
+	}
+	defer rows.Close()
+	out := []*passkeyd.User{}
+	for rows.Next() {
+		var u passkeyd.User
+		var created int64
+		if err := rows.Scan(&u.ID, &u.Handle, &u.Username, &u.UsernameKey, &u.DisplayName, &u.PasswordHash, &created); err != nil {
+			return nil, mapErr(err)
+		}
+		u.CreatedAt = fromMicros(created)
+		out = append(out, &u)
+	}
+	return out, mapErr(rows.Err())
+}

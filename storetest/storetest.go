@@ -9,6 +9,7 @@ import (
 	"crypto/rand"
 	"encoding/base64"
 	"errors"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -40,6 +41,7 @@ func Run(t *testing.T, open func(t *testing.T) passkeyd.Store) {
 		{"TOTP: single-use steps, confirm, replace, delete", testTOTP},
 		{"audit events, newest first", testAudit},
 		{"operator revocation of passkeys and sessions", testRevocation},
+		{"SearchUsers by username prefix", testSearchUsers},
 		{"Secret is created once", testSecret},
 		{"Ping", func(t *testing.T, s passkeyd.Store) {
 			if err := s.Ping(context.Background()); err != nil {
@@ -504,4 +506,33 @@ func testRevocation(t *testing.T, s passkeyd.Store) {
 	_, err = s.Passkey(ctx, p.ID)
 	mustIs(t, err, passkeyd.ErrNotFound)
 	mustIs(t, s.RevokePasskey(ctx, u.ID, p.ID), passkeyd.ErrNotFound)
+}
+
+func testSearchUsers(t *testing.T, s passkeyd.Store) {
+	for _, name := range []string{"alice", "alicia", "albert", "bob", "al%_x"} {
+		account(t, s, name)
+	}
+	names := func(prefix string, limit int) string {
+		us, err := s.SearchUsers(ctx, prefix, limit)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var out []string
+		for _, u := range us {
+			out = append(out, u.UsernameKey)
+		}
+		return strings.Join(out, ",")
+	}
+	if got := names("ali", 10); got != "alice,alicia" {
+		t.Fatalf("ali: %s", got)
+	}
+	if got := names("al", 2); got != "al%_x,albert" {
+		t.Fatalf("al limit 2: %s", got)
+	}
+	if got := names("al%", 10); got != "al%_x" {
+		t.Fatalf("al%%: %s (wildcards must be literal)", got)
+	}
+	if got := names("zed", 10); got != "" {
+		t.Fatalf("zed: %s", got)
+	}
 }

@@ -14,6 +14,7 @@ import (
 )
 
 const adminUsage = `usage: passkeyd admin [-url URL] [-token T] COMMAND ARGS
+  search PREFIX                     find accounts by username prefix
   user NAME|ID                      show an account: user, passkeys, recent activity
   revoke-passkey USER-ID CRED-ID    remove a lost or stolen passkey (even the last)
   clear-clone-warning USER-ID CRED-ID
@@ -37,6 +38,8 @@ func admin(ctx context.Context, args []string, getenv func(string) string, stdou
 	p := url.PathEscape
 	var method, path string
 	switch {
+	case rest[0] == "search" && len(rest) == 2:
+		method, path = http.MethodGet, "/admin/v1/users?q="+url.QueryEscape(rest[1])
 	case rest[0] == "user" && len(rest) == 2:
 		method, path = http.MethodGet, "/admin/v1/users/"+p(rest[1])
 	case rest[0] == "revoke-passkey" && len(rest) == 3:

@@ -396,6 +396,12 @@ func TestAdminCLI(t *testing.T) {
 	if err := run(context.Background(), []string{"admin", "-url", url, "user", user}, getenv, &out, &out); err != nil || !strings.Contains(out.String(), `"username": "`+user+`"`) {
 		t.Fatalf("admin user: %v\n%s", err, out.String())
 	}
+	out.Reset()
+	if err := run(context.Background(), []string{"admin", "-url", url, "search", "probe-"}, getenv, &out, &out); err != nil || !strings.Contains(out.String(), user) {
+		t.Fatalf("admin search: %v\n%s", err, out.String())
+	}
+	out.Reset()
+	_ = run(context.Background(), []string{"admin", "-url", url, "user", user}, getenv, &out, &out)
 	var d struct {
 		User struct{ ID string } `json:"user"`
 	}
