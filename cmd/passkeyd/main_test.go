@@ -414,3 +414,28 @@ func TestAdminCLI(t *testing.T) {
 		t.Fatal("a wrong admin token worked")
 	}
 }
+
+// TestDoctorClockSkew: a host clock off from PostgreSQL's by more than two seconds is an
+// error (challenge and session expiry compare the two).
+func TestDoctorClockSkew(t *testing.T) {
+	pg := envOr("PASSKEYD_TEST_POSTGRES_URL", "postgres://127.0.0.1:5432/test?sslmode=disable")
+	if err := reachable(pg, envOr("PASSKEYD_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")); err != nil {
+		if strings.Contains(getenvReal("PASSKEYD_TEST_REQUIRE"), "all") {
+			t.Fatal(err)
+		}
+		t.Skip(err)
+	}
+	env := map[string]string{"PASSKEYD_DATABASE_URL": pg}
+	doctorNow = func() time.Time { return time.Now().Add(10 * time.Second) }
+	defer func() { doctorNow = time.Now }()
+	var out bytes.Buffer
+	err := run(context.Background(), []string{"doctor"}, func(k string) string { return env[k] }, &out, &out)
+	if err == nil || !strings.Contains(out.String(), "error  clock") || !strings.Contains(out.String(), "NTP") {
+		t.Fatalf("skewed clock: %v\n%s", err, out.String())
+	}
+	doctorNow = time.Now
+	out.Reset()
+	if err := run(context.Background(), []string{"doctor"}, func(k string) string { return env[k] }, &out, &out); strings.Contains(out.String(), "error  clock") {
+		t.Fatalf("unskewed clock flagged: %v\n%s", err, out.String())
+	}
+}
