@@ -298,17 +298,6 @@ func (s *server) handleAPINotFound() http.Handler {
 	})
 }
 
-// recoveryEnabled answers 404 for the recovery endpoints when the fallback is off.
-func (s *server) recoveryEnabled(next http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if !s.Accounts.RecoveryCodesEnabled() {
-			s.writeError(w, r, passkeyd.Errorf(passkeyd.CodeNotFound, "recovery codes are not enabled on this server"))
-			return
-		}
-		next.ServeHTTP(w, r)
-	})
-}
-
 func (s *server) handleRecoveryCodesRegenerate() http.Handler {
 	type response struct {
 		RecoveryCodes []string `json:"recoveryCodes"`

@@ -3,20 +3,8 @@ package httpapi
 import (
 	"net/http"
 
-	"github.com/passkeyd/passkeyd"
 	"github.com/passkeyd/passkeyd/account"
 )
-
-// passwordsEnabled answers 404 for the password endpoints when the fallback is off.
-func (s *server) passwordsEnabled(next http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if !s.Accounts.PasswordsEnabled() {
-			s.writeError(w, r, passkeyd.Errorf(passkeyd.CodeNotFound, "passwords are not enabled on this server"))
-			return
-		}
-		next.ServeHTTP(w, r)
-	})
-}
 
 type passwordSignedInView struct {
 	User           userView    `json:"user"`

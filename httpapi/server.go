@@ -127,3 +127,15 @@ func AttestationFailureCounter(reg *prometheus.Registry) func(string) {
 func MetricsHandler(reg *prometheus.Registry) http.Handler {
 	return promhttp.HandlerFor(reg, promhttp.HandlerOpts{})
 }
+
+// feature answers 404 not_found for the endpoints of a feature this deployment has turned
+// off (a fallback not listed in PASSKEYD_FALLBACKS, say), as if they did not exist.
+func (s *server) feature(on func() bool, what string, next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if !on() {
+			s.writeError(w, r, passkeyd.Errorf(passkeyd.CodeNotFound, "%s not enabled on this server", what))
+			return
+		}
+		next.ServeHTTP(w, r)
+	})
+}

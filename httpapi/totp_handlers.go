@@ -8,17 +8,6 @@ import (
 	"github.com/passkeyd/passkeyd/account"
 )
 
-// totpEnabled answers 404 for the TOTP and second-factor endpoints when TOTP is off.
-func (s *server) totpEnabled(next http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if !s.Accounts.TOTPEnabled() {
-			s.writeError(w, r, passkeyd.Errorf(passkeyd.CodeNotFound, "TOTP is not enabled on this server"))
-			return
-		}
-		next.ServeHTTP(w, r)
-	})
-}
-
 func (s *server) handleTOTPBegin() http.Handler {
 	type response struct {
 		Secret string `json:"secret"`
@@ -102,16 +91,5 @@ func (s *server) handleMFAVerify() http.Handler {
 		}
 		s.setSessionCookie(w, &ns)
 		encode(w, http.StatusOK, response{User: viewUser(u), Session: viewNewSession(&ns)})
-	})
-}
-
-// mfaEnabled answers 404 for /mfa/verify when no second factor is configured.
-func (s *server) mfaEnabled(next http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if !s.Accounts.SecondFactorEnabled() {
-			s.writeError(w, r, passkeyd.Errorf(passkeyd.CodeNotFound, "no second factor is enabled on this server"))
-			return
-		}
-		next.ServeHTTP(w, r)
 	})
 }
