@@ -19,6 +19,7 @@ import (
 	"github.com/passkeyd/passkeyd"
 	"github.com/passkeyd/passkeyd/ceremony"
 	"github.com/passkeyd/passkeyd/password"
+	"github.com/passkeyd/passkeyd/ratelimit"
 )
 
 // Config is the account policy.
@@ -41,6 +42,11 @@ type Config struct {
 	PasskeySecondFactor bool
 	// Lockout limits guessing of passwords, TOTP and recovery codes; nil disables it.
 	Lockout *Lockout
+	// AccountLimiter is a token bucket per username on the endpoints that name one (sign-up,
+	// username sign-in options, password and recovery sign-in), shared through Redis when
+	// it is configured; nil disables it. It complements the per-IP limit against attacks
+	// spread over many addresses.
+	AccountLimiter ratelimit.Limiter
 	// OnEvent, when set, sees every audit event as it happens (metrics count them).
 	OnEvent func(*passkeyd.AuditEvent)
 	// OnAttestationFailure, when set, hears the format of every attestation statement that
@@ -183,3 +189,16 @@ func randomBytes(n int) []byte {
 }
 
 func randomID(n int) string { return base64.RawURLEncoding.EncodeToString(randomBytes(n)) }
+
+// limitAccount takes a token from the username's bucket. A limiter that cannot answer lets
+// the request through: it protects the service and must not become its outage.
+func (s *Service) limitAccount(ctx context.Context, usernameKey string) error {
+	if s.cfg.AccountLimiter == nil {
+		return nil
+	}
+	ok, wait, err := s.cfg.AccountLimiter.Allow(ctx, "acct:"+usernameKey)
+	if err != nil || ok {
+		return nil
+	}
+	return &RetryError{Err: &passkeyd.Error{Code: passkeyd.CodeRateLimited, Detail: "too many requests for this account; retry shortly"}, RetryAfter: wait}
+}

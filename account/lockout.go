@@ -103,21 +103,22 @@ func (l *Lockout) sweep(now time.Time) {
 	}
 }
 
-// LockedError is account_locked; RetryAfter is how long until the next attempt is allowed.
-type LockedError struct {
+// RetryError is a refusal that ends by itself (account_locked, rate_limited); RetryAfter is
+// how long until the next attempt is allowed.
+type RetryError struct {
 	Err        *passkeyd.Error
 	RetryAfter time.Duration
 }
 
 func lockedError(wait time.Duration) error {
 	secs := int(wait.Seconds() + 0.999)
-	return &LockedError{
+	return &RetryError{
 		Err:        &passkeyd.Error{Code: passkeyd.CodeAccountLocked, Detail: "too many failed attempts; try again in " + strconv.Itoa(secs) + " s, or sign in with a passkey"},
 		RetryAfter: wait,
 	}
 }
 
-func (e *LockedError) Error() string { return e.Err.Error() }
+func (e *RetryError) Error() string { return e.Err.Error() }
 
 // Unwrap lets errors.As find the contract error.
-func (e *LockedError) Unwrap() error { return e.Err }
+func (e *RetryError) Unwrap() error { return e.Err }

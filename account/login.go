@@ -24,6 +24,9 @@ func (s *Service) BeginLogin(ctx context.Context, username string) (*ceremony.Re
 		if err != nil {
 			return nil, err
 		}
+		if err := s.limitAccount(ctx, key); err != nil {
+			return nil, err
+		}
 		ch.Named = true
 		u, err := s.store.UserByUsername(ctx, key)
 		switch {

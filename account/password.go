@@ -34,6 +34,9 @@ func (s *Service) PasswordSignUp(ctx context.Context, username, pw, displayName 
 	if displayName == "" {
 		displayName = display
 	}
+	if err := s.limitAccount(ctx, key); err != nil {
+		return nil, err
+	}
 	if err := password.Check(pw); err != nil {
 		return nil, invalid("password: %v", err)
 	}
@@ -67,6 +70,9 @@ func (s *Service) PasswordLogin(ctx context.Context, username, pw string) (*Pass
 	}
 	lock := "acct:" + key
 	if err := s.cfg.Lockout.check(lock, s.Now()); err != nil {
+		return nil, err
+	}
+	if err := s.limitAccount(ctx, key); err != nil {
 		return nil, err
 	}
 	u, err := s.store.UserByUsername(ctx, key)

@@ -83,6 +83,9 @@ func (s *Service) RecoveryLogin(ctx context.Context, username, code string) (*pa
 	if err := s.cfg.Lockout.check(lock, s.Now()); err != nil {
 		return nil, NewSession{}, err
 	}
+	if err := s.limitAccount(ctx, key); err != nil {
+		return nil, NewSession{}, err
+	}
 	u, err := s.store.UserByUsername(ctx, key)
 	if errors.Is(err, passkeyd.ErrNotFound) {
 		// Do the work a known user's wrong code costs, so timing reveals nothing.

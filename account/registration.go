@@ -34,6 +34,9 @@ func (s *Service) BeginSignUp(ctx context.Context, req SignUpRequest) (*ceremony
 	if err != nil {
 		return nil, err
 	}
+	if err := s.limitAccount(ctx, key); err != nil {
+		return nil, err
+	}
 	displayName, err := cleanName("displayName", req.DisplayName)
 	if err != nil {
 		return nil, err

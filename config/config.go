@@ -36,6 +36,10 @@ type Config struct {
 	// endpoints that need no session; RateBurst the bucket size. 0 disables the limit.
 	RateLimit float64 `yaml:"rateLimit"`
 	RateBurst int     `yaml:"rateBurst"`
+	// AccountRateLimit and AccountRateBurst are the same per username, on the endpoints
+	// that name one: it holds when an attack is spread over many addresses.
+	AccountRateLimit float64 `yaml:"accountRateLimit"`
+	AccountRateBurst int     `yaml:"accountRateBurst"`
 	// TrustedProxies are the addresses or CIDR ranges of load balancers whose
 	// X-Forwarded-For header gives the client's address.
 	TrustedProxies []string `yaml:"trustedProxies"`
@@ -96,22 +100,24 @@ type Profile struct {
 // http://localhost:8080 with an embedded SQLite database.
 func Default() *Config {
 	return &Config{
-		Addr:            "localhost:8080",
-		RPID:            "localhost",
-		RPName:          "passkeyd",
-		DatabaseURL:     "sqlite://./passkeyd.db",
-		Fallbacks:       []string{"password", "totp", "recovery_code"},
-		ChallengeTTL:    5 * time.Minute,
-		SessionTTL:      14 * 24 * time.Hour,
-		ShutdownTimeout: 30 * time.Second,
-		LogLevel:        "info",
-		LogFormat:       "text",
-		RateLimit:       20,
-		RateBurst:       40,
-		TrustedProxies:  []string{},
-		PasskeyRole:     "primary",
-		CORSOrigins:     []string{},
-		Argon2:          Argon2{MemoryKiB: 64 * 1024, Time: 3, Threads: 2},
+		Addr:             "localhost:8080",
+		RPID:             "localhost",
+		RPName:           "passkeyd",
+		DatabaseURL:      "sqlite://./passkeyd.db",
+		Fallbacks:        []string{"password", "totp", "recovery_code"},
+		ChallengeTTL:     5 * time.Minute,
+		SessionTTL:       14 * 24 * time.Hour,
+		ShutdownTimeout:  30 * time.Second,
+		LogLevel:         "info",
+		LogFormat:        "text",
+		RateLimit:        20,
+		RateBurst:        40,
+		AccountRateLimit: 2,
+		AccountRateBurst: 10,
+		TrustedProxies:   []string{},
+		PasskeyRole:      "primary",
+		CORSOrigins:      []string{},
+		Argon2:           Argon2{MemoryKiB: 64 * 1024, Time: 3, Threads: 2},
 		Policy: Policy{
 			UserVerification: "preferred",
 			ResidentKey:      "required",

@@ -96,6 +96,20 @@ var settings = []setting{
 			return err
 		},
 		get: func(c *Config) string { return strconv.Itoa(c.RateBurst) }},
+	{key: "accountRateLimit", env: "PASSKEYD_ACCOUNT_RATE_LIMIT", flag: "account-rate-limit", help: "requests per second per username to the endpoints that name one (0: no limit)",
+		set: func(c *Config, v string) error {
+			f, err := strconv.ParseFloat(strings.TrimSpace(v), 64)
+			c.AccountRateLimit = f
+			return err
+		},
+		get: func(c *Config) string { return strconv.FormatFloat(c.AccountRateLimit, 'f', -1, 64) }},
+	{key: "accountRateBurst", env: "PASSKEYD_ACCOUNT_RATE_BURST", flag: "account-rate-burst", help: "burst size of the per-username limit",
+		set: func(c *Config, v string) error {
+			n, err := strconv.Atoi(strings.TrimSpace(v))
+			c.AccountRateBurst = n
+			return err
+		},
+		get: func(c *Config) string { return strconv.Itoa(c.AccountRateBurst) }},
 	{key: "trustedProxies", env: "PASSKEYD_TRUSTED_PROXIES", flag: "trusted-proxies", help: "comma-separated proxy addresses/CIDRs whose X-Forwarded-For is believed",
 		set: func(c *Config, v string) error { c.TrustedProxies = splitList(v); return nil },
 		get: func(c *Config) string { return strings.Join(c.TrustedProxies, ",") }},

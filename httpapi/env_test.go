@@ -21,6 +21,7 @@ import (
 	"github.com/passkeyd/passkeyd/httpapi"
 	"github.com/passkeyd/passkeyd/memory"
 	"github.com/passkeyd/passkeyd/password"
+	"github.com/passkeyd/passkeyd/ratelimit"
 	"github.com/passkeyd/passkeyd/softauthn"
 	"github.com/passkeyd/passkeyd/web"
 )
@@ -52,6 +53,7 @@ type envOptions struct {
 	noTOTP       bool
 	secondFactor bool
 	cors         []string
+	accountLimit float64
 }
 
 func newEnv(t testing.TB, opts ...func(*envOptions)) *env {
@@ -79,7 +81,7 @@ func newEnv(t testing.TB, opts ...func(*envOptions)) *env {
 	if err != nil {
 		t.Fatal(err)
 	}
-	e.accounts, err = account.New(context.Background(), db, challenges, rp, account.Config{SessionTTL: time.Hour, CounterPolicy: o.counter, RecoveryCodes: !o.noRecovery, Passwords: hasher(o.noPasswords), TOTP: !o.noTOTP, PasskeySecondFactor: o.secondFactor, Lockout: account.NewLockout(), OnEvent: httpapi.EventCounter(e.registry), OnAttestationFailure: httpapi.AttestationFailureCounter(e.registry)}, o.log)
+	e.accounts, err = account.New(context.Background(), db, challenges, rp, account.Config{SessionTTL: time.Hour, CounterPolicy: o.counter, RecoveryCodes: !o.noRecovery, Passwords: hasher(o.noPasswords), TOTP: !o.noTOTP, PasskeySecondFactor: o.secondFactor, Lockout: account.NewLockout(), AccountLimiter: accountLimiter(o.accountLimit, e.clock), OnEvent: httpapi.EventCounter(e.registry), OnAttestationFailure: httpapi.AttestationFailureCounter(e.registry)}, o.log)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -274,4 +276,11 @@ func hasher(disabled bool) *password.Hasher {
 		return nil
 	}
 	return testHasher
+}
+
+func accountLimiter(rate float64, now func() time.Time) ratelimit.Limiter {
+	if l := ratelimit.NewLocal(rate, 3, now); l != nil {
+		return l
+	}
+	return nil
 }

@@ -109,9 +109,9 @@ func (s *server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 	} else {
 		s.Logger.DebugContext(r.Context(), "request refused", "code", code, "detail", detail)
 	}
-	var locked *account.LockedError
-	if errors.As(err, &locked) {
-		w.Header().Set("Retry-After", strconv.Itoa(max(1, int(locked.RetryAfter.Seconds()+0.999))))
+	var retry *account.RetryError
+	if errors.As(err, &retry) {
+		w.Header().Set("Retry-After", strconv.Itoa(max(1, int(retry.RetryAfter.Seconds()+0.999))))
 	}
 	if code == passkeyd.CodeRateLimited || code == passkeyd.CodeAccountLocked {
 		if w.Header().Get("Retry-After") == "" {

@@ -26,3 +26,21 @@ func TestRateLimitPerIP(t *testing.T) {
 	e.advance(2 * time.Second)
 	expectStatus(t, c.post("/api/v1/authentication/options", map[string]any{}), 200)
 }
+
+// TestRateLimitPerAccount: requests naming one username are limited whatever address they
+// come from (burst 3 here); other usernames are not affected.
+func TestRateLimitPerAccount(t *testing.T) {
+	e := newEnv(t, func(o *envOptions) { o.accountLimit = 1 })
+	for i := 0; i < 3; i++ {
+		expectStatus(t, e.browser().post("/api/v1/authentication/options", map[string]string{"username": "target"}), 200)
+	}
+	r := e.browser().post("/api/v1/password/login", map[string]string{"username": "TARGET", "password": "whatever it is"})
+	expectProblem(t, r, 429, passkeyd.CodeRateLimited)
+	if r.header.Get("Retry-After") == "" {
+		t.Fatal("no Retry-After")
+	}
+	expectStatus(t, e.browser().post("/api/v1/authentication/options", map[string]string{"username": "someone"}), 200)
+	expectStatus(t, e.browser().post("/api/v1/authentication/options", map[string]any{}), 200) // usernameless: no account
+	e.advance(2 * time.Second)
+	expectStatus(t, e.browser().post("/api/v1/authentication/options", map[string]string{"username": "target"}), 200)
+}

@@ -15,6 +15,7 @@ import (
 
 	"github.com/passkeyd/passkeyd"
 	"github.com/passkeyd/passkeyd/account"
+	"github.com/passkeyd/passkeyd/ratelimit"
 )
 
 // Deps is what the HTTP server needs.
@@ -84,8 +85,8 @@ func NewServer(d Deps) http.Handler {
 	}
 	s := &server{Deps: d, origins: map[string]bool{}, metrics: newMetrics(d.Metrics), rateLimiter: d.Limiter}
 	if s.rateLimiter == nil {
-		if l := newLimiter(d.RateLimit, d.RateBurst); l != nil {
-			s.rateLimiter = localLimiter{l: l, now: d.Now}
+		if l := ratelimit.NewLocal(d.RateLimit, d.RateBurst, d.Now); l != nil {
+			s.rateLimiter = l
 		}
 	}
 	for _, o := range d.Origins {

@@ -24,6 +24,7 @@ import (
 	"github.com/passkeyd/passkeyd/openapi"
 	"github.com/passkeyd/passkeyd/password"
 	"github.com/passkeyd/passkeyd/postgres"
+	"github.com/passkeyd/passkeyd/ratelimit"
 	"github.com/passkeyd/passkeyd/redis"
 	"github.com/passkeyd/passkeyd/sqlite"
 	"github.com/passkeyd/passkeyd/web"
@@ -273,9 +274,18 @@ func openDeps(ctx context.Context, cfg *config.Config, log *slog.Logger, obs *ob
 	if obs.instruments != nil {
 		useStore, useChallenges = obs.instruments.WrapStore(store), obs.instruments.WrapChallenges(challenges)
 	}
-	if rc, ok := challenges.(*redis.Challenges); ok && cfg.RateLimit > 0 {
-		// With Redis, every instance draws from one bucket per client.
-		d.limiter = rc.NewRateLimiter(cfg.RateLimit, cfg.RateBurst)
+	var accountLimiter ratelimit.Limiter
+	if l := ratelimit.NewLocal(cfg.AccountRateLimit, cfg.AccountRateBurst, nil); l != nil {
+		accountLimiter = l
+	}
+	if rc, ok := challenges.(*redis.Challenges); ok {
+		// With Redis, every instance draws from one bucket per client and per account.
+		if cfg.RateLimit > 0 {
+			d.limiter = rc.NewRateLimiter(cfg.RateLimit, cfg.RateBurst)
+		}
+		if cfg.AccountRateLimit > 0 {
+			accountLimiter = rc.NewRateLimiter(cfg.AccountRateLimit, cfg.AccountRateBurst)
+		}
 	}
 	rp, err := ceremony.New(ceremony.Config{
 		RPID:          cfg.RPID,
@@ -306,6 +316,7 @@ func openDeps(ctx context.Context, cfg *config.Config, log *slog.Logger, obs *ob
 		TOTP:                 slices.Contains(cfg.Fallbacks, "totp"),
 		PasskeySecondFactor:  cfg.PasskeyRole == "second-factor",
 		Lockout:              account.NewLockout(),
+		AccountLimiter:       accountLimiter,
 		OnEvent:              obs.onEvent,
 		OnAttestationFailure: obs.onAttestationFailure,
 	}, log)
