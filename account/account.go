@@ -41,7 +41,7 @@ type Config struct {
 	// neither signs in nor signs up.
 	PasskeySecondFactor bool
 	// Lockout limits guessing of passwords, TOTP and recovery codes; nil disables it.
-	Lockout *Lockout
+	Lockout LockoutStore
 	// AccountLimiter is a token bucket per username on the endpoints that name one (sign-up,
 	// username sign-in options, password and recovery sign-in), shared through Redis when
 	// it is configured; nil disables it. It complements the per-IP limit against attacks

@@ -1,6 +1,7 @@
 package account
 
 import (
+	"context"
 	"strconv"
 	"sync"
 	"time"
@@ -19,9 +20,52 @@ type Lockout struct {
 	Window      time.Duration
 	FirstPause  time.Duration
 	MaxPause    time.Duration
+	// Now is the clock; tests replace it.
+	Now func() time.Time
 
 	mu sync.Mutex
 	m  map[string]*lockState
+}
+
+// LockoutStore keeps the lockout's failure counts: *Lockout in process, redis.Lockouts
+// shared by every instance (so N instances do not allow N times the guesses).
+type LockoutStore interface {
+	// LockedFor says how long key stays locked; 0 when it is not.
+	LockedFor(ctx context.Context, key string) (time.Duration, error)
+	// Fail records a failed guess, locking key when there were too many.
+	Fail(ctx context.Context, key string) error
+	// Clear forgets key's failures after a successful sign-in.
+	Clear(ctx context.Context, key string) error
+}
+
+var _ LockoutStore = (*Lockout)(nil)
+
+// LockedFor implements LockoutStore.
+func (l *Lockout) LockedFor(_ context.Context, key string) (time.Duration, error) {
+	var wait time.Duration
+	if err := l.check(key, l.clock()); err != nil {
+		wait = err.(*RetryError).RetryAfter
+	}
+	return wait, nil
+}
+
+// Fail implements LockoutStore.
+func (l *Lockout) Fail(_ context.Context, key string) error {
+	l.fail(key, l.clock())
+	return nil
+}
+
+// Clear implements LockoutStore.
+func (l *Lockout) Clear(_ context.Context, key string) error {
+	l.succeed(key)
+	return nil
+}
+
+func (l *Lockout) clock() time.Time {
+	if l.Now != nil {
+		return l.Now()
+	}
+	return time.Now()
 }
 
 type lockState struct {
@@ -34,6 +78,38 @@ type lockState struct {
 // 2, 4, … up to an hour.
 func NewLockout() *Lockout {
 	return &Lockout{MaxFailures: 5, Window: 15 * time.Minute, FirstPause: time.Minute, MaxPause: time.Hour, m: map[string]*lockState{}}
+}
+
+// lockCheck, lockFail and lockClear use the configured LockoutStore. A store that cannot
+// answer lets the attempt through (and is logged): failing closed would lock everyone out
+// whenever Redis blinks.
+func (s *Service) lockCheck(ctx context.Context, key string) error {
+	if s.cfg.Lockout == nil {
+		return nil
+	}
+	wait, err := s.cfg.Lockout.LockedFor(ctx, key)
+	if err != nil {
+		s.log.WarnContext(ctx, "lockout store unavailable", "err", err)
+		return nil
+	}
+	if wait > 0 {
+		return lockedError(wait)
+	}
+	return nil
+}
+
+func (s *Service) lockFail(ctx context.Context, key string) {
+	if s.cfg.Lockout != nil {
+		if err := s.cfg.Lockout.Fail(ctx, key); err != nil {
+			s.log.WarnContext(ctx, "lockout store unavailable", "err", err)
+		}
+	}
+}
+
+func (s *Service) lockClear(ctx context.Context, key string) {
+	if s.cfg.Lockout != nil {
+		_ = s.cfg.Lockout.Clear(ctx, key)
+	}
 }
 
 // check returns account_locked while key is locked.

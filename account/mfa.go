@@ -128,7 +128,7 @@ func (s *Service) MFAVerify(ctx context.Context, token, code string) (*passkeyd.
 		return nil, NewSession{}, notFoundAs(err, passkeyd.ErrUnauthenticated)
 	}
 	lock := "acct:" + u.UsernameKey
-	if err := s.cfg.Lockout.check(lock, s.Now()); err != nil {
+	if err := s.lockCheck(ctx, lock); err != nil {
 		return nil, NewSession{}, err
 	}
 	method := passkeyd.MethodMFA
@@ -148,13 +148,13 @@ func (s *Service) MFAVerify(ctx context.Context, token, code string) (*passkeyd.
 	}
 	if err != nil {
 		if errors.Is(err, errWrongCode) {
-			s.cfg.Lockout.fail(lock, s.Now())
+			s.lockFail(ctx, lock)
 		}
 		s.log.InfoContext(ctx, "second factor refused", "user_id", u.ID)
 		s.audit(ctx, u.ID, "second_factor_failed", factor, nil, err)
 		return nil, NewSession{}, err
 	}
-	s.cfg.Lockout.succeed(lock)
+	s.lockClear(ctx, lock)
 	ns := s.newSession(u.ID, method)
 	if err := s.store.CreateSession(ctx, ns.Session); err != nil {
 		return nil, NewSession{}, err

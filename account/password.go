@@ -69,7 +69,7 @@ func (s *Service) PasswordLogin(ctx context.Context, username, pw string) (*Pass
 		return nil, errWrongPassword
 	}
 	lock := "acct:" + key
-	if err := s.cfg.Lockout.check(lock, s.Now()); err != nil {
+	if err := s.lockCheck(ctx, lock); err != nil {
 		return nil, err
 	}
 	if err := s.limitAccount(ctx, key); err != nil {
@@ -81,7 +81,7 @@ func (s *Service) PasswordLogin(ctx context.Context, username, pw string) (*Pass
 	}
 	if u == nil || u.PasswordHash == "" {
 		h.VerifyNobody(pw)
-		s.cfg.Lockout.fail(lock, s.Now())
+		s.lockFail(ctx, lock)
 		return nil, errWrongPassword
 	}
 	ok, rehash, err := h.Verify(u.PasswordHash, pw)
@@ -90,7 +90,7 @@ func (s *Service) PasswordLogin(ctx context.Context, username, pw string) (*Pass
 		return nil, errWrongPassword
 	}
 	if !ok {
-		s.cfg.Lockout.fail(lock, s.Now())
+		s.lockFail(ctx, lock)
 		s.log.InfoContext(ctx, "password refused", "user_id", u.ID)
 		s.audit(ctx, u.ID, "sign_in_failed", "password", nil, errWrongPassword)
 		return nil, errWrongPassword
@@ -106,7 +106,7 @@ func (s *Service) PasswordLogin(ctx context.Context, username, pw string) (*Pass
 		s.audit(ctx, u.ID, "sign_in", "password", nil, err)
 		return nil, err
 	}
-	s.cfg.Lockout.succeed(lock)
+	s.lockClear(ctx, lock)
 	ns := s.newSession(u.ID, passkeyd.MethodPassword)
 	if err := s.store.CreateSession(ctx, ns.Session); err != nil {
 		return nil, err

@@ -80,7 +80,7 @@ func (s *Service) RecoveryLogin(ctx context.Context, username, code string) (*pa
 	}
 	hash := hashRecoveryCode(code)
 	lock := "acct:" + key
-	if err := s.cfg.Lockout.check(lock, s.Now()); err != nil {
+	if err := s.lockCheck(ctx, lock); err != nil {
 		return nil, NewSession{}, err
 	}
 	if err := s.limitAccount(ctx, key); err != nil {
@@ -90,7 +90,7 @@ func (s *Service) RecoveryLogin(ctx context.Context, username, code string) (*pa
 	if errors.Is(err, passkeyd.ErrNotFound) {
 		// Do the work a known user's wrong code costs, so timing reveals nothing.
 		_ = s.store.UseRecoveryCode(ctx, "unknown:"+key, hash, s.Now())
-		s.cfg.Lockout.fail(lock, s.Now())
+		s.lockFail(ctx, lock)
 		return nil, NewSession{}, errInvalidCredentials
 	}
 	if err != nil {
@@ -98,14 +98,14 @@ func (s *Service) RecoveryLogin(ctx context.Context, username, code string) (*pa
 	}
 	if err := s.store.UseRecoveryCode(ctx, u.ID, hash, s.Now()); err != nil {
 		if errors.Is(err, passkeyd.ErrNotFound) {
-			s.cfg.Lockout.fail(lock, s.Now())
+			s.lockFail(ctx, lock)
 			s.log.WarnContext(ctx, "recovery code refused", "user_id", u.ID)
 			s.audit(ctx, u.ID, "sign_in_failed", "recovery_code", nil, errInvalidCredentials)
 			return nil, NewSession{}, errInvalidCredentials
 		}
 		return nil, NewSession{}, err
 	}
-	s.cfg.Lockout.succeed(lock)
+	s.lockClear(ctx, lock)
 	ns := s.newSession(u.ID, passkeyd.MethodRecoveryCode)
 	if err := s.store.CreateSession(ctx, ns.Session); err != nil {
 		return nil, NewSession{}, err

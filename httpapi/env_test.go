@@ -81,7 +81,7 @@ func newEnv(t testing.TB, opts ...func(*envOptions)) *env {
 	if err != nil {
 		t.Fatal(err)
 	}
-	e.accounts, err = account.New(context.Background(), db, challenges, rp, account.Config{SessionTTL: time.Hour, CounterPolicy: o.counter, RecoveryCodes: !o.noRecovery, Passwords: hasher(o.noPasswords), TOTP: !o.noTOTP, PasskeySecondFactor: o.secondFactor, Lockout: account.NewLockout(), AccountLimiter: accountLimiter(o.accountLimit, e.clock), OnEvent: httpapi.EventCounter(e.registry), OnAttestationFailure: httpapi.AttestationFailureCounter(e.registry)}, o.log)
+	e.accounts, err = account.New(context.Background(), db, challenges, rp, account.Config{SessionTTL: time.Hour, CounterPolicy: o.counter, RecoveryCodes: !o.noRecovery, Passwords: hasher(o.noPasswords), TOTP: !o.noTOTP, PasskeySecondFactor: o.secondFactor, Lockout: lockout(e.clock), AccountLimiter: accountLimiter(o.accountLimit, e.clock), OnEvent: httpapi.EventCounter(e.registry), OnAttestationFailure: httpapi.AttestationFailureCounter(e.registry)}, o.log)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -283,4 +283,10 @@ func accountLimiter(rate float64, now func() time.Time) ratelimit.Limiter {
 		return l
 	}
 	return nil
+}
+
+func lockout(now func() time.Time) *account.Lockout {
+	l := account.NewLockout()
+	l.Now = now
+	return l
 }

@@ -116,3 +116,45 @@ func TestSharedRateLimit(t *testing.T) {
 		t.Fatalf("%d of 6 allowed across two instances with burst 3, want 3", allowed)
 	}
 }
+
+func TestSharedLockout(t *testing.T) {
+	opts, _ := redis.ParseURL(testURL())
+	client := goredis.NewUniversalClient(opts)
+	defer client.Close()
+	if err := client.Ping(context.Background()).Err(); err != nil {
+		if required() {
+			t.Fatal(err)
+		}
+		t.Skip(err)
+	}
+	ctx := context.Background()
+	a, b := redis.New(client, "").NewLockouts(), redis.New(client, "").NewLockouts()
+	key := "acct:test-" + strings.ReplaceAll(timeNow().Format("150405.000000000"), ".", "")
+	defer client.Del(ctx, "passkeyd:lockout:"+key+":count", "passkeyd:lockout:"+key+":until")
+	for i := 0; i < 4; i++ { // alternate instances: the failures add up
+		l := a
+		if i%2 == 1 {
+			l = b
+		}
+		if err := l.Fail(ctx, key); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if wait, _ := b.LockedFor(ctx, key); wait != 0 {
+		t.Fatalf("locked after 4 failures (%v)", wait)
+	}
+	_ = a.Fail(ctx, key)
+	if wait, err := b.LockedFor(ctx, key); err != nil || wait < 55*time.Second || wait > time.Minute {
+		t.Fatalf("after 5 failures on two instances: locked for %v, %v; want about a minute", wait, err)
+	}
+	// Clear forgets failures (not the lock itself).
+	other := key + "-2"
+	_ = a.Fail(ctx, other)
+	_ = a.Clear(ctx, other)
+	for i := 0; i < 4; i++ {
+		_ = b.Fail(ctx, other)
+	}
+	if wait, _ := a.LockedFor(ctx, other); wait != 0 {
+		t.Fatal("a cleared failure still counted")
+	}
+}

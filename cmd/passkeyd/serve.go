@@ -274,6 +274,7 @@ func openDeps(ctx context.Context, cfg *config.Config, log *slog.Logger, obs *ob
 	if obs.instruments != nil {
 		useStore, useChallenges = obs.instruments.WrapStore(store), obs.instruments.WrapChallenges(challenges)
 	}
+	var lockouts account.LockoutStore = account.NewLockout()
 	var accountLimiter ratelimit.Limiter
 	if l := ratelimit.NewLocal(cfg.AccountRateLimit, cfg.AccountRateBurst, nil); l != nil {
 		accountLimiter = l
@@ -286,6 +287,7 @@ func openDeps(ctx context.Context, cfg *config.Config, log *slog.Logger, obs *ob
 		if cfg.AccountRateLimit > 0 {
 			accountLimiter = rc.NewRateLimiter(cfg.AccountRateLimit, cfg.AccountRateBurst)
 		}
+		lockouts = rc.NewLockouts()
 	}
 	rp, err := ceremony.New(ceremony.Config{
 		RPID:          cfg.RPID,
@@ -315,7 +317,7 @@ func openDeps(ctx context.Context, cfg *config.Config, log *slog.Logger, obs *ob
 		Passwords:            passwords,
 		TOTP:                 slices.Contains(cfg.Fallbacks, "totp"),
 		PasskeySecondFactor:  cfg.PasskeyRole == "second-factor",
-		Lockout:              account.NewLockout(),
+		Lockout:              lockouts,
 		AccountLimiter:       accountLimiter,
 		OnEvent:              obs.onEvent,
 		OnAttestationFailure: obs.onAttestationFailure,
@@ -326,3 +328,6 @@ func openDeps(ctx context.Context, cfg *config.Config, log *slog.Logger, obs *ob
 	}
 	return d, nil
 }
+
+// redis.Lockouts is the shared account.LockoutStore.
+var _ account.LockoutStore = (*redis.Lockouts)(nil)
