@@ -56,13 +56,6 @@ func (c *Challenges) ConsumeChallenge(ctx context.Context, value []byte, now tim
 	return ch, nil
 }
 
-// Len returns the number of stored challenges, expired ones included until swept.
-func (c *Challenges) Len() int {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return len(c.m)
-}
-
 // Close stops the sweeper.
 func (c *Challenges) Close() error {
 	c.once.Do(func() { close(c.stop) })

@@ -165,24 +165,7 @@ func TestProbe(t *testing.T) {
 		"PASSKEYD_ADDR":         fmt.Sprintf("localhost:%d", port),
 		"PASSKEYD_DATABASE_URL": "sqlite://" + filepath.Join(t.TempDir(), "p.db"),
 	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() {
-		done <- run(ctx, nil, func(k string) string { return env[k] }, &bytes.Buffer{}, &bytes.Buffer{})
-	}()
-	defer func() { cancel(); <-done }()
-	url := fmt.Sprintf("http://localhost:%d", port)
-	deadline := time.Now().Add(10 * time.Second)
-	for {
-		if resp, err := http.Get(url + "/readyz"); err == nil {
-			resp.Body.Close()
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatal("server not ready")
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
+	url := serveForTest(t, env)
 	var out bytes.Buffer
 	// doctor against the live deployment.
 	doctorEnv := map[string]string{"PASSKEYD_DATABASE_URL": env["PASSKEYD_DATABASE_URL"], "PASSKEYD_ADDR": env["PASSKEYD_ADDR"]}
@@ -371,22 +354,7 @@ func TestAdminCLI(t *testing.T) {
 		"PASSKEYD_ADMIN_TOKEN":  token,
 	}
 	getenv := func(k string) string { return env[k] }
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- run(ctx, nil, getenv, &bytes.Buffer{}, &bytes.Buffer{}) }()
-	defer func() { cancel(); <-done }()
-	url := fmt.Sprintf("http://localhost:%d", port)
-	deadline := time.Now().Add(10 * time.Second)
-	for {
-		if resp, err := http.Get(url + "/readyz"); err == nil {
-			resp.Body.Close()
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatal("server not ready")
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
+	url := serveForTest(t, env)
 	var out bytes.Buffer
 	if err := run(context.Background(), []string{"probe", "-url", url}, getenv, &out, &out); err != nil {
 		t.Fatalf("probe: %v\n%s", err, out.String())
@@ -437,5 +405,31 @@ func TestDoctorClockSkew(t *testing.T) {
 	out.Reset()
 	if err := run(context.Background(), []string{"doctor"}, func(k string) string { return env[k] }, &out, &out); strings.Contains(out.String(), "error  clock") {
 		t.Fatalf("unskewed clock flagged: %v\n%s", err, out.String())
+	}
+}
+
+// serveForTest runs the server with env until the test ends and returns its URL once
+// /readyz answers.
+func serveForTest(t *testing.T, env map[string]string) string {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() {
+		done <- run(ctx, nil, func(k string) string { return env[k] }, &bytes.Buffer{}, &bytes.Buffer{})
+	}()
+	t.Cleanup(func() { cancel(); <-done })
+	url := "http://" + env["PASSKEYD_ADDR"]
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		if resp, err := http.Get(url + "/readyz"); err == nil {
+			resp.Body.Close()
+			if resp.StatusCode == 200 {
+				return url
+			}
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("server not ready")
+		}
+		time.Sleep(20 * time.Millisecond)
 	}
 }
