@@ -66,12 +66,27 @@ const (
 // Session is a server-side session. Only the SHA-256 of its bearer token is stored, so a
 // read of the database does not hand out working tokens.
 type Session struct {
-	ID              string
-	TokenHash       []byte
-	UserID          string
-	Method          SessionMethod
+	ID        string
+	TokenHash []byte
+	UserID    string
+	Method    SessionMethod
+	// AuthenticatedAt is when the user last proved who they are: the sign-in, or a later
+	// re-authentication, which refreshes it in place (see "Recent authentication").
 	AuthenticatedAt time.Time
+	CreatedAt       time.Time
 	ExpiresAt       time.Time
+	// CredentialID is the passkey that signed this session in (nil for other methods):
+	// deleting or revoking that passkey ends the session.
+	CredentialID []byte
+	// UserVerified says whether the sign-in proved the user: a passkey with UV, or a
+	// password plus a second factor.
+	UserVerified bool
+	// AMR are the RFC 8176 authentication method references of the sign-in, e.g.
+	// ["hwk", "user"] for a passkey with user verification, ["pwd", "otp", "mfa"].
+	AMR []string
+	// UserAgent and IP describe the client that signed in, for the user's session list.
+	UserAgent string
+	IP        string
 }
 
 // Ceremony is the kind of WebAuthn ceremony a challenge was issued for.
