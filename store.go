@@ -23,9 +23,19 @@ type UserStore interface {
 	// SearchUsers lists users whose username key starts with prefix, in key order, at
 	// most limit (the operator API's search).
 	SearchUsers(ctx context.Context, prefix string, limit int) ([]*User, error)
-	// SetPasswordHash sets the user's password hash. ErrNotFound when the user does not
-	// exist.
+	// SetPasswordHash sets the user's password hash (a rehash at sign-in: no session is
+	// revoked). ErrNotFound when the user does not exist.
 	SetPasswordHash(ctx context.Context, userID, hash string) error
+	// ReplacePassword sets (hash != "") or removes (hash == "") the user's password and, in
+	// the same transaction, revokes every session of the user but keepSession: a session
+	// that a thief holds does not survive the owner changing what it stands on. Removing is
+	// refused with ErrLastCredential when the user has no passkey (the last-way-in rule, in
+	// the same transaction as the write). ErrNotFound when the user does not exist.
+	ReplacePassword(ctx context.Context, userID, hash, keepSession string) error
+	// DeleteAccount deletes the user with their passkeys, sessions, TOTP, recovery codes and
+	// password, so the username is free again; their audit events stay, without IP and user
+	// agent. ErrNotFound when the user does not exist.
+	DeleteAccount(ctx context.Context, userID string) error
 }
 
 // PasskeyStore keeps WebAuthn credentials.
@@ -47,12 +57,14 @@ type PasskeyStore interface {
 	// RenamePasskey renames one of userID's passkeys and returns it. ErrNotFound when the
 	// passkey does not exist or belongs to someone else.
 	RenamePasskey(ctx context.Context, userID string, id []byte, name string) (*Passkey, error)
-	// DeletePasskey deletes one of userID's passkeys. It enforces the last-way-in rule in
-	// the same transaction, so two concurrent deletes cannot both pass the check:
-	// ErrLastCredential when the user would be left with no passkey and no password.
+	// DeletePasskey deletes one of userID's passkeys and the sessions it signed in. It
+	// enforces the last-way-in rule in the same transaction, so two concurrent deletes
+	// cannot both pass the check: ErrLastCredential when the user would be left with no
+	// passkey and no password.
 	DeletePasskey(ctx context.Context, userID string, id []byte) error
-	// RevokePasskey deletes one of userID's passkeys without the last-way-in rule: an
-	// operator removing a lost or stolen authenticator. ErrNotFound as for DeletePasskey.
+	// RevokePasskey deletes one of userID's passkeys, and the sessions it signed in, without
+	// the last-way-in rule: an operator removing a lost or stolen authenticator. ErrNotFound
+	// as for DeletePasskey.
 	RevokePasskey(ctx context.Context, userID string, id []byte) error
 }
 
@@ -68,6 +80,17 @@ type SessionStore interface {
 	DeleteExpiredSessions(ctx context.Context, now time.Time) (int, error)
 	// DeleteUserSessions revokes every session of a user and says how many.
 	DeleteUserSessions(ctx context.Context, userID string) (int, error)
+	// Sessions lists the user's live sessions, newest first.
+	Sessions(ctx context.Context, userID string, now time.Time) ([]*Session, error)
+	// DeleteUserSession revokes one of userID's sessions. ErrNotFound when there is no such
+	// session or it belongs to someone else.
+	DeleteUserSession(ctx context.Context, userID, id string) error
+	// DeleteOtherSessions revokes every session of the user but keepID and says how many.
+	DeleteOtherSessions(ctx context.Context, userID, keepID string) (int, error)
+	// ReauthenticateSession records a re-authentication on a live session, in place (same
+	// id and token): AuthenticatedAt becomes at, and UserVerified becomes true when the
+	// re-authentication verified the user. ErrNotFound when the session does not exist.
+	ReauthenticateSession(ctx context.Context, id string, at time.Time, userVerified bool) error
 }
 
 // ChallengeStore keeps in-flight ceremony state.

@@ -257,3 +257,51 @@ func (w *Store) SearchUsers(ctx context.Context, prefix string, limit int) (v0 [
 	v0, err = w.next.SearchUsers(ctx, prefix, limit)
 	return
 }
+
+// ReplacePassword calls the wrapped store inside a span and a latency observation.
+func (w *Store) ReplacePassword(ctx context.Context, userID, hash, keepSession string) (err error) {
+	ctx, end := w.start(ctx, "ReplacePassword")
+	defer func(t time.Time) { end(t, err) }(time.Now())
+	err = w.next.ReplacePassword(ctx, userID, hash, keepSession)
+	return
+}
+
+// DeleteAccount calls the wrapped store inside a span and a latency observation.
+func (w *Store) DeleteAccount(ctx context.Context, userID string) (err error) {
+	ctx, end := w.start(ctx, "DeleteAccount")
+	defer func(t time.Time) { end(t, err) }(time.Now())
+	err = w.next.DeleteAccount(ctx, userID)
+	return
+}
+
+// Sessions calls the wrapped store inside a span and a latency observation.
+func (w *Store) Sessions(ctx context.Context, userID string, now time.Time) (v0 []*passkeyd.Session, err error) {
+	ctx, end := w.start(ctx, "Sessions")
+	defer func(t time.Time) { end(t, err) }(time.Now())
+	v0, err = w.next.Sessions(ctx, userID, now)
+	return
+}
+
+// DeleteUserSession calls the wrapped store inside a span and a latency observation.
+func (w *Store) DeleteUserSession(ctx context.Context, userID, id string) (err error) {
+	ctx, end := w.start(ctx, "DeleteUserSession")
+	defer func(t time.Time) { end(t, err) }(time.Now())
+	err = w.next.DeleteUserSession(ctx, userID, id)
+	return
+}
+
+// DeleteOtherSessions calls the wrapped store inside a span and a latency observation.
+func (w *Store) DeleteOtherSessions(ctx context.Context, userID, keepID string) (v0 int, err error) {
+	ctx, end := w.start(ctx, "DeleteOtherSessions")
+	defer func(t time.Time) { end(t, err) }(time.Now())
+	v0, err = w.next.DeleteOtherSessions(ctx, userID, keepID)
+	return
+}
+
+// ReauthenticateSession calls the wrapped store inside a span and a latency observation.
+func (w *Store) ReauthenticateSession(ctx context.Context, id string, at time.Time, userVerified bool) (err error) {
+	ctx, end := w.start(ctx, "ReauthenticateSession")
+	defer func(t time.Time) { end(t, err) }(time.Now())
+	err = w.next.ReauthenticateSession(ctx, id, at, userVerified)
+	return
+}

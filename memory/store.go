@@ -218,9 +218,15 @@ func (s *Store) DeletePasskey(ctx context.Context, userID string, id []byte) err
 	if others == 0 && s.users[userID].PasswordHash == "" {
 		return passkeyd.ErrLastCredential
 	}
+	s.removePasskey(id)
+	return nil
+}
+
+// removePasskey deletes a passkey and the sessions it signed in. The caller holds the lock.
+func (s *Store) removePasskey(id []byte) {
 	delete(s.passkeys, string(id))
 	delete(s.seq, string(id))
-	return nil
+	s.dropSessions(func(sess *passkeyd.Session) bool { return bytes.Equal(sess.CredentialID, id) })
 }
 
 // CreateSession implements passkeyd.SessionStore.
@@ -235,10 +241,33 @@ func (s *Store) CreateSession(ctx context.Context, sess *passkeyd.Session) error
 }
 
 func (s *Store) putSession(sess *passkeyd.Session) {
+	cp := cloneSession(sess)
+	s.sessions[cp.ID] = cp
+	s.byToken[string(cp.TokenHash)] = cp.ID
+}
+
+func cloneSession(sess *passkeyd.Session) *passkeyd.Session {
 	cp := *sess
 	cp.TokenHash = bytes.Clone(sess.TokenHash)
-	s.sessions[cp.ID] = &cp
-	s.byToken[string(cp.TokenHash)] = cp.ID
+	cp.CredentialID = bytes.Clone(sess.CredentialID)
+	cp.AMR = slices.Clone(sess.AMR)
+	if cp.CreatedAt.IsZero() {
+		cp.CreatedAt = cp.AuthenticatedAt
+	}
+	return &cp
+}
+
+// dropSessions deletes the sessions keep says no to. The caller holds the lock.
+func (s *Store) dropSessions(drop func(*passkeyd.Session) bool) int {
+	n := 0
+	for id, sess := range s.sessions {
+		if drop(sess) {
+			delete(s.byToken, string(sess.TokenHash))
+			delete(s.sessions, id)
+			n++
+		}
+	}
+	return n
 }
 
 // SessionByTokenHash implements passkeyd.SessionStore.
@@ -253,9 +282,7 @@ func (s *Store) SessionByTokenHash(ctx context.Context, hash []byte, now time.Ti
 	if !now.Before(sess.ExpiresAt) {
 		return nil, passkeyd.ErrNotFound
 	}
-	cp := *sess
-	cp.TokenHash = bytes.Clone(sess.TokenHash)
-	return &cp, nil
+	return cloneSession(sess), nil
 }
 
 // DeleteSession implements passkeyd.SessionStore.
@@ -332,15 +359,7 @@ func (s *Store) Counts() (users, passkeys, sessions int) {
 func (s *Store) DeleteUserSessions(ctx context.Context, userID string) (int, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	n := 0
-	for id, sess := range s.sessions {
-		if sess.UserID == userID {
-			delete(s.byToken, string(sess.TokenHash))
-			delete(s.sessions, id)
-			n++
-		}
-	}
-	return n, nil
+	return s.dropSessions(func(sess *passkeyd.Session) bool { return sess.UserID == userID }), nil
 }
 
 // RevokePasskey implements passkeyd.PasskeyStore.
@@ -351,8 +370,7 @@ func (s *Store) RevokePasskey(ctx context.Context, userID string, id []byte) err
 	if !ok || p.UserID != userID {
 		return passkeyd.ErrNotFound
 	}
-	delete(s.passkeys, string(id))
-	delete(s.seq, string(id))
+	s.removePasskey(id)
 	return nil
 }
 

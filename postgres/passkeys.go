@@ -152,21 +152,29 @@ func (db *DB) DeletePasskey(ctx context.Context, userID string, id []byte) error
 		if others == 0 && !hasPassword {
 			return passkeyd.ErrLastCredential
 		}
-		_, err := tx.Exec(ctx, `DELETE FROM passkeys WHERE id = $1 AND user_id = $2`, id, userID)
-		return err
+		if _, err := tx.Exec(ctx, `DELETE FROM passkeys WHERE id = $1 AND user_id = $2`, id, userID); err != nil {
+			return err
+		}
+		return deleteCredentialSessions(ctx, tx, id)
 	})
+}
+
+// deleteCredentialSessions ends the sessions a deleted passkey signed in.
+func deleteCredentialSessions(ctx context.Context, tx pgx.Tx, id []byte) error {
+	_, err := tx.Exec(ctx, `DELETE FROM sessions WHERE credential_id = $1`, id)
+	return err
 }
 
 // RevokePasskey implements passkeyd.PasskeyStore.
 func (db *DB) RevokePasskey(ctx context.Context, userID string, id []byte) error {
-	tag, err := do(ctx, db, func() (pgconn.CommandTag, error) {
-		return db.pool.Exec(ctx, `DELETE FROM passkeys WHERE id = $1 AND user_id = $2`, id, userID)
+	return db.tx(ctx, func(tx pgx.Tx) error {
+		tag, err := tx.Exec(ctx, `DELETE FROM passkeys WHERE id = $1 AND user_id = $2`, id, userID)
+		if err != nil {
+			return err
+		}
+		if tag.RowsAffected() == 0 {
+			return passkeyd.ErrNotFound
+		}
+		return deleteCredentialSessions(ctx, tx, id)
 	})
-	if err != nil {
-		return mapErr(err)
-	}
-	if tag.RowsAffected() == 0 {
-		return passkeyd.ErrNotFound
-	}
-	return nil
 }

@@ -112,3 +112,48 @@ func (db *DB) SearchUsers(ctx context.Context, prefix string, limit int) ([]*pas
 		return out, mapErr(rows.Err())
 	})
 }
+
+// ReplacePassword implements passkeyd.UserStore. The user's row is locked first, as in
+// DeletePasskey, so the last-way-in check cannot race a concurrent passkey deletion.
+func (db *DB) ReplacePassword(ctx context.Context, userID, hash, keepSession string) error {
+	return db.tx(ctx, func(tx pgx.Tx) error {
+		var one int
+		if err := tx.QueryRow(ctx, `SELECT 1 FROM users WHERE id = $1 FOR UPDATE`, userID).Scan(&one); err != nil {
+			return err
+		}
+		if hash == "" {
+			var has bool
+			if err := tx.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM passkeys WHERE user_id = $1)`, userID).Scan(&has); err != nil {
+				return err
+			}
+			if !has {
+				return passkeyd.ErrLastCredential
+			}
+		}
+		var pw *string
+		if hash != "" {
+			pw = &hash
+		}
+		if _, err := tx.Exec(ctx, `UPDATE users SET password_hash = $2 WHERE id = $1`, userID, pw); err != nil {
+			return err
+		}
+		_, err := tx.Exec(ctx, `DELETE FROM sessions WHERE user_id = $1 AND id <> $2`, userID, keepSession)
+		return err
+	})
+}
+
+// DeleteAccount implements passkeyd.UserStore. Passkeys, sessions, TOTP and recovery codes
+// go with the user row (ON DELETE CASCADE).
+func (db *DB) DeleteAccount(ctx context.Context, userID string) error {
+	return db.tx(ctx, func(tx pgx.Tx) error {
+		tag, err := tx.Exec(ctx, `DELETE FROM users WHERE id = $1`, userID)
+		if err != nil {
+			return err
+		}
+		if tag.RowsAffected() == 0 {
+			return passkeyd.ErrNotFound
+		}
+		_, err = tx.Exec(ctx, `UPDATE audit_events SET ip = '', user_agent = '' WHERE user_id = $1`, userID)
+		return err
+	})
+}

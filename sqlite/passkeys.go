@@ -150,9 +150,17 @@ func (db *DB) DeletePasskey(ctx context.Context, userID string, id []byte) error
 		if others == 0 && !hasPassword {
 			return passkeyd.ErrLastCredential
 		}
-		_, err = tx.ExecContext(ctx, `DELETE FROM passkeys WHERE id = ? AND user_id = ?`, id, userID)
-		return err
+		if _, err = tx.ExecContext(ctx, `DELETE FROM passkeys WHERE id = ? AND user_id = ?`, id, userID); err != nil {
+			return err
+		}
+		return deleteCredentialSessions(ctx, tx, id)
 	})
+}
+
+// deleteCredentialSessions ends the sessions a deleted passkey signed in.
+func deleteCredentialSessions(ctx context.Context, tx wtx, id []byte) error {
+	_, err := tx.ExecContext(ctx, `DELETE FROM sessions WHERE credential_id = ?`, id)
+	return err
 }
 
 // RevokePasskey implements passkeyd.PasskeyStore.
@@ -165,6 +173,6 @@ func (db *DB) RevokePasskey(ctx context.Context, userID string, id []byte) error
 		if n, _ := res.RowsAffected(); n == 0 {
 			return passkeyd.ErrNotFound
 		}
-		return nil
+		return deleteCredentialSessions(ctx, tx, id)
 	})
 }

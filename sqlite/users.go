@@ -105,3 +105,42 @@ func (db *DB) SearchUsers(ctx context.Context, prefix string, limit int) ([]*pas
 	}
 	return out, mapErr(rows.Err())
 }
+
+// ReplacePassword implements passkeyd.UserStore. The last-way-in check, the write and the
+// revocation share one IMMEDIATE transaction.
+func (db *DB) ReplacePassword(ctx context.Context, userID, hash, keepSession string) error {
+	return db.tx(ctx, func(tx wtx) error {
+		var passkeys int
+		if err := tx.QueryRowContext(ctx, `SELECT (SELECT COUNT(*) FROM passkeys WHERE user_id = ?1) FROM users WHERE id = ?1`, userID).Scan(&passkeys); err != nil {
+			return err
+		}
+		if hash == "" && passkeys == 0 {
+			return passkeyd.ErrLastCredential
+		}
+		var pw any
+		if hash != "" {
+			pw = hash
+		}
+		if _, err := tx.ExecContext(ctx, `UPDATE users SET password_hash = ? WHERE id = ?`, pw, userID); err != nil {
+			return err
+		}
+		_, err := tx.ExecContext(ctx, `DELETE FROM sessions WHERE user_id = ? AND id <> ?`, userID, keepSession)
+		return err
+	})
+}
+
+// DeleteAccount implements passkeyd.UserStore. Passkeys, sessions, TOTP and recovery codes
+// go with the user row (ON DELETE CASCADE).
+func (db *DB) DeleteAccount(ctx context.Context, userID string) error {
+	return db.tx(ctx, func(tx wtx) error {
+		res, err := tx.ExecContext(ctx, `DELETE FROM users WHERE id = ?`, userID)
+		if err != nil {
+			return err
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return passkeyd.ErrNotFound
+		}
+		_, err = tx.ExecContext(ctx, `UPDATE audit_events SET ip = '', user_agent = '' WHERE user_id = ?`, userID)
+		return err
+	})
+}
