@@ -31,6 +31,8 @@ const (
 	CodeInvalidCredentials       Code = "invalid_credentials"
 	CodeMFARequired              Code = "mfa_required"
 	CodeForbiddenOrigin          Code = "forbidden_origin"
+	CodeReauthenticationRequired Code = "reauthentication_required"
+	CodeUnsupportedMediaType     Code = "unsupported_media_type"
 	CodeNotFound                 Code = "not_found"
 	CodeUsernameTaken            Code = "username_taken"
 	CodeLastCredential           Code = "last_credential"

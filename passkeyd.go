@@ -51,6 +51,9 @@ type PasskeyUse struct {
 	SignCount uint32
 	BackedUp  bool
 	UsedAt    time.Time
+	// UserVerified is the assertion's UV flag (not stored on the passkey; it goes into the
+	// session the assertion creates).
+	UserVerified bool
 }
 
 // SessionMethod says how a session was authenticated.
@@ -113,7 +116,9 @@ type Challenge struct {
 	// Named is true when authentication options named a username, so the verify must use one
 	// of that user's credentials (even when the username does not exist, so nothing can).
 	Named bool
-	// SessionID binds an add-passkey ceremony to the session that started it.
+	// SessionID binds an add-passkey ceremony, or a re-authentication (an authentication
+	// challenge with SessionID set), to the session that started it. A re-authentication
+	// challenge never signs anyone in.
 	SessionID string
 	// SecondFactor marks an authentication challenge issued to complete a password sign-in
 	// (options requested with an mfaToken): only /mfa/verify may use it.

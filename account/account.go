@@ -25,6 +25,9 @@ import (
 // Config is the account policy.
 type Config struct {
 	SessionTTL time.Duration
+	// ReauthWindow is how recent a session's authentication must be for the changes that
+	// decide who can get into the account (see requireRecent). Zero means 5 minutes.
+	ReauthWindow time.Duration
 	// CounterPolicy is "refuse" (default: a credential whose counter went backwards is
 	// refused until the user deletes it or an operator clears the flag) or "warn" (it may
 	// sign in; every use is logged as a possible clone).
@@ -74,6 +77,9 @@ func New(ctx context.Context, store passkeyd.Store, challenges passkeyd.Challeng
 	if cfg.SessionTTL <= 0 {
 		cfg.SessionTTL = 14 * 24 * time.Hour
 	}
+	if cfg.ReauthWindow <= 0 {
+		cfg.ReauthWindow = 5 * time.Minute
+	}
 	if cfg.CounterPolicy == "" {
 		cfg.CounterPolicy = "refuse"
 	}
@@ -98,17 +104,56 @@ type NewSession struct {
 	Token string
 }
 
-func (s *Service) newSession(userID string, method passkeyd.SessionMethod) NewSession {
+// signIn is what a new session stands on: how the user signed in, with which passkey (if
+// any), and whether that proved the user.
+type signIn struct {
+	method       passkeyd.SessionMethod
+	credentialID []byte
+	userVerified bool
+	amr          []string
+}
+
+// RFC 8176 authentication method references. A passkey is a proof of possession of a
+// hardware-protected key ("hwk"); with user verification the authenticator also tested
+// the user ("user"). Recovery codes are one-time codes ("otp").
+func passkeySignIn(credID []byte, uv bool) signIn {
+	amr := []string{"hwk"}
+	if uv {
+		amr = append(amr, "user")
+	}
+	return signIn{method: passkeyd.MethodPasskey, credentialID: credID, userVerified: uv, amr: amr}
+}
+
+var (
+	passwordSignIn     = signIn{method: passkeyd.MethodPassword, amr: []string{"pwd"}}
+	recoveryCodeSignIn = signIn{method: passkeyd.MethodRecoveryCode, amr: []string{"otp"}}
+)
+
+// secondFactorSignIn is a password plus a second factor: that proves the user.
+func secondFactorSignIn(method passkeyd.SessionMethod, second signIn) signIn {
+	amr := append([]string{"pwd"}, second.amr...)
+	amr = append(amr, "mfa")
+	return signIn{method: method, credentialID: second.credentialID, userVerified: true, amr: amr}
+}
+
+func (s *Service) newSession(ctx context.Context, userID string, in signIn) NewSession {
 	token := randomID(32)
 	now := s.Now().UTC()
+	c, _ := ctx.Value(clientKey{}).(ClientInfo)
 	return NewSession{
 		Session: &passkeyd.Session{
 			ID:              randomID(16),
 			TokenHash:       HashToken(token),
 			UserID:          userID,
-			Method:          method,
+			Method:          in.method,
 			AuthenticatedAt: now,
+			CreatedAt:       now,
 			ExpiresAt:       now.Add(s.cfg.SessionTTL),
+			CredentialID:    in.credentialID,
+			UserVerified:    in.userVerified,
+			AMR:             in.amr,
+			UserAgent:       c.UserAgent,
+			IP:              c.IP,
 		},
 		Token: token,
 	}

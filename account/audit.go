@@ -93,6 +93,12 @@ func (s *Service) audit(ctx context.Context, userID, typ, method string, credID 
 	}
 }
 
+// auditAnonymous records an event of a deleted account: kept for operators, without the
+// client's IP and user agent.
+func (s *Service) auditAnonymous(ctx context.Context, userID, typ string) {
+	s.audit(context.WithValue(ctx, clientKey{}, ClientInfo{}), userID, typ, "", nil, nil)
+}
+
 // Activity returns the user's recent audit events, newest first.
 func (s *Service) Activity(ctx context.Context, userID string) ([]*passkeyd.AuditEvent, error) {
 	s.flushAudit() // the user's own latest actions belong in their activity

@@ -119,7 +119,8 @@ func (s *Service) finishLogin(ctx context.Context, credential json.RawMessage, m
 	if err != nil {
 		return nil, "", credID, err
 	}
-	if ch.SecondFactor != (mfaUser != "") || (mfaUser != "" && ch.UserID != mfaUser) {
+	// A re-authentication challenge (bound to a session) never signs anyone in.
+	if ch.SessionID != "" || ch.SecondFactor != (mfaUser != "") || (mfaUser != "" && ch.UserID != mfaUser) {
 		return nil, "", credID, passkeyd.ErrChallengeUnknown
 	}
 	method := passkeyd.MethodPasskey
@@ -148,7 +149,11 @@ func (s *Service) finishLogin(ctx context.Context, credential json.RawMessage, m
 		res, err := s.cloneSuspected(ctx, owner, pk, use, err)
 		return res, owner.ID, credID, err
 	}
-	ns := s.newSession(owner.ID, method)
+	in := passkeySignIn(pk.ID, use.UserVerified)
+	if method == passkeyd.MethodMFA {
+		in = secondFactorSignIn(method, in)
+	}
+	ns := s.newSession(ctx, owner.ID, in)
 	if err := s.store.RecordLogin(ctx, pk.ID, use, ns.Session); err != nil {
 		if errors.Is(err, passkeyd.ErrCounterRegression) {
 			// A concurrent login with the same or a later counter won the conditional
@@ -180,7 +185,7 @@ func (s *Service) cloneSuspected(ctx context.Context, owner *passkeyd.User, pk *
 		}
 		return nil, cause
 	}
-	ns := s.newSession(owner.ID, passkeyd.MethodPasskey)
+	ns := s.newSession(ctx, owner.ID, passkeySignIn(pk.ID, use.UserVerified))
 	if err := s.store.CreateSession(ctx, ns.Session); err != nil {
 		return nil, err
 	}

@@ -155,7 +155,8 @@ func (s *Service) MFAVerify(ctx context.Context, token, code string) (*passkeyd.
 		return nil, NewSession{}, err
 	}
 	s.lockClear(ctx, lock)
-	ns := s.newSession(u.ID, method)
+	second := signIn{amr: []string{"otp"}}
+	ns := s.newSession(ctx, u.ID, secondFactorSignIn(method, second))
 	if err := s.store.CreateSession(ctx, ns.Session); err != nil {
 		return nil, NewSession{}, err
 	}

@@ -29,7 +29,12 @@ func (s *Service) RenamePasskey(ctx context.Context, userID string, id []byte, n
 }
 
 // DeletePasskey deletes one of the user's passkeys unless it is their last way in.
-func (s *Service) DeletePasskey(ctx context.Context, userID string, id []byte) error {
+// It needs a recent sign-in; the sessions the passkey signed in end with it.
+func (s *Service) DeletePasskey(ctx context.Context, sess *passkeyd.Session, id []byte) error {
+	if err := s.requireRecent(sess); err != nil {
+		return err
+	}
+	userID := sess.UserID
 	if err := s.store.DeletePasskey(ctx, userID, id); err != nil {
 		if errors.Is(err, passkeyd.ErrLastCredential) {
 			s.audit(ctx, userID, "passkey_delete_refused", "passkey", id, err)

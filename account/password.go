@@ -49,7 +49,7 @@ func (s *Service) PasswordSignUp(ctx context.Context, username, pw, displayName 
 		ID: randomID(16), Handle: randomBytes(32), Username: display, UsernameKey: key, DisplayName: displayName,
 		PasswordHash: s.cfg.Passwords.Hash(pw), CreatedAt: s.Now().UTC(),
 	}
-	ns := s.newSession(u.ID, passkeyd.MethodPassword)
+	ns := s.newSession(ctx, u.ID, passwordSignIn)
 	if err := s.store.CreateAccount(ctx, passkeyd.NewAccount{User: u, Session: ns.Session}); err != nil {
 		return nil, err
 	}
@@ -107,7 +107,7 @@ func (s *Service) PasswordLogin(ctx context.Context, username, pw string) (*Pass
 		return nil, err
 	}
 	s.lockClear(ctx, lock)
-	ns := s.newSession(u.ID, passkeyd.MethodPassword)
+	ns := s.newSession(ctx, u.ID, passwordSignIn)
 	if err := s.store.CreateSession(ctx, ns.Session); err != nil {
 		return nil, err
 	}
@@ -119,29 +119,68 @@ func (s *Service) PasswordLogin(ctx context.Context, username, pw string) (*Pass
 	return &PasswordSignedIn{User: u, Session: ns, SuggestPasskey: len(ps) == 0}, nil
 }
 
-// ChangePassword sets the signed-in user's password. When the account already has one,
-// currentPassword must be it (a stolen session alone cannot take the account over).
-func (s *Service) ChangePassword(ctx context.Context, userID, currentPassword, newPassword string) error {
+// ChangePassword sets the signed-in user's password. It needs a recent sign-in and, when the
+// account already has a password, currentPassword must be it — a guess that counts towards
+// the account lockout. Every other session of the user ends.
+func (s *Service) ChangePassword(ctx context.Context, sess *passkeyd.Session, currentPassword, newPassword string) error {
+	if err := s.requireRecent(sess); err != nil {
+		return err
+	}
+	userID := sess.UserID
 	u, err := s.store.UserByID(ctx, userID)
 	if err != nil {
 		return notFoundAs(err, passkeyd.ErrUnauthenticated)
 	}
+	// The new password is checked first: a refused one must not cost a guess.
+	if err := password.Check(newPassword); err != nil {
+		return invalid("newPassword: %v", err)
+	}
+	event := "password_set"
 	if u.PasswordHash != "" {
+		event = "password_changed"
+		lock := "acct:" + u.UsernameKey
+		if err := s.lockReserve(ctx, lock); err != nil {
+			return err
+		}
 		ok, _, err := s.cfg.Passwords.Verify(u.PasswordHash, currentPassword)
-		if err != nil || !ok {
+		if err != nil || !ok || len(currentPassword) > 1024 {
 			err := &passkeyd.Error{Code: passkeyd.CodeInvalidCredentials, Detail: "the current password is wrong"}
 			s.audit(ctx, userID, "password_change_failed", "password", nil, err)
 			return err
 		}
+		s.lockSucceed(ctx, lock)
 	}
-	if err := password.Check(newPassword); err != nil {
-		return invalid("newPassword: %v", err)
-	}
-	if err := s.store.SetPasswordHash(ctx, userID, s.cfg.Passwords.Hash(newPassword)); err != nil {
+	if err := s.store.ReplacePassword(ctx, userID, s.cfg.Passwords.Hash(newPassword), sess.ID); err != nil {
 		return err
 	}
 	s.log.InfoContext(ctx, "password changed", "user_id", userID)
-	s.audit(ctx, userID, "password_changed", "password", nil, nil)
+	s.audit(ctx, userID, event, "password", nil, nil)
+	s.audit(ctx, userID, "sessions_revoked", "", nil, nil)
+	return nil
+}
+
+// RemovePassword makes the account stop using a password, unless it is the last way in
+// (ErrLastCredential). It needs a recent sign-in; every other session of the user ends.
+func (s *Service) RemovePassword(ctx context.Context, sess *passkeyd.Session) error {
+	if err := s.requireRecent(sess); err != nil {
+		return err
+	}
+	u, err := s.store.UserByID(ctx, sess.UserID)
+	if err != nil {
+		return notFoundAs(err, passkeyd.ErrUnauthenticated)
+	}
+	if u.PasswordHash == "" {
+		return passkeyd.Errorf(passkeyd.CodeNotFound, "the account has no password")
+	}
+	if err := s.store.ReplacePassword(ctx, u.ID, "", sess.ID); err != nil {
+		if errors.Is(err, passkeyd.ErrLastCredential) {
+			s.audit(ctx, u.ID, "password_remove_refused", "password", nil, err)
+		}
+		return err
+	}
+	s.log.InfoContext(ctx, "password removed", "user_id", u.ID)
+	s.audit(ctx, u.ID, "password_removed", "password", nil, nil)
+	s.audit(ctx, u.ID, "sessions_revoked", "", nil, nil)
 	return nil
 }
 

@@ -58,8 +58,24 @@ func hashRecoveryCode(code string) []byte {
 func (s *Service) RecoveryCodesEnabled() bool { return s.cfg.RecoveryCodes }
 
 // RegenerateRecoveryCodes replaces the user's recovery codes and returns the new ones; the
-// old ones stop working.
-func (s *Service) RegenerateRecoveryCodes(ctx context.Context, userID string) ([]string, error) {
+// old ones stop working, and so does every other session of the user. It needs a recent
+// sign-in.
+func (s *Service) RegenerateRecoveryCodes(ctx context.Context, sess *passkeyd.Session) ([]string, error) {
+	if err := s.requireRecent(sess); err != nil {
+		return nil, err
+	}
+	plain, err := s.newRecoveryCodes(ctx, sess.UserID)
+	if err != nil {
+		return nil, err
+	}
+	if err := s.endOtherSessions(ctx, sess); err != nil {
+		return nil, err
+	}
+	return plain, nil
+}
+
+// newRecoveryCodes makes and stores a fresh set of the user's recovery codes.
+func (s *Service) newRecoveryCodes(ctx context.Context, userID string) ([]string, error) {
 	plain, hashes := newRecoveryCodes()
 	if err := s.store.ReplaceRecoveryCodes(ctx, userID, hashes); err != nil {
 		return nil, err
@@ -106,7 +122,7 @@ func (s *Service) RecoveryLogin(ctx context.Context, username, code string) (*pa
 		return nil, NewSession{}, err
 	}
 	s.lockClear(ctx, lock)
-	ns := s.newSession(u.ID, passkeyd.MethodRecoveryCode)
+	ns := s.newSession(ctx, u.ID, recoveryCodeSignIn)
 	if err := s.store.CreateSession(ctx, ns.Session); err != nil {
 		return nil, NewSession{}, err
 	}

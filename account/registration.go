@@ -75,6 +75,9 @@ func (s *Service) BeginAddPasskey(ctx context.Context, sess *passkeyd.Session, a
 	if err := checkAttachment(attachment); err != nil {
 		return nil, err
 	}
+	if err := s.requireRecent(sess); err != nil {
+		return nil, err
+	}
 	u, err := s.store.UserByID(ctx, sess.UserID)
 	if err != nil {
 		return nil, notFoundAs(err, passkeyd.ErrUnauthenticated)
@@ -139,6 +142,11 @@ func (s *Service) finishRegistration(ctx context.Context, sess *passkeyd.Session
 	if ch.SessionID != "" && (sess == nil || sess.ID != ch.SessionID) {
 		return nil, passkeyd.ErrChallengeUnknown
 	}
+	if ch.SessionID != "" {
+		if err := s.requireRecent(sess); err != nil {
+			return nil, err
+		}
+	}
 	pk, err := s.rp.VerifyRegistration(reg, ch)
 	if err != nil {
 		if s.cfg.OnAttestationFailure != nil && passkeyd.ErrorCode(err) == passkeyd.CodeAttestationInvalid {
@@ -156,7 +164,7 @@ func (s *Service) finishRegistration(ctx context.Context, sess *passkeyd.Session
 		u := ch.NewUser
 		u.CreatedAt = pk.CreatedAt
 		pk.UserID = u.ID
-		ns := s.newSession(u.ID, passkeyd.MethodPasskey)
+		ns := s.newSession(ctx, u.ID, passkeySignIn(pk.ID, pk.UserVerified))
 		acc := passkeyd.NewAccount{User: u, Passkey: pk, Session: ns.Session}
 		var codes []string
 		if s.cfg.RecoveryCodes {
@@ -187,7 +195,7 @@ func (s *Service) finishRegistration(ctx context.Context, sess *passkeyd.Session
 	// codes, unless the account has them already (from TOTP).
 	if s.cfg.RecoveryCodes && len(before) == 0 {
 		if left, err := s.store.RecoveryCodesLeft(ctx, u.ID); err == nil && left == 0 {
-			if codes, err := s.RegenerateRecoveryCodes(ctx, u.ID); err == nil {
+			if codes, err := s.newRecoveryCodes(ctx, u.ID); err == nil {
 				res.RecoveryCodes = codes
 			}
 		}

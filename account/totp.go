@@ -60,7 +60,10 @@ type TOTPEnrolment struct {
 }
 
 // BeginTOTP starts enrolment: a fresh secret, unconfirmed until a code from it is entered.
-func (s *Service) BeginTOTP(ctx context.Context, u *passkeyd.User) (*TOTPEnrolment, error) {
+func (s *Service) BeginTOTP(ctx context.Context, sess *passkeyd.Session, u *passkeyd.User) (*TOTPEnrolment, error) {
+	if err := s.requireRecent(sess); err != nil {
+		return nil, err
+	}
 	secret := randomBytes(20)
 	if err := s.store.PutTOTP(ctx, u.ID, secret); err != nil {
 		if errors.Is(err, passkeyd.ErrCredentialExists) {
@@ -113,7 +116,11 @@ func (s *Service) checkTOTP(ctx context.Context, userID, code string, mustBeConf
 // ConfirmTOTP completes enrolment with a code from the app. When TOTP is the account's
 // first authenticator (no passkey yet, no recovery codes), recovery codes are generated and
 // returned, once.
-func (s *Service) ConfirmTOTP(ctx context.Context, userID, code string) ([]string, error) {
+func (s *Service) ConfirmTOTP(ctx context.Context, sess *passkeyd.Session, code string) ([]string, error) {
+	if err := s.requireRecent(sess); err != nil {
+		return nil, err
+	}
+	userID := sess.UserID
 	if err := s.checkTOTP(ctx, userID, code, false); err != nil {
 		return nil, err
 	}
@@ -130,16 +137,21 @@ func (s *Service) ConfirmTOTP(ctx context.Context, userID, code string) ([]strin
 	if err != nil || len(ps) > 0 || left > 0 {
 		return nil, err
 	}
-	return s.RegenerateRecoveryCodes(ctx, userID)
+	return s.newRecoveryCodes(ctx, userID)
 }
 
-// DeleteTOTP removes the user's TOTP. TOTP alone is never a way to sign in (it is a second
-// factor), so removing it cannot lock anyone out.
-func (s *Service) DeleteTOTP(ctx context.Context, userID string) error {
+// DeleteTOTP removes the user's TOTP, and every other session of the user with it. TOTP
+// alone is never a way to sign in (it is a second factor), so removing it cannot lock
+// anyone out. It needs a recent sign-in.
+func (s *Service) DeleteTOTP(ctx context.Context, sess *passkeyd.Session) error {
+	if err := s.requireRecent(sess); err != nil {
+		return err
+	}
+	userID := sess.UserID
 	if err := s.store.DeleteTOTP(ctx, userID); err != nil {
 		return err
 	}
 	s.log.InfoContext(ctx, "totp removed", "user_id", userID)
 	s.audit(ctx, userID, "totp_removed", "totp", nil, nil)
-	return nil
+	return s.endOtherSessions(ctx, sess)
 }

@@ -91,6 +91,15 @@ func (a *Assertion) UserHandle() []byte { return a.parsed.Response.UserHandle }
 // passkeyd.ErrCounterRegression together with the use, so the caller can flag the passkey.
 func (rp *RP) VerifyAssertion(a *Assertion, ch *passkeyd.Challenge, p *passkeyd.Passkey) (passkeyd.PasskeyUse, error) {
 	var use passkeyd.PasskeyUse
+	// A passkey that verified its user at registration must verify them at every sign-in,
+	// whatever the options asked for: otherwise a thief holding the device (or a security
+	// key without its PIN) could sign in by asking for less. The platform profile requires
+	// UV at registration, so its passkeys are held to it here too.
+	if p.UserVerified && ch.UserVerification != "required" {
+		strict := *ch
+		strict.UserVerification = "required"
+		ch = &strict
+	}
 	par := a.parsed
 	cd := &par.Response.CollectedClientData
 	ad := &par.Response.AuthenticatorData
@@ -110,7 +119,7 @@ func (rp *RP) VerifyAssertion(a *Assertion, ch *passkeyd.Challenge, p *passkeyd.
 		p.PublicKey, protocol.SignaturePolicy{}); err != nil {
 		return use, &passkeyd.Error{Code: passkeyd.CodeSignatureInvalid, Detail: "the assertion signature does not verify", Err: err}
 	}
-	use = passkeyd.PasskeyUse{SignCount: ad.Counter, BackedUp: ad.Flags.HasBackupState()}
+	use = passkeyd.PasskeyUse{SignCount: ad.Counter, BackedUp: ad.Flags.HasBackupState(), UserVerified: ad.Flags.HasUserVerified()}
 	// Step 22: the signature counter. When either counter is non-zero the new one must be
 	// greater; otherwise the authenticator may have been cloned (§6.1.1).
 	if (ad.Counter != 0 || p.SignCount != 0) && ad.Counter <= p.SignCount {

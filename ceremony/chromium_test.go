@@ -70,7 +70,17 @@ func TestChromiumVectors(t *testing.T) {
 			if err := CheckOwner(as, ch, pk, &passkeyd.User{ID: "u", Handle: as.UserHandle()}); err != nil {
 				t.Fatal(err)
 			}
+			uv := assertionUV(t, as)
 			use, err := rp.VerifyAssertion(as, ch, pk)
+			if pk.UserVerified && !uv {
+				// A passkey registered with UV must keep performing it: this capture's
+				// assertion skipped it, which is the downgrade the rule refuses.
+				if passkeyd.ErrorCode(err) != passkeyd.CodeUserVerificationRequired {
+					t.Fatalf("assertion without UV for a passkey registered with UV: %v, want user_verification_required", err)
+				}
+				pk.UserVerified = false // the rest checks the signature and counter rules
+				use, err = rp.VerifyAssertion(as, ch, pk)
+			}
 			if err != nil {
 				t.Fatalf("authentication: %v", err)
 			}
@@ -82,4 +92,9 @@ func TestChromiumVectors(t *testing.T) {
 			}
 		})
 	}
+}
+
+func assertionUV(t *testing.T, as *Assertion) bool {
+	t.Helper()
+	return as.parsed.Response.AuthenticatorData.Flags.HasUserVerified()
 }

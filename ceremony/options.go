@@ -1,6 +1,8 @@
 package ceremony
 
 import (
+	"slices"
+
 	"github.com/go-webauthn/webauthn/protocol/webauthncose"
 
 	"github.com/passkeyd/passkeyd"
@@ -130,7 +132,8 @@ func (rp *RP) RequestOptions(ch *passkeyd.Challenge, allow []Descriptor) *Reques
 func Descriptors(ps []*passkeyd.Passkey) []Descriptor {
 	out := make([]Descriptor, 0, len(ps))
 	for _, p := range ps {
-		out = append(out, Descriptor{Type: "public-key", ID: p.ID, Transports: p.Transports})
+		// Sorted here as well, for passkeys stored before transports were kept sorted.
+		out = append(out, Descriptor{Type: "public-key", ID: p.ID, Transports: slices.Sorted(slices.Values(p.Transports))})
 	}
 	return out
 }

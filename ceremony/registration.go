@@ -5,6 +5,7 @@ import (
 	"crypto/subtle"
 	"encoding/json"
 	"fmt"
+	"slices"
 
 	"github.com/go-webauthn/webauthn/protocol"
 	"github.com/go-webauthn/webauthn/protocol/webauthncbor"
@@ -267,6 +268,9 @@ func cleanTransports(in []string) []string {
 			out = append(out, t)
 		}
 	}
+	// One canonical order, whatever order the browser reported: the decoys for unknown
+	// usernames use the same order, so the order cannot tell real lists from decoys.
+	slices.Sort(out)
 	return out
 }
 

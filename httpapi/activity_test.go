@@ -31,7 +31,7 @@ func TestActivity(t *testing.T) {
 	for _, ev := range out.Events {
 		types = append(types, ev["type"].(string)+"/"+ev["outcome"].(string))
 	}
-	want := []string{"sign_in/success", "recovery_codes_generated/success", "sign_in/success", "sign_in_failed/failure", "account_created/success"}
+	want := []string{"sign_in/success", "sessions_revoked/success", "recovery_codes_generated/success", "sign_in/success", "sign_in_failed/failure", "account_created/success"}
 	if !reflect.DeepEqual(types, want) {
 		t.Fatalf("activity %v, want %v", types, want)
 	}

@@ -222,7 +222,7 @@ func (s *server) handlePasskeyDelete() http.Handler {
 			s.writeError(w, r, err)
 			return
 		}
-		if err := s.Accounts.DeletePasskey(r.Context(), a.user.ID, id); err != nil {
+		if err := s.Accounts.DeletePasskey(r.Context(), a.session, id); err != nil {
 			s.writeError(w, r, err)
 			return
 		}
@@ -303,7 +303,7 @@ func (s *server) handleRecoveryCodesRegenerate() http.Handler {
 		RecoveryCodes []string `json:"recoveryCodes"`
 	}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		codes, err := s.Accounts.RegenerateRecoveryCodes(r.Context(), authFrom(r.Context()).user.ID)
+		codes, err := s.Accounts.RegenerateRecoveryCodes(r.Context(), authFrom(r.Context()).session)
 		if err != nil {
 			s.writeError(w, r, err)
 			return

@@ -5,6 +5,7 @@ import (
 	"crypto/rand"
 	"encoding/base64"
 	"log/slog"
+	"mime"
 	"net/http"
 	"strings"
 	"time"
@@ -14,6 +15,7 @@ import (
 	"go.opentelemetry.io/otel/codes"
 	"go.opentelemetry.io/otel/trace"
 
+	"github.com/passkeyd/passkeyd"
 	"github.com/passkeyd/passkeyd/account"
 )
 
@@ -56,7 +58,8 @@ func (s *server) middleware(next http.Handler) http.Handler {
 		h.Set("X-Content-Type-Options", "nosniff")
 		h.Set("Referrer-Policy", "no-referrer")
 		h.Set("X-Frame-Options", "DENY")
-		if strings.HasPrefix(r.URL.Path, "/api/") || strings.HasPrefix(r.URL.Path, "/admin/") {
+		api := strings.HasPrefix(r.URL.Path, "/api/") || strings.HasPrefix(r.URL.Path, "/admin/")
+		if api {
 			h.Set("Content-Security-Policy", apiCSP)
 		} else {
 			h.Set("Content-Security-Policy", pageCSP)
@@ -98,8 +101,24 @@ func (s *server) middleware(next http.Handler) http.Handler {
 				slog.String("client", s.clientIP(r)),
 			)
 		}()
+		if api && !jsonBody(r) {
+			s.writeError(sw, r, passkeyd.Errorf(passkeyd.CodeUnsupportedMediaType, "a request body must be Content-Type: application/json"))
+			return
+		}
 		next.ServeHTTP(sw, r)
 	})
+}
+
+// jsonBody is the Content-Type rule: a request that declares a body type must declare JSON,
+// and one that carries a body must declare it. A cross-site HTML form can only send
+// text/plain, urlencoded or multipart bodies, so no form ever reaches a handler.
+func jsonBody(r *http.Request) bool {
+	ct := r.Header.Get("Content-Type")
+	if ct == "" {
+		return r.ContentLength == 0 || r.Body == nil || r.Body == http.NoBody
+	}
+	mt, _, err := mime.ParseMediaType(ct)
+	return err == nil && mt == "application/json"
 }
 
 var errPanic = &panicError{}

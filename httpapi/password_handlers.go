@@ -69,7 +69,7 @@ func (s *server) handlePasswordChange() http.Handler {
 			s.writeError(w, r, err)
 			return
 		}
-		if err := s.Accounts.ChangePassword(r.Context(), authFrom(r.Context()).user.ID, req.CurrentPassword, req.NewPassword); err != nil {
+		if err := s.Accounts.ChangePassword(r.Context(), authFrom(r.Context()).session, req.CurrentPassword, req.NewPassword); err != nil {
 			s.writeError(w, r, err)
 			return
 		}

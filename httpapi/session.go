@@ -68,6 +68,28 @@ func (s *server) checkOrigin(r *http.Request, a *auth) error {
 	return nil
 }
 
+// signsIn is the login-CSRF rule for the endpoints that create a session: a request whose
+// Origin is present and foreign is refused, cookie or not, so that another site cannot
+// sign the victim's browser into the attacker's account. Origins of the CORS allowlist
+// count as ours: the operator trusts them, and a browser does not store a cookie from a
+// cross-origin response to them anyway.
+func (s *server) signsIn(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if o := r.Header.Get("Origin"); o != "" && !s.origins[o] && !s.cors[o] {
+			s.writeError(w, r, passkeyd.Errorf(passkeyd.CodeForbiddenOrigin, "a sign-in from origin %q is not allowed", truncate(o, 100)))
+			return
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+func truncate(s string, n int) string {
+	if len(s) > n {
+		return s[:n]
+	}
+	return s
+}
+
 // optionalSession returns the caller's session, or nil, applying the CSRF rule when the
 // session came from a cookie.
 func (s *server) optionalSession(r *http.Request) (*auth, error) {

@@ -15,7 +15,7 @@ func (s *server) handleTOTPBegin() http.Handler {
 		QRCode string `json:"qrCode,omitempty"`
 	}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		e, err := s.Accounts.BeginTOTP(r.Context(), authFrom(r.Context()).user)
+		e, err := s.Accounts.BeginTOTP(r.Context(), authFrom(r.Context()).session, authFrom(r.Context()).user)
 		if err != nil {
 			s.writeError(w, r, err)
 			return
@@ -37,7 +37,7 @@ func (s *server) handleTOTPConfirm() http.Handler {
 			s.writeError(w, r, err)
 			return
 		}
-		codes, err := s.Accounts.ConfirmTOTP(r.Context(), authFrom(r.Context()).user.ID, req.Code)
+		codes, err := s.Accounts.ConfirmTOTP(r.Context(), authFrom(r.Context()).session, req.Code)
 		if err != nil {
 			s.writeError(w, r, err)
 			return
@@ -48,7 +48,7 @@ func (s *server) handleTOTPConfirm() http.Handler {
 
 func (s *server) handleTOTPDelete() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if err := s.Accounts.DeleteTOTP(r.Context(), authFrom(r.Context()).user.ID); err != nil {
+		if err := s.Accounts.DeleteTOTP(r.Context(), authFrom(r.Context()).session); err != nil {
 			s.writeError(w, r, err)
 			return
 		}

@@ -37,7 +37,54 @@ type sessionView struct {
 	ExpiresAt       time.Time `json:"expiresAt"`
 	AuthenticatedAt time.Time `json:"authenticatedAt"`
 	Method          string    `json:"method"`
+	UserVerified    bool      `json:"userVerified"`
+	AMR             []string  `json:"amr"`
 	Token           string    `json:"token,omitempty"`
+}
+
+// sessionListView is a session in the user's session list.
+type sessionListView struct {
+	ID              string    `json:"id"`
+	CreatedAt       time.Time `json:"createdAt"`
+	ExpiresAt       time.Time `json:"expiresAt"`
+	AuthenticatedAt time.Time `json:"authenticatedAt"`
+	Method          string    `json:"method"`
+	UserVerified    bool      `json:"userVerified"`
+	AMR             []string  `json:"amr"`
+	Current         bool      `json:"current"`
+	UserAgent       string    `json:"userAgent"`
+	IP              string    `json:"ip"`
+}
+
+func viewSessionList(list []*passkeyd.Session, current string) []sessionListView {
+	out := make([]sessionListView, 0, len(list))
+	for _, s := range list {
+		out = append(out, sessionListView{
+			ID: s.ID, CreatedAt: s.CreatedAt.UTC().Truncate(time.Second), ExpiresAt: s.ExpiresAt.UTC().Truncate(time.Second),
+			AuthenticatedAt: s.AuthenticatedAt.UTC().Truncate(time.Second), Method: string(s.Method),
+			UserVerified: s.UserVerified, AMR: amrOf(s), Current: s.ID == current, UserAgent: s.UserAgent, IP: s.IP,
+		})
+	}
+	return out
+}
+
+// amrOf is never null in the API; sessions from before amr was recorded get the value
+// their method implies.
+func amrOf(s *passkeyd.Session) []string {
+	if len(s.AMR) > 0 {
+		return s.AMR
+	}
+	switch s.Method {
+	case passkeyd.MethodPasskey:
+		return []string{"hwk"}
+	case passkeyd.MethodPassword:
+		return []string{"pwd"}
+	case passkeyd.MethodMFA:
+		return []string{"pwd", "mfa"}
+	case passkeyd.MethodRecoveryCode:
+		return []string{"otp"}
+	}
+	return []string{}
 }
 
 func viewUser(u *passkeyd.User) userView {
@@ -85,6 +132,8 @@ func viewSession(s *passkeyd.Session, token string) sessionView {
 		ExpiresAt:       s.ExpiresAt.UTC().Truncate(time.Second),
 		AuthenticatedAt: s.AuthenticatedAt.UTC().Truncate(time.Second),
 		Method:          string(s.Method),
+		UserVerified:    s.UserVerified,
+		AMR:             amrOf(s),
 		Token:           token,
 	}
 }
