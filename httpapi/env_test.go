@@ -54,6 +54,7 @@ type envOptions struct {
 	secondFactor bool
 	cors         []string
 	accountLimit float64
+	reauthWindow time.Duration
 }
 
 func newEnv(t testing.TB, opts ...func(*envOptions)) *env {
@@ -81,7 +82,7 @@ func newEnv(t testing.TB, opts ...func(*envOptions)) *env {
 	if err != nil {
 		t.Fatal(err)
 	}
-	e.accounts, err = account.New(context.Background(), db, challenges, rp, account.Config{SessionTTL: time.Hour, CounterPolicy: o.counter, RecoveryCodes: !o.noRecovery, Passwords: hasher(o.noPasswords), TOTP: !o.noTOTP, PasskeySecondFactor: o.secondFactor, Lockout: lockout(e.clock), AccountLimiter: accountLimiter(o.accountLimit, e.clock), OnEvent: httpapi.EventCounter(e.registry), OnAttestationFailure: httpapi.AttestationFailureCounter(e.registry)}, o.log)
+	e.accounts, err = account.New(context.Background(), db, challenges, rp, account.Config{SessionTTL: time.Hour, ReauthWindow: o.reauthWindow, CounterPolicy: o.counter, RecoveryCodes: !o.noRecovery, Passwords: hasher(o.noPasswords), TOTP: !o.noTOTP, PasskeySecondFactor: o.secondFactor, Lockout: lockout(e.clock), AccountLimiter: accountLimiter(o.accountLimit, e.clock), OnEvent: httpapi.EventCounter(e.registry), OnAttestationFailure: httpapi.AttestationFailureCounter(e.registry)}, o.log)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -45,6 +45,7 @@ func FuzzAPI(f *testing.F) {
 			method = http.MethodPatch
 		}
 		req := httptest.NewRequest(method, path, bytes.NewReader(body))
+		req.Header.Set("Content-Type", "application/json")
 		rec := httptest.NewRecorder()
 		h.ServeHTTP(rec, req)
 		if rec.Code >= 500 {
@@ -57,3 +58,40 @@ func FuzzAPI(f *testing.F) {
 }
 
 func len8(s []string) uint8 { return uint8(len(s)) }
+
+// FuzzReauth sends arbitrary bodies to the re-authentication endpoint of a live session:
+// passkey assertions and passwords alike. The answer is a 2xx or a 4xx problem, never a 5xx
+// or a panic, and a refused body never makes the session recent.
+func FuzzReauth(f *testing.F) {
+	e := newEnv(f)
+	a := softauthn.MustNew(softauthn.Options{})
+	c := e.browser()
+	signup := c.signUp(a, "fuzz")
+	token := field(signup, "session", "token").(string)
+	opts := c.post("/api/v1/session/reauth/options", map[string]any{})
+	cred, _ := a.Login(opts.body)
+	good, _ := json.Marshal(map[string]json.RawMessage{"credential": cred})
+	f.Add(good)
+	f.Add([]byte(`{"password":"a perfectly fine passphrase","code":"123456"}`))
+	f.Add([]byte(`{"password":null}`))
+	f.Add([]byte(`{"credential":null,"password":""}`))
+	f.Add([]byte(`{"credential":{"id":"AA","rawId":"AA","type":"public-key","response":{"clientDataJSON":"e30","authenticatorData":"AA","signature":"AA"}}}`))
+	e.stale()
+	h := e.srv.Config.Handler
+	f.Fuzz(func(t *testing.T, body []byte) {
+		req := httptest.NewRequest(http.MethodPost, "/api/v1/session/reauth", bytes.NewReader(body))
+		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("Authorization", "Bearer "+token)
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, req)
+		if rec.Code >= 500 {
+			t.Fatalf("answered %d: %s", rec.Code, rec.Body)
+		}
+		if !json.Valid(rec.Body.Bytes()) {
+			t.Fatalf("answered invalid JSON: %q", rec.Body)
+		}
+		if rec.Code == http.StatusOK && !bytes.Equal(body, good) {
+			t.Fatalf("a body other than the one good assertion re-authenticated: %q", body)
+		}
+	})
+}
