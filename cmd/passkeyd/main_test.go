@@ -198,9 +198,13 @@ func TestProbe(t *testing.T) {
 func TestImport(t *testing.T) {
 	dir := t.TempDir()
 	bc, _ := bcrypt.GenerateFromPassword([]byte("old bcrypt passphrase"), bcrypt.MinCost)
+	argon, err := password.New(password.Params{Memory: 8192, Time: 1, Threads: 1}).Hash(context.Background(), "ben's argon passphrase")
+	if err != nil {
+		t.Fatal(err)
+	}
 	lines := []string{
 		`{"username": "ann", "displayName": "Ann", "passwordHash": "` + string(bc) + `"}`,
-		`{"username": "ben", "passwordHash": "` + password.New(password.Params{Memory: 8192, Time: 1, Threads: 1}).Hash("ben's argon passphrase") + `", "totpSecret": "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"}`,
+		`{"username": "ben", "passwordHash": "` + argon + `", "totpSecret": "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"}`,
 		`{"username": "x", "passwordHash": "$2b$04$whatever"}`,
 		`{"username": "cat", "passwordHash": "plaintext"}`,
 		`not json`,
@@ -210,7 +214,7 @@ func TestImport(t *testing.T) {
 	env := map[string]string{"PASSKEYD_DATABASE_URL": "sqlite://" + filepath.Join(dir, "p.db"), "PASSKEYD_ARGON2_MEMORY_KIB": "8192", "PASSKEYD_ARGON2_TIME": "1"}
 	getenv := func(k string) string { return env[k] }
 	var out bytes.Buffer
-	err := run(context.Background(), []string{"import", "-file", file}, getenv, &out, &out)
+	err = run(context.Background(), []string{"import", "-file", file}, getenv, &out, &out)
 	if err == nil || !strings.Contains(out.String(), "imported=2 skipped=0 failed=3") || !strings.Contains(out.String(), "line 5:") {
 		t.Fatalf("import: %v\n%s", err, out.String())
 	}
