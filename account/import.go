@@ -64,7 +64,11 @@ func (s *Service) Import(ctx context.Context, r ImportRecord) error {
 		return err
 	}
 	if secret != nil {
-		if err := s.store.PutTOTP(ctx, u.ID, secret); err != nil {
+		sealed, err := s.sealTOTP(u.ID, secret)
+		if err != nil {
+			return err
+		}
+		if err := s.store.PutTOTP(ctx, u.ID, sealed); err != nil {
 			return err
 		}
 		// Confirm it: the user proved it long ago, on the old system. Step 1 is in 1970, so
