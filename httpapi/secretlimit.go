@@ -9,13 +9,15 @@ import (
 	"github.com/passkeyd/passkeyd/ratelimit"
 )
 
-// The default buckets of the endpoints that check a secret for a signed-in session and of
-// the operator API. A session may try its current password (or a TOTP code) 5 times, then
-// once every 12 s; an account, over all its sessions, 10 times, then once every 6 s.
+// The buckets of the endpoints that check a secret for a signed-in session and of the
+// operator API (exported so that cmd builds the Redis-backed ones alike). A session may try
+// its current password (or a TOTP code) 5 times, then once every 12 s; an account, over all
+// its sessions, 10 times, then once every 6 s; one address may make 20 operator requests,
+// then 5 a second.
 const (
-	sessionSecretRate, sessionSecretBurst = 1.0 / 12, 5
-	accountSecretRate, accountSecretBurst = 1.0 / 6, 10
-	adminRate, adminBurst                 = 5, 20
+	SessionSecretRate, SessionSecretBurst = 1.0 / 12, 5
+	AccountSecretRate, AccountSecretBurst = 1.0 / 6, 10
+	AdminRate, AdminBurst                 = 5, 20
 )
 
 // take draws a token from lim for key, answering 429 rate_limited with Retry-After and

@@ -100,9 +100,9 @@ func NewServer(d Deps) http.Handler {
 			s.rateLimiter = l
 		}
 	}
-	s.sessionSecrets = localOr(d.SessionSecretLimiter, sessionSecretRate, sessionSecretBurst, d.Now)
-	s.accountSecrets = localOr(d.AccountSecretLimiter, accountSecretRate, accountSecretBurst, d.Now)
-	s.admin = localOr(d.AdminLimiter, adminRate, adminBurst, d.Now)
+	s.sessionSecrets = localOr(d.SessionSecretLimiter, SessionSecretRate, SessionSecretBurst, d.Now)
+	s.accountSecrets = localOr(d.AccountSecretLimiter, AccountSecretRate, AccountSecretBurst, d.Now)
+	s.admin = localOr(d.AdminLimiter, AdminRate, AdminBurst, d.Now)
 	for _, o := range d.Origins {
 		s.origins[o] = true
 	}
