@@ -18,6 +18,7 @@ import (
 
 	"github.com/passkeyd/passkeyd"
 	"github.com/passkeyd/passkeyd/ceremony"
+	"github.com/passkeyd/passkeyd/keyring"
 	"github.com/passkeyd/passkeyd/password"
 	"github.com/passkeyd/passkeyd/ratelimit"
 )
@@ -39,6 +40,9 @@ type Config struct {
 	Passwords *password.Hasher
 	// TOTP enables TOTP as a second factor after a password.
 	TOTP bool
+	// Keys encrypt the secrets the service keeps at rest (TOTP seeds, sealed with the aad
+	// "totp:"+user id); nil or empty stores them as they are.
+	Keys *keyring.Keyring
 	// PasskeySecondFactor is the "passkeys as second factor" deployment: passwords are the
 	// primary sign-in, a passkey (or TOTP) is asked for after one, and a passkey alone
 	// neither signs in nor signs up.

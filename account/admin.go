@@ -83,3 +83,10 @@ func (s *Service) SearchUsers(ctx context.Context, prefix string) ([]*passkeyd.U
 	}
 	return s.store.SearchUsers(ctx, key, 50)
 }
+
+// AdminAuthFailed records a refused operator token: an audit event of no account, with
+// the client's address and user agent (from the context), so that someone probing the
+// operator API leaves a trace.
+func (s *Service) AdminAuthFailed(ctx context.Context) {
+	s.audit(ctx, "", "admin_auth_failed", "admin_token", nil, passkeyd.ErrUnauthenticated)
+}

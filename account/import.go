@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/passkeyd/passkeyd"
+	"github.com/passkeyd/passkeyd/password"
 )
 
 // ImportRecord is one user moved in from another system (passkeyd import reads JSON Lines).
@@ -42,7 +43,9 @@ func (s *Service) Import(ctx context.Context, r ImportRecord) error {
 		return invalid("passwordHash must be a bcrypt or argon2id hash")
 	}
 	if s.cfg.Passwords != nil {
-		if _, _, err := s.cfg.Passwords.Verify(h, ""); err != nil {
+		if _, _, err := s.cfg.Passwords.Verify(ctx, h, ""); errors.Is(err, password.ErrBusy) {
+			return hashRefused(err)
+		} else if err != nil {
 			return invalid("passwordHash: %v", err)
 		}
 	}
@@ -61,7 +64,11 @@ func (s *Service) Import(ctx context.Context, r ImportRecord) error {
 		return err
 	}
 	if secret != nil {
-		if err := s.store.PutTOTP(ctx, u.ID, secret); err != nil {
+		sealed, err := s.sealTOTP(u.ID, secret)
+		if err != nil {
+			return err
+		}
+		if err := s.store.PutTOTP(ctx, u.ID, sealed); err != nil {
 			return err
 		}
 		// Confirm it: the user proved it long ago, on the old system. Step 1 is in 1970, so

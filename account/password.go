@@ -45,9 +45,13 @@ func (s *Service) PasswordSignUp(ctx context.Context, username, pw, displayName 
 	} else if !errors.Is(err, passkeyd.ErrNotFound) {
 		return nil, err
 	}
+	hash, err := s.cfg.Passwords.Hash(ctx, pw)
+	if err != nil {
+		return nil, hashRefused(err)
+	}
 	u := &passkeyd.User{
 		ID: randomID(16), Handle: randomBytes(32), Username: display, UsernameKey: key, DisplayName: displayName,
-		PasswordHash: s.cfg.Passwords.Hash(pw), CreatedAt: s.Now().UTC(),
+		PasswordHash: hash, CreatedAt: s.Now().UTC(),
 	}
 	ns := s.newSession(ctx, u.ID, passwordSignIn)
 	if err := s.store.CreateAccount(ctx, passkeyd.NewAccount{User: u, Session: ns.Session}); err != nil {
@@ -65,7 +69,9 @@ func (s *Service) PasswordLogin(ctx context.Context, username, pw string) (*Pass
 	h := s.cfg.Passwords
 	_, key, err := NormalizeUsername(username)
 	if err != nil || len(pw) > 1024 {
-		h.VerifyNobody(pw)
+		if err := h.VerifyNobody(ctx, pw); err != nil {
+			return nil, hashRefused(err)
+		}
 		return nil, errWrongPassword
 	}
 	lock := "acct:" + key
@@ -80,11 +86,16 @@ func (s *Service) PasswordLogin(ctx context.Context, username, pw string) (*Pass
 		return nil, err
 	}
 	if u == nil || u.PasswordHash == "" {
-		h.VerifyNobody(pw)
+		if err := h.VerifyNobody(ctx, pw); err != nil {
+			return nil, hashRefused(err)
+		}
 		s.lockFail(ctx, lock)
 		return nil, errWrongPassword
 	}
-	ok, rehash, err := h.Verify(u.PasswordHash, pw)
+	ok, rehash, err := h.Verify(ctx, u.PasswordHash, pw)
+	if errors.Is(err, password.ErrBusy) {
+		return nil, hashRefused(err)
+	}
 	if err != nil {
 		s.log.ErrorContext(ctx, "stored password hash unreadable", "user_id", u.ID, "err", err)
 		return nil, errWrongPassword
@@ -96,7 +107,10 @@ func (s *Service) PasswordLogin(ctx context.Context, username, pw string) (*Pass
 		return nil, errWrongPassword
 	}
 	if rehash {
-		if err := s.store.SetPasswordHash(ctx, u.ID, h.Hash(pw)); err != nil {
+		// A busy queue only postpones the rehash to a later sign-in.
+		if fresh, err := h.Hash(ctx, pw); err != nil {
+			s.log.InfoContext(ctx, "password rehash postponed", "user_id", u.ID, "err", err)
+		} else if err := s.store.SetPasswordHash(ctx, u.ID, fresh); err != nil {
 			s.log.WarnContext(ctx, "password rehash failed", "user_id", u.ID, "err", err)
 		}
 	}
@@ -142,7 +156,12 @@ func (s *Service) ChangePassword(ctx context.Context, sess *passkeyd.Session, cu
 		if err := s.lockReserve(ctx, lock); err != nil {
 			return err
 		}
-		ok, _, err := s.cfg.Passwords.Verify(u.PasswordHash, currentPassword)
+		ok, _, err := s.cfg.Passwords.Verify(ctx, u.PasswordHash, currentPassword)
+		if errors.Is(err, password.ErrBusy) {
+			// Not evaluated: the guess is given back.
+			s.lockRelease(ctx, lock)
+			return hashRefused(err)
+		}
 		if err != nil || !ok || len(currentPassword) > 1024 {
 			err := &passkeyd.Error{Code: passkeyd.CodeInvalidCredentials, Detail: "the current password is wrong"}
 			s.audit(ctx, userID, "password_change_failed", "password", nil, err)
@@ -150,7 +169,11 @@ func (s *Service) ChangePassword(ctx context.Context, sess *passkeyd.Session, cu
 		}
 		s.lockSucceed(ctx, lock)
 	}
-	if err := s.store.ReplacePassword(ctx, userID, s.cfg.Passwords.Hash(newPassword), sess.ID); err != nil {
+	hash, err := s.cfg.Passwords.Hash(ctx, newPassword)
+	if err != nil {
+		return hashRefused(err)
+	}
+	if err := s.store.ReplacePassword(ctx, userID, hash, sess.ID); err != nil {
 		return err
 	}
 	s.log.InfoContext(ctx, "password changed", "user_id", userID)

@@ -8,6 +8,7 @@ import (
 
 	"github.com/passkeyd/passkeyd"
 	"github.com/passkeyd/passkeyd/ceremony"
+	"github.com/passkeyd/passkeyd/password"
 )
 
 // Recent authentication: the changes that decide who can get into the account — adding or
@@ -146,11 +147,18 @@ func (s *Service) ReauthPassword(ctx context.Context, sess *passkeyd.Session, pw
 	}
 	wrong := &passkeyd.Error{Code: passkeyd.CodeInvalidCredentials, Detail: "the password or code is wrong"}
 	if u.PasswordHash == "" || len(pw) > 1024 {
-		s.cfg.Passwords.VerifyNobody(pw)
+		if err := s.cfg.Passwords.VerifyNobody(ctx, pw); errors.Is(err, password.ErrBusy) {
+			s.lockRelease(ctx, lock)
+			return nil, hashRefused(err)
+		}
 		s.audit(ctx, u.ID, "reauth_failed", "password", nil, wrong)
 		return nil, wrong
 	}
-	ok, _, err := s.cfg.Passwords.Verify(u.PasswordHash, pw)
+	ok, _, err := s.cfg.Passwords.Verify(ctx, u.PasswordHash, pw)
+	if errors.Is(err, password.ErrBusy) {
+		s.lockRelease(ctx, lock)
+		return nil, hashRefused(err)
+	}
 	if err != nil || !ok {
 		s.audit(ctx, u.ID, "reauth_failed", "password", nil, wrong)
 		return nil, wrong

@@ -65,7 +65,11 @@ func (s *Service) BeginTOTP(ctx context.Context, sess *passkeyd.Session, u *pass
 		return nil, err
 	}
 	secret := randomBytes(20)
-	if err := s.store.PutTOTP(ctx, u.ID, secret); err != nil {
+	sealed, err := s.sealTOTP(u.ID, secret)
+	if err != nil {
+		return nil, err
+	}
+	if err := s.store.PutTOTP(ctx, u.ID, sealed); err != nil {
 		if errors.Is(err, passkeyd.ErrCredentialExists) {
 			return nil, passkeyd.Errorf(passkeyd.CodeCredentialExists, "TOTP is already set up; remove it first to enrol another app")
 		}
@@ -80,6 +84,31 @@ func (s *Service) BeginTOTP(ctx context.Context, sess *passkeyd.Session, u *pass
 		e.QRCode = "data:image/png;base64," + base64.StdEncoding.EncodeToString(code.PNG())
 	}
 	return e, nil
+}
+
+// sealTOTP encrypts a TOTP secret for storage with the first configured key, bound to its
+// user (a sealed secret copied to another user's row does not open there). Without keys it
+// is stored as it is.
+func (s *Service) sealTOTP(userID string, secret []byte) ([]byte, error) {
+	sealed, err := s.cfg.Keys.Seal(secret, []byte("totp:"+userID))
+	if err != nil {
+		return nil, fmt.Errorf("seal totp secret: %w", err)
+	}
+	return sealed, nil
+}
+
+// openTOTP decrypts a stored TOTP secret. A secret stored before keys were configured is
+// not sealed and comes back as it is (it is sealed when the user enrols again). A sealed
+// one that no configured key opens is a configuration fault — the key that sealed it was
+// removed from encryptionKeys, or the row was altered — so it is logged for the operator
+// (without the secret) and answered as an internal error, never as a wrong code.
+func (s *Service) openTOTP(ctx context.Context, userID string, stored []byte) ([]byte, error) {
+	secret, err := s.cfg.Keys.Open(stored, []byte("totp:"+userID))
+	if err != nil {
+		s.log.ErrorContext(ctx, "totp secret cannot be decrypted; put the key that sealed it back in encryptionKeys (PASSKEYD_ENCRYPTION_KEYS)", "user_id", userID, "err", err)
+		return nil, fmt.Errorf("open totp secret of user %s: %w", userID, err)
+	}
+	return secret, nil
 }
 
 var errWrongCode = &passkeyd.Error{Code: passkeyd.CodeInvalidCredentials, Detail: "the code is wrong or was already used"}
@@ -97,9 +126,13 @@ func (s *Service) checkTOTP(ctx context.Context, userID, code string, mustBeConf
 	if err != nil {
 		return err
 	}
+	secret, err := s.openTOTP(ctx, userID, t.Secret)
+	if err != nil {
+		return err
+	}
 	now := s.Now().Unix() / totpPeriod
 	for _, step := range []int64{now, now - 1, now + 1} {
-		if step <= t.LastStep || !hmac.Equal([]byte(hotp(t.Secret, step)), []byte(code)) {
+		if step <= t.LastStep || !hmac.Equal([]byte(hotp(secret, step)), []byte(code)) {
 			continue
 		}
 		if err := s.store.UseTOTPStep(ctx, userID, step); err != nil {

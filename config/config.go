@@ -52,6 +52,10 @@ type Config struct {
 	// AdminToken enables the operator API (/admin/v1/…, `passkeyd admin`) for requests
 	// bearing it. Empty: no admin API.
 	AdminToken string `yaml:"adminToken"`
+	// EncryptionKeys encrypt the secrets passkeyd keeps at rest (TOTP seeds): base64
+	// 32-byte keys, the first one sealing new values, every one opening what it sealed, so
+	// keys rotate by putting a new one first. Empty: secrets are stored as they are.
+	EncryptionKeys []string `yaml:"encryptionKeys"`
 	// MetricsAddr serves /metrics on a listener of its own (host:port) instead of the main
 	// one, so that it can stay inside the operator's network.
 	MetricsAddr string `yaml:"metricsAddr"`
@@ -70,6 +74,11 @@ type Argon2 struct {
 	MemoryKiB uint32 `yaml:"memoryKiB"`
 	Time      uint32 `yaml:"time"`
 	Threads   uint8  `yaml:"threads"`
+	// Concurrency is how many hashes run at once (0: one per CPU, GOMAXPROCS); Queue how
+	// many more may wait for one (0: 4×concurrency). Past that, and past a request's
+	// deadline, password endpoints answer 503 unavailable with Retry-After.
+	Concurrency int `yaml:"concurrency"`
+	Queue       int `yaml:"queue"`
 }
 
 // Policy is the WebAuthn policy of the relying party.
@@ -117,6 +126,7 @@ func Default() *Config {
 		TrustedProxies:   []string{},
 		PasskeyRole:      "primary",
 		CORSOrigins:      []string{},
+		EncryptionKeys:   []string{},
 		Argon2:           Argon2{MemoryKiB: 64 * 1024, Time: 3, Threads: 2},
 		Policy: Policy{
 			UserVerification: "preferred",

@@ -118,8 +118,11 @@ var settings = []setting{
 		get: func(c *Config) string { return strings.Join(c.CORSOrigins, ",") }},
 	mk("otlpEndpoint", "PASSKEYD_OTLP_ENDPOINT", "otlp-endpoint", "OTLP/HTTP collector for traces, e.g. http://otel-collector:4318 (empty: off)",
 		str(func(c *Config) *string { return &c.OTLPEndpoint })),
-	mk("adminToken", "PASSKEYD_ADMIN_TOKEN", "admin-token", "Bearer token of the operator API (empty: disabled; at least 24 characters)",
+	mk("adminToken", "PASSKEYD_ADMIN_TOKEN", "admin-token", "Bearer token of the operator API (empty: disabled; at least 128 bits, e.g. openssl rand -base64 32)",
 		str(func(c *Config) *string { return &c.AdminToken })),
+	{key: "encryptionKeys", env: "PASSKEYD_ENCRYPTION_KEYS", flag: "encryption-keys", help: "comma-separated base64 32-byte keys encrypting secrets at rest; the first seals (openssl rand -base64 32)",
+		set: func(c *Config, v string) error { c.EncryptionKeys = splitList(v); return nil },
+		get: func(c *Config) string { return strings.Join(c.EncryptionKeys, ",") }},
 	mk("metricsAddr", "PASSKEYD_METRICS_ADDR", "metrics-addr", "serve /metrics on this host:port instead of the main listener",
 		str(func(c *Config) *string { return &c.MetricsAddr })),
 	mk("passkeyRole", "PASSKEYD_PASSKEY_ROLE", "passkey-role", "primary (passkeys sign in) or second-factor (after a password)",
@@ -145,6 +148,20 @@ var settings = []setting{
 			return err
 		},
 		get: func(c *Config) string { return strconv.FormatUint(uint64(c.Argon2.Threads), 10) }},
+	{key: "argon2.concurrency", env: "PASSKEYD_ARGON2_CONCURRENCY", flag: "argon2-concurrency", help: "password hashes computed at once (0: GOMAXPROCS)",
+		set: func(c *Config, v string) error {
+			n, err := strconv.Atoi(strings.TrimSpace(v))
+			c.Argon2.Concurrency = n
+			return err
+		},
+		get: func(c *Config) string { return strconv.Itoa(c.Argon2.Concurrency) }},
+	{key: "argon2.queue", env: "PASSKEYD_ARGON2_QUEUE", flag: "argon2-queue", help: "password hashes that may wait for a free slot (0: 4×concurrency); beyond it 503",
+		set: func(c *Config, v string) error {
+			n, err := strconv.Atoi(strings.TrimSpace(v))
+			c.Argon2.Queue = n
+			return err
+		},
+		get: func(c *Config) string { return strconv.Itoa(c.Argon2.Queue) }},
 	mk("policy.userVerification", "PASSKEYD_USER_VERIFICATION", "user-verification", "required, preferred or discouraged",
 		str(func(c *Config) *string { return &c.Policy.UserVerification })),
 	mk("policy.residentKey", "PASSKEYD_RESIDENT_KEY", "resident-key", "required, preferred or discouraged (passkeys are discoverable: required)",

@@ -81,6 +81,9 @@ func (c *Config) Validate() error {
 	if a := c.Argon2; a.MemoryKiB < 8*1024 || a.MemoryKiB > 256*1024 || a.Time < 1 || a.Time > 10 || a.Threads < 1 || a.Threads > 16 {
 		bad("argon2.memoryKiB", "argon2id m=%d KiB, t=%d, p=%d: use 8192–262144 KiB, 1–10 passes, 1–16 lanes (RFC 9106: 65536, 3, 2 is a sound default)", a.MemoryKiB, a.Time, a.Threads)
 	}
+	if a := c.Argon2; a.Concurrency < 0 || a.Concurrency > 1024 || a.Queue < 0 || a.Queue > 100_000 {
+		bad("argon2.concurrency", "concurrency %d and queue %d: use 0 (one per CPU) to 1024 hashes at once and 0 (4×concurrency) to 100000 waiting", a.Concurrency, a.Queue)
+	}
 	if _, err := c.TrustedProxyPrefixes(); err != nil {
 		bad("trustedProxies", "%v; use addresses or CIDR ranges such as 10.0.0.0/8", err)
 	}
@@ -107,8 +110,13 @@ func (c *Config) Validate() error {
 			bad("otlpEndpoint", "%q: use the collector's OTLP/HTTP URL, e.g. http://otel-collector:4318", c.OTLPEndpoint)
 		}
 	}
-	if c.AdminToken != "" && len(c.AdminToken) < 24 {
-		bad("adminToken", "the admin token must have at least 24 characters; generate one with: openssl rand -base64 32")
+	if c.AdminToken != "" {
+		if bits := tokenBits(c.AdminToken); bits < minTokenBits {
+			bad("adminToken", "the admin token is too guessable (about %.0f bits; at least %d are needed, e.g. 22 random base64 or 32 random hex characters without patterns); generate one with: openssl rand -base64 32", bits, minTokenBits)
+		}
+	}
+	if _, err := c.Keyring(); err != nil {
+		bad("encryptionKeys", "%v; each key is base64 of 32 random bytes: generate one with openssl rand -base64 32", err)
 	}
 	if c.MetricsAddr != "" {
 		if _, port, err := net.SplitHostPort(c.MetricsAddr); err != nil || port == "" {

@@ -1,6 +1,7 @@
 package httpapi
 
 import (
+	"crypto/sha256"
 	"crypto/subtle"
 	"net/http"
 	"strings"
@@ -8,21 +9,36 @@ import (
 	"github.com/passkeyd/passkeyd"
 )
 
-// requireAdmin guards the operator API: a Bearer token equal to AdminToken (compared in
-// constant time). Without a configured token the API does not exist (404).
+// requireAdmin guards the operator API: a Bearer token equal to AdminToken. Without a
+// configured token the API does not exist (404). Requests are limited per client IP, in a
+// bucket of their own (a flood of sign-ins does not lock the operator out, nor the other
+// way round), and every refused token is audited and logged — without the token.
 func (s *server) requireAdmin(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if s.AdminToken == "" {
 			s.writeError(w, r, passkeyd.Errorf(passkeyd.CodeNotFound, "the admin API is not enabled (PASSKEYD_ADMIN_TOKEN)"))
 			return
 		}
+		if !s.take(w, r, s.admin, "admin:"+s.clientIP(r), "too many operator API requests from this address; retry shortly") {
+			return
+		}
 		scheme, token, _ := strings.Cut(r.Header.Get("Authorization"), " ")
-		if !strings.EqualFold(scheme, "Bearer") || subtle.ConstantTimeCompare([]byte(strings.TrimSpace(token)), []byte(s.AdminToken)) != 1 {
+		if !strings.EqualFold(scheme, "Bearer") || !sameSecret(strings.TrimSpace(token), s.AdminToken) {
+			s.Logger.WarnContext(r.Context(), "operator authentication failed", "client", s.clientIP(r), "user_agent", r.UserAgent(), "route", r.Pattern)
+			s.Accounts.AdminAuthFailed(r.Context())
 			s.writeError(w, r, passkeyd.Errorf(passkeyd.CodeUnauthenticated, "the admin API needs Authorization: Bearer <admin token>"))
 			return
 		}
 		next.ServeHTTP(w, r)
 	})
+}
+
+// sameSecret compares two secrets in constant time. Both are hashed first, so that not
+// even the length of the configured one shows in the timing (subtle.ConstantTimeCompare
+// returns at once on a length mismatch).
+func sameSecret(got, want string) bool {
+	g, w := sha256.Sum256([]byte(got)), sha256.Sum256([]byte(want))
+	return subtle.ConstantTimeCompare(g[:], w[:]) == 1
 }
 
 func (s *server) handleAdminUser() http.Handler {

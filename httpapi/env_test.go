@@ -19,6 +19,7 @@ import (
 	"github.com/passkeyd/passkeyd/account"
 	"github.com/passkeyd/passkeyd/ceremony"
 	"github.com/passkeyd/passkeyd/httpapi"
+	"github.com/passkeyd/passkeyd/keyring"
 	"github.com/passkeyd/passkeyd/memory"
 	"github.com/passkeyd/passkeyd/password"
 	"github.com/passkeyd/passkeyd/ratelimit"
@@ -55,6 +56,9 @@ type envOptions struct {
 	cors         []string
 	accountLimit float64
 	reauthWindow time.Duration
+	passwords    *password.Hasher // nil: testHasher
+	keys         *keyring.Keyring
+	timeout      time.Duration // request timeout; 0: the default
 }
 
 func newEnv(t testing.TB, opts ...func(*envOptions)) *env {
@@ -82,22 +86,23 @@ func newEnv(t testing.TB, opts ...func(*envOptions)) *env {
 	if err != nil {
 		t.Fatal(err)
 	}
-	e.accounts, err = account.New(context.Background(), db, challenges, rp, account.Config{SessionTTL: time.Hour, ReauthWindow: o.reauthWindow, CounterPolicy: o.counter, RecoveryCodes: !o.noRecovery, Passwords: hasher(o.noPasswords), TOTP: !o.noTOTP, PasskeySecondFactor: o.secondFactor, Lockout: lockout(e.clock), AccountLimiter: accountLimiter(o.accountLimit, e.clock), OnEvent: httpapi.EventCounter(e.registry), OnAttestationFailure: httpapi.AttestationFailureCounter(e.registry)}, o.log)
+	e.accounts, err = account.New(context.Background(), db, challenges, rp, account.Config{SessionTTL: time.Hour, ReauthWindow: o.reauthWindow, CounterPolicy: o.counter, RecoveryCodes: !o.noRecovery, Passwords: o.hasher(), Keys: o.keys, TOTP: !o.noTOTP, PasskeySecondFactor: o.secondFactor, Lockout: lockout(e.clock), AccountLimiter: accountLimiter(o.accountLimit, e.clock), OnEvent: httpapi.EventCounter(e.registry), OnAttestationFailure: httpapi.AttestationFailureCounter(e.registry)}, o.log)
 	if err != nil {
 		t.Fatal(err)
 	}
 	e.accounts.Now = e.clock
 	e.srv = httptest.NewServer(httpapi.NewServer(httpapi.Deps{
 		Accounts: e.accounts, Origins: []string{origin}, OpenAPI: []byte(`{"openapi":"3.1.0"}`),
-		Checks:      map[string]func(context.Context) error{"database": db.Ping},
-		Now:         e.clock,
-		Web:         web.Handler(),
-		RateLimit:   o.rateLimit,
-		CORSOrigins: o.cors,
-		Metrics:     e.registry,
-		AdminToken:  "test-admin-token-0123456789",
-		Logger:      o.log,
-		RateBurst:   o.rateBurst,
+		Checks:         map[string]func(context.Context) error{"database": db.Ping},
+		Now:            e.clock,
+		Web:            web.Handler(),
+		RateLimit:      o.rateLimit,
+		CORSOrigins:    o.cors,
+		Metrics:        e.registry,
+		AdminToken:     "test-admin-token-0123456789",
+		Logger:         o.log,
+		RateBurst:      o.rateBurst,
+		RequestTimeout: o.timeout,
 	}))
 	t.Cleanup(e.srv.Close)
 	return e
@@ -272,9 +277,12 @@ func field(m map[string]any, path ...string) any {
 // testHasher is cheap: argon2id's cost is not what these tests measure.
 var testHasher = password.New(password.Params{Memory: 1024, Time: 1, Threads: 1})
 
-func hasher(disabled bool) *password.Hasher {
-	if disabled {
+func (o *envOptions) hasher() *password.Hasher {
+	switch {
+	case o.noPasswords:
 		return nil
+	case o.passwords != nil:
+		return o.passwords
 	}
 	return testHasher
 }

@@ -10,6 +10,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/passkeyd/passkeyd"
+	"github.com/passkeyd/passkeyd/password"
 )
 
 // metrics are the server's Prometheus metrics. Labels are bounded: route patterns, status
@@ -66,4 +67,26 @@ func (m *metrics) observeCeremony(ceremony passkeyd.Ceremony, start time.Time, e
 
 func (m *metrics) handler() http.Handler {
 	return promhttp.HandlerFor(m.registry, promhttp.HandlerOpts{})
+}
+
+// PasswordQueueMetrics exports the password hasher's bounded queue in reg: hashes running
+// and waiting, the bounds, and refusals (each a 503 to a client). A queue that is often
+// full means argon2id costs more than the hardware serves, or someone is flooding it.
+func PasswordQueueMetrics(reg *prometheus.Registry, h *password.Hasher) {
+	if h == nil {
+		return
+	}
+	gauge := func(name, help string, f func(password.Stats) float64) prometheus.Collector {
+		return prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: name, Help: help}, func() float64 { return f(h.Stats()) })
+	}
+	reg.MustRegister(
+		gauge("passkeyd_password_hashes_running", "Password hashes (argon2id, bcrypt) computing now.", func(s password.Stats) float64 { return float64(s.Running) }),
+		gauge("passkeyd_password_hashes_waiting", "Password hashes queued for a free slot.", func(s password.Stats) float64 { return float64(s.Waiting) }),
+		gauge("passkeyd_password_hash_concurrency", "Password hashes that may run at once (argon2.concurrency).", func(s password.Stats) float64 { return float64(s.Concurrency) }),
+		gauge("passkeyd_password_hash_queue_size", "Password hashes that may wait (argon2.queue).", func(s password.Stats) float64 { return float64(s.QueueSize) }),
+		prometheus.NewCounterFunc(prometheus.CounterOpts{
+			Name: "passkeyd_password_hashes_rejected_total",
+			Help: "Password hashes refused because the queue was full or the request's deadline passed (answered 503 unavailable).",
+		}, func() float64 { return float64(h.Stats().Rejected) }),
+	)
 }

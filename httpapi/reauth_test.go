@@ -164,7 +164,8 @@ func TestReauthChallengesAreBound(t *testing.T) {
 	expectProblem(t, c.post("/api/v1/session/reauth", map[string]any{"credential": json.RawMessage(cred)}), 400, passkeyd.CodeUserVerificationRequired)
 	// Still stale after all of that.
 	expectProblem(t, c.post("/api/v1/recovery-codes", map[string]any{}), 403, passkeyd.CodeReauthenticationRequired)
-	// Bad bodies.
+	// Bad bodies (after the per-session limit on secret checks has refilled).
+	e.advance(time.Minute)
 	expectProblem(t, c.post("/api/v1/session/reauth", map[string]any{}), 400, passkeyd.CodeInvalidRequest)
 	expectProblem(t, c.post("/api/v1/session/reauth", map[string]any{"credential": json.RawMessage(cred), "password": "x"}), 400, passkeyd.CodeInvalidRequest)
 	expectProblem(t, c.post("/api/v1/session/reauth", `{"credential": {"id": 5}}`), 400, passkeyd.CodeInvalidRequest)
@@ -194,9 +195,11 @@ func TestReauthWithPassword(t *testing.T) {
 
 	// Wrong re-authentication passwords lock the account like wrong sign-ins.
 	e.stale()
+	e.advance(time.Minute) // the per-session limit on secret checks refills
 	for i := 0; i < 5; i++ {
 		expectProblem(t, c.post("/api/v1/session/reauth", map[string]string{"password": "wrong guess number " + string(rune('a'+i))}), 401, passkeyd.CodeInvalidCredentials)
 	}
+	e.advance(13 * time.Second)
 	r = c.post("/api/v1/session/reauth", map[string]string{"password": "another fine passphrase", "code": account.TOTPCode(secret, e.clock())})
 	expectProblem(t, r, 429, passkeyd.CodeAccountLocked)
 	if r.header.Get("Retry-After") == "" {
@@ -214,9 +217,10 @@ func TestChangePasswordCurrentPasswordCountsTowardsLockout(t *testing.T) {
 	for i := 0; i < 5; i++ {
 		expectProblem(t, c.do(http.MethodPut, "/api/v1/password", map[string]string{"currentPassword": "wrong guess " + string(rune('a'+i)), "newPassword": "another fine passphrase"}), 401, passkeyd.CodeInvalidCredentials)
 	}
+	e.advance(13 * time.Second) // past the per-session limit, so the lockout answers
 	expectProblem(t, c.do(http.MethodPut, "/api/v1/password", map[string]string{"currentPassword": goodPassword, "newPassword": "another fine passphrase"}), 429, passkeyd.CodeAccountLocked)
 	u, _ := e.store.UserByUsername(t.Context(), "pat")
-	if ok, _, _ := testHasher.Verify(u.PasswordHash, goodPassword); !ok {
+	if ok, _, _ := testHasher.Verify(t.Context(), u.PasswordHash, goodPassword); !ok {
 		t.Fatal("the password changed")
 	}
 }

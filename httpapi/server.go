@@ -53,6 +53,14 @@ type Deps struct {
 	// AdminToken enables the operator API (/admin/v1/…) for requests bearing it; empty
 	// disables it.
 	AdminToken string
+	// SessionSecretLimiter and AccountSecretLimiter, when set, replace the in-process
+	// buckets (per session, per account) of the endpoints where a signed-in session
+	// presents a secret (PUT /api/v1/password, POST /api/v1/totp/confirm); Redis-backed
+	// ones make the limit hold across instances.
+	SessionSecretLimiter RateLimiter
+	AccountSecretLimiter RateLimiter
+	// AdminLimiter, when set, replaces the in-process per-IP bucket of the operator API.
+	AdminLimiter RateLimiter
 	// MetricsElsewhere keeps /metrics off this handler (it is served on its own listener).
 	MetricsElsewhere bool
 	// TrustedProxies are the load balancers whose X-Forwarded-For is believed when finding
@@ -66,10 +74,13 @@ type Deps struct {
 
 type server struct {
 	Deps
-	origins     map[string]bool
-	metrics     *metrics
-	rateLimiter RateLimiter
-	cors        map[string]bool
+	origins        map[string]bool
+	metrics        *metrics
+	rateLimiter    RateLimiter
+	sessionSecrets RateLimiter
+	accountSecrets RateLimiter
+	admin          RateLimiter
+	cors           map[string]bool
 }
 
 // NewServer returns the passkeyd HTTP handler.
@@ -89,6 +100,9 @@ func NewServer(d Deps) http.Handler {
 			s.rateLimiter = l
 		}
 	}
+	s.sessionSecrets = localOr(d.SessionSecretLimiter, SessionSecretRate, SessionSecretBurst, d.Now)
+	s.accountSecrets = localOr(d.AccountSecretLimiter, AccountSecretRate, AccountSecretBurst, d.Now)
+	s.admin = localOr(d.AdminLimiter, AdminRate, AdminBurst, d.Now)
 	for _, o := range d.Origins {
 		s.origins[o] = true
 	}

@@ -6,13 +6,13 @@ package password
 import (
 	"bufio"
 	"bytes"
+	"context"
 	"crypto/rand"
 	"crypto/subtle"
 	_ "embed"
 	"encoding/base64"
 	"errors"
 	"fmt"
-	"runtime"
 	"strings"
 	"unicode/utf8"
 
@@ -32,17 +32,24 @@ type Params struct {
 // for small servers.
 var DefaultParams = Params{Memory: 64 * 1024, Time: 3, Threads: 2, KeyLen: 32}
 
-// Hasher hashes and verifies with fixed parameters. At most a few argon2id computations run
-// at once (each takes Params.Memory): a flood of sign-in attempts queues instead of
-// exhausting the server's memory.
+// Hasher hashes and verifies with fixed parameters. Its work goes through a bounded queue
+// (see Limits): each argon2id computation takes Params.Memory and a core, so a flood of
+// attempts waits briefly and is then refused with a *BusyError instead of exhausting the
+// server's memory and making every legitimate sign-in wait behind it.
 type Hasher struct {
 	p     Params
 	dummy string // a hash to verify against when the user does not exist
-	slots chan struct{}
+	q     *queue
+	// argon2 computes the key; tests replace it with a slow one to fill the queue.
+	argon2 func(password, salt []byte, p Params, keyLen uint32) []byte
 }
 
-// New returns a Hasher; zero fields of p take the defaults.
-func New(p Params) *Hasher {
+// New returns a Hasher with the default Limits; zero fields of p take the defaults.
+func New(p Params) *Hasher { return NewLimited(p, Limits{}) }
+
+// NewLimited returns a Hasher whose work is bounded by l; zero fields of p and l take the
+// defaults.
+func NewLimited(p Params, l Limits) *Hasher {
 	if p.Memory == 0 {
 		p.Memory = DefaultParams.Memory
 	}
@@ -55,38 +62,63 @@ func New(p Params) *Hasher {
 	if p.KeyLen == 0 {
 		p.KeyLen = DefaultParams.KeyLen
 	}
-	h := &Hasher{p: p, slots: make(chan struct{}, max(2, runtime.GOMAXPROCS(0)))}
-	h.dummy = h.Hash("passkeyd dummy password for unknown users")
+	h := &Hasher{p: p, q: newQueue(l.withDefaults()), argon2: idKey}
+	dummy, err := h.Hash(context.Background(), "passkeyd dummy password for unknown users")
+	if err != nil {
+		panic(err) // an empty queue at construction cannot refuse
+	}
+	h.dummy = dummy
 	return h
 }
 
-// Hash returns the PHC string of password: $argon2id$v=19$m=…,t=…,p=…$salt$hash.
-func (h *Hasher) Hash(password string) string {
+func idKey(password, salt []byte, p Params, keyLen uint32) []byte {
+	return argon2.IDKey(password, salt, p.Time, p.Memory, p.Threads, keyLen)
+}
+
+// Stats reports the queue's occupancy and refusals (for metrics).
+func (h *Hasher) Stats() Stats { return h.q.stats() }
+
+// Hash returns the PHC string of password: $argon2id$v=19$m=…,t=…,p=…$salt$hash. It waits
+// for a slot within ctx; a *BusyError (errors.Is ErrBusy) means it was refused.
+func (h *Hasher) Hash(ctx context.Context, password string) (string, error) {
 	salt := make([]byte, 16)
 	_, _ = rand.Read(salt)
-	h.slots <- struct{}{}
-	defer func() { <-h.slots }()
-	key := argon2.IDKey([]byte(password), salt, h.p.Time, h.p.Memory, h.p.Threads, h.p.KeyLen)
+	release, err := h.q.acquire(ctx)
+	if err != nil {
+		return "", err
+	}
+	key := h.argon2([]byte(password), salt, h.p, h.p.KeyLen)
+	release()
 	b64 := base64.RawStdEncoding
-	return fmt.Sprintf("$argon2id$v=%d$m=%d,t=%d,p=%d$%s$%s", argon2.Version, h.p.Memory, h.p.Time, h.p.Threads, b64.EncodeToString(salt), b64.EncodeToString(key))
+	return fmt.Sprintf("$argon2id$v=%d$m=%d,t=%d,p=%d$%s$%s", argon2.Version, h.p.Memory, h.p.Time, h.p.Threads, b64.EncodeToString(salt), b64.EncodeToString(key)), nil
 }
 
 // Verify checks password against a stored hash (argon2id or bcrypt). needsRehash is true
 // when the hash is bcrypt or uses other parameters than h's: store h.Hash(password) then.
-func (h *Hasher) Verify(hash, password string) (ok, needsRehash bool, err error) {
+// A *BusyError (errors.Is ErrBusy) means the check was refused, not that it failed.
+func (h *Hasher) Verify(ctx context.Context, hash, password string) (ok, needsRehash bool, err error) {
 	switch {
 	case strings.HasPrefix(hash, "$argon2id$"):
 		p, salt, key, err := parseArgon2(hash)
 		if err != nil {
 			return false, false, err
 		}
-		h.slots <- struct{}{}
-		got := argon2.IDKey([]byte(password), salt, p.Time, p.Memory, p.Threads, uint32(len(key)))
-		<-h.slots
+		release, err := h.q.acquire(ctx)
+		if err != nil {
+			return false, false, err
+		}
+		got := h.argon2([]byte(password), salt, p, uint32(len(key)))
+		release()
 		ok := subtle.ConstantTimeCompare(got, key) == 1
 		return ok, ok && (p.Memory != h.p.Memory || p.Time != h.p.Time || p.Threads != h.p.Threads), nil
 	case strings.HasPrefix(hash, "$2a$"), strings.HasPrefix(hash, "$2b$"), strings.HasPrefix(hash, "$2y$"):
-		err := bcrypt.CompareHashAndPassword([]byte(hash), []byte(password))
+		// bcrypt costs a core for as long as argon2id does: it shares the queue.
+		release, err := h.q.acquire(ctx)
+		if err != nil {
+			return false, false, err
+		}
+		err = bcrypt.CompareHashAndPassword([]byte(hash), []byte(password))
+		release()
 		if errors.Is(err, bcrypt.ErrMismatchedHashAndPassword) {
 			return false, false, nil
 		}
@@ -99,9 +131,11 @@ func (h *Hasher) Verify(hash, password string) (ok, needsRehash bool, err error)
 }
 
 // VerifyNobody spends the time a real verification costs, so that sign-in attempts for
-// unknown usernames cannot be told apart by their timing.
-func (h *Hasher) VerifyNobody(password string) {
-	_, _, _ = h.Verify(h.dummy, password)
+// unknown usernames cannot be told apart by their timing. Its only error is a *BusyError:
+// a saturated queue refuses unknown and known users alike.
+func (h *Hasher) VerifyNobody(ctx context.Context, password string) error {
+	_, _, err := h.Verify(ctx, h.dummy, password)
+	return err
 }
 
 func parseArgon2(hash string) (Params, []byte, []byte, error) {

@@ -1,6 +1,7 @@
 package password
 
 import (
+	"context"
 	"strings"
 	"testing"
 
@@ -9,23 +10,34 @@ import (
 
 var fast = Params{Memory: 1024, Time: 1, Threads: 1}
 
+var ctx = context.Background()
+
+func mustHash(t testing.TB, h *Hasher, pw string) string {
+	t.Helper()
+	s, err := h.Hash(ctx, pw)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
 func TestHashAndVerify(t *testing.T) {
 	h := New(fast)
-	hash := h.Hash("correct horse battery staple")
+	hash := mustHash(t, h, "correct horse battery staple")
 	if !strings.HasPrefix(hash, "$argon2id$v=19$m=1024,t=1,p=1$") {
 		t.Fatalf("hash %q is not a PHC argon2id string", hash)
 	}
-	if ok, rehash, err := h.Verify(hash, "correct horse battery staple"); !ok || rehash || err != nil {
+	if ok, rehash, err := h.Verify(ctx, hash, "correct horse battery staple"); !ok || rehash || err != nil {
 		t.Fatalf("verify right password: %v %v %v", ok, rehash, err)
 	}
-	if ok, _, err := h.Verify(hash, "Correct horse battery staple"); ok || err != nil {
+	if ok, _, err := h.Verify(ctx, hash, "Correct horse battery staple"); ok || err != nil {
 		t.Fatalf("verify wrong password: %v %v", ok, err)
 	}
-	if h.Hash("x") == h.Hash("x") {
+	if mustHash(t, h, "x") == mustHash(t, h, "x") {
 		t.Fatal("hashes are not salted")
 	}
 	// Other parameters: still verifies, asks for a rehash.
-	if ok, rehash, _ := New(Params{Memory: 2048, Time: 1, Threads: 1}).Verify(hash, "correct horse battery staple"); !ok || !rehash {
+	if ok, rehash, _ := New(Params{Memory: 2048, Time: 1, Threads: 1}).Verify(ctx, hash, "correct horse battery staple"); !ok || !rehash {
 		t.Fatal("changed parameters should verify and ask for a rehash")
 	}
 }
@@ -33,10 +45,10 @@ func TestHashAndVerify(t *testing.T) {
 func TestBcryptImports(t *testing.T) {
 	raw, _ := bcrypt.GenerateFromPassword([]byte("imported secret"), bcrypt.MinCost)
 	h := New(fast)
-	if ok, rehash, err := h.Verify(string(raw), "imported secret"); !ok || !rehash || err != nil {
+	if ok, rehash, err := h.Verify(ctx, string(raw), "imported secret"); !ok || !rehash || err != nil {
 		t.Fatalf("bcrypt: %v %v %v; want ok and a rehash", ok, rehash, err)
 	}
-	if ok, _, _ := h.Verify(string(raw), "other"); ok {
+	if ok, _, _ := h.Verify(ctx, string(raw), "other"); ok {
 		t.Fatal("bcrypt accepted a wrong password")
 	}
 }
@@ -44,7 +56,7 @@ func TestBcryptImports(t *testing.T) {
 func TestMalformedHashes(t *testing.T) {
 	h := New(fast)
 	for _, bad := range []string{"", "plain", "$argon2id$v=19$m=1,t=1$x$y", "$argon2id$v=18$m=1024,t=1,p=1$AAAA$AAAA", "$argon2id$v=19$m=99999999,t=1,p=1$AAAA$AAAAAAAAAAAAAAAAAAAAAA", "$2b$04$short"} {
-		if ok, _, err := h.Verify(bad, "x"); ok || err == nil {
+		if ok, _, err := h.Verify(ctx, bad, "x"); ok || err == nil {
 			t.Errorf("%q: ok=%v err=%v", bad, ok, err)
 		}
 	}
@@ -72,9 +84,9 @@ func TestPolicy(t *testing.T) {
 
 func FuzzVerify(f *testing.F) {
 	h := New(fast)
-	f.Add(h.Hash("seed"), "seed")
+	f.Add(mustHash(f, h, "seed"), "seed")
 	f.Add("$2b$04$abcdefghijklmnopqrstuuOVjWx0l2pqvBNCsh7PN3zd7kdZI4HGi", "x")
 	f.Fuzz(func(t *testing.T, hash, pw string) {
-		_, _, _ = h.Verify(hash, pw) // must not panic or hang on any stored value
+		_, _, _ = h.Verify(ctx, hash, pw) // must not panic or hang on any stored value
 	})
 }

@@ -68,6 +68,7 @@ func doctor(ctx context.Context, args []string, getenv func(string) string, stdo
 	if !cfg.SecureCookies() {
 		d.warn("https", "serve the site over https before going live (then cookies are Secure and HSTS is sent)", "origins are plain http on localhost: fine for development only")
 	}
+	d.checkSecrets(cfg)
 	d.checkDatabase(ctx, cfg)
 	d.checkRedis(ctx, cfg)
 	if url != "" {
@@ -78,6 +79,22 @@ func doctor(ctx context.Context, args []string, getenv func(string) string, stdo
 	}
 	fmt.Fprintln(stdout, "doctor: no errors")
 	return nil
+}
+
+// checkSecrets reports whether secrets at rest (TOTP seeds) are encrypted. Without a key a
+// copy of the database (a backup, a replica, a stolen disk) hands out every TOTP seed.
+func (d *doctorReport) checkSecrets(cfg *config.Config) {
+	kr, err := cfg.Keyring() // validated by config.Load
+	if err != nil || !kr.Enabled() {
+		d.warn("encryption", "set PASSKEYD_ENCRYPTION_KEYS (encryptionKeys) to a key from: openssl rand -base64 32",
+			"no encryption key is set: TOTP secrets are stored unencrypted in the database")
+		return
+	}
+	if n := len(cfg.EncryptionKeys); n > 1 {
+		d.ok("encryption", "secrets at rest are encrypted (%d keys: the first seals, the others still open older values)", n)
+		return
+	}
+	d.ok("encryption", "secrets at rest are encrypted")
 }
 
 func (d *doctorReport) checkDatabase(ctx context.Context, cfg *config.Config) {

@@ -198,9 +198,13 @@ func TestProbe(t *testing.T) {
 func TestImport(t *testing.T) {
 	dir := t.TempDir()
 	bc, _ := bcrypt.GenerateFromPassword([]byte("old bcrypt passphrase"), bcrypt.MinCost)
+	argon, err := password.New(password.Params{Memory: 8192, Time: 1, Threads: 1}).Hash(context.Background(), "ben's argon passphrase")
+	if err != nil {
+		t.Fatal(err)
+	}
 	lines := []string{
 		`{"username": "ann", "displayName": "Ann", "passwordHash": "` + string(bc) + `"}`,
-		`{"username": "ben", "passwordHash": "` + password.New(password.Params{Memory: 8192, Time: 1, Threads: 1}).Hash("ben's argon passphrase") + `", "totpSecret": "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"}`,
+		`{"username": "ben", "passwordHash": "` + argon + `", "totpSecret": "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"}`,
 		`{"username": "x", "passwordHash": "$2b$04$whatever"}`,
 		`{"username": "cat", "passwordHash": "plaintext"}`,
 		`not json`,
@@ -210,7 +214,7 @@ func TestImport(t *testing.T) {
 	env := map[string]string{"PASSKEYD_DATABASE_URL": "sqlite://" + filepath.Join(dir, "p.db"), "PASSKEYD_ARGON2_MEMORY_KIB": "8192", "PASSKEYD_ARGON2_TIME": "1"}
 	getenv := func(k string) string { return env[k] }
 	var out bytes.Buffer
-	err := run(context.Background(), []string{"import", "-file", file}, getenv, &out, &out)
+	err = run(context.Background(), []string{"import", "-file", file}, getenv, &out, &out)
 	if err == nil || !strings.Contains(out.String(), "imported=2 skipped=0 failed=3") || !strings.Contains(out.String(), "line 5:") {
 		t.Fatalf("import: %v\n%s", err, out.String())
 	}
@@ -308,6 +312,14 @@ func TestDoctor(t *testing.T) {
 	if out, err := doc(nil); err != nil || !strings.Contains(out, "no errors") {
 		t.Fatalf("sound configuration: %v\n%s", err, out)
 	}
+	// No encryption key: a warning with the fix; with one (or two, rotating): ok.
+	if out, _ := doc(nil); !strings.Contains(out, "warn   encryption") || !strings.Contains(out, "openssl rand -base64 32") {
+		t.Fatalf("no encryption key, no warning:\n%s", out)
+	}
+	keys := "q0vJ8m3Zt2rX9bWcN5yKf1LhA7pQeUuD4sGiTzRoV6E=,3Hq9Zb7Yk2Lm5Np8Rs1Tv4Wx6Az0Cd3Ef5Gh7Jk9Mn0="
+	if out, err := doc(map[string]string{"PASSKEYD_ENCRYPTION_KEYS": keys}); err != nil || !strings.Contains(out, "ok     encryption") || strings.Contains(out, "warn   encryption") || strings.Contains(out, "q0vJ8m3Z") {
+		t.Fatalf("with encryption keys: %v\n%s", err, out)
+	}
 	// A migrated database is current.
 	if err := run(context.Background(), []string{"migrate"}, func(k string) string { return base[k] }, &bytes.Buffer{}, &bytes.Buffer{}); err != nil {
 		t.Fatal(err)
@@ -347,7 +359,7 @@ func TestDoctor(t *testing.T) {
 // TestAdminCLI: passkeyd admin talks to the operator API of a running server.
 func TestAdminCLI(t *testing.T) {
 	port := freePort(t)
-	const token = "an-admin-token-of-enough-length"
+	const token = "Zk3pW9qR2vX7mB4nT8yL1cH6fJ0sD5gA"
 	env := map[string]string{
 		"PASSKEYD_ADDR":         fmt.Sprintf("localhost:%d", port),
 		"PASSKEYD_DATABASE_URL": "sqlite://" + filepath.Join(t.TempDir(), "p.db"),

@@ -131,6 +131,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		return err
 	}
 	defer d.close()
+	httpapi.PasswordQueueMetrics(registry, d.passwords)
 	store, accounts := d.store, d.accounts
 	checks := map[string]func(context.Context) error{"database": store.Ping}
 	if d.pingChallenges != nil {
@@ -139,21 +140,24 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 
 	proxies, _ := cfg.TrustedProxyPrefixes() // validated by config.Load
 	handler := httpapi.NewServer(httpapi.Deps{
-		Accounts:         accounts,
-		Origins:          cfg.WebOrigins(),
-		SecureCookies:    cfg.SecureCookies(),
-		Logger:           log,
-		Checks:           checks,
-		Web:              web.Handler(),
-		OpenAPI:          openapi.Document,
-		RateLimit:        cfg.RateLimit,
-		RateBurst:        cfg.RateBurst,
-		TrustedProxies:   proxies,
-		CORSOrigins:      cfg.CORSOrigins,
-		AdminToken:       cfg.AdminToken,
-		Limiter:          d.limiter,
-		Metrics:          registry,
-		MetricsElsewhere: cfg.MetricsAddr != "",
+		Accounts:             accounts,
+		Origins:              cfg.WebOrigins(),
+		SecureCookies:        cfg.SecureCookies(),
+		Logger:               log,
+		Checks:               checks,
+		Web:                  web.Handler(),
+		OpenAPI:              openapi.Document,
+		RateLimit:            cfg.RateLimit,
+		RateBurst:            cfg.RateBurst,
+		TrustedProxies:       proxies,
+		CORSOrigins:          cfg.CORSOrigins,
+		AdminToken:           cfg.AdminToken,
+		Limiter:              d.limiter,
+		SessionSecretLimiter: d.sessionSecrets,
+		AccountSecretLimiter: d.accountSecrets,
+		AdminLimiter:         d.admin,
+		Metrics:              registry,
+		MetricsElsewhere:     cfg.MetricsAddr != "",
 	})
 	if cfg.MetricsAddr != "" {
 		mln, err := net.Listen("tcp", cfg.MetricsAddr)
@@ -229,11 +233,15 @@ func sweepSessions(ctx context.Context, store passkeyd.SessionStore, log *slog.L
 
 // deps are the server's backing stores and use cases, built from the configuration.
 type deps struct {
-	limiter        httpapi.RateLimiter // nil: in process
-	store          passkeyd.Store
-	challenges     challengeStore
-	pingChallenges func(context.Context) error
-	accounts       *account.Service
+	limiter httpapi.RateLimiter // nil: in process
+	// sessionSecrets, accountSecrets and admin are the buckets of the secret checks of a
+	// signed-in session and of the operator API; nil: in process.
+	sessionSecrets, accountSecrets, admin httpapi.RateLimiter
+	passwords                             *password.Hasher
+	store                                 passkeyd.Store
+	challenges                            challengeStore
+	pingChallenges                        func(context.Context) error
+	accounts                              *account.Service
 }
 
 func (d *deps) close() {
@@ -287,7 +295,15 @@ func openDeps(ctx context.Context, cfg *config.Config, log *slog.Logger, obs *ob
 		if cfg.AccountRateLimit > 0 {
 			accountLimiter = rc.NewRateLimiter(cfg.AccountRateLimit, cfg.AccountRateBurst)
 		}
+		d.sessionSecrets = rc.NewRateLimiter(httpapi.SessionSecretRate, httpapi.SessionSecretBurst)
+		d.accountSecrets = rc.NewRateLimiter(httpapi.AccountSecretRate, httpapi.AccountSecretBurst)
+		d.admin = rc.NewRateLimiter(httpapi.AdminRate, httpapi.AdminBurst)
 		lockouts = rc.NewLockouts()
+	}
+	keys, err := cfg.Keyring()
+	if err != nil { // validated by config.Load; tools may build a Config by hand
+		d.close()
+		return nil, fmt.Errorf("encryptionKeys: %w", err)
 	}
 	rp, err := ceremony.New(ceremony.Config{
 		RPID:          cfg.RPID,
@@ -308,14 +324,18 @@ func openDeps(ctx context.Context, cfg *config.Config, log *slog.Logger, obs *ob
 	}
 	var passwords *password.Hasher
 	if slices.Contains(cfg.Fallbacks, "password") {
-		passwords = password.New(password.Params{Memory: cfg.Argon2.MemoryKiB, Time: cfg.Argon2.Time, Threads: cfg.Argon2.Threads})
+		passwords = password.NewLimited(
+			password.Params{Memory: cfg.Argon2.MemoryKiB, Time: cfg.Argon2.Time, Threads: cfg.Argon2.Threads},
+			password.Limits{Concurrency: cfg.Argon2.Concurrency, Queue: cfg.Argon2.Queue})
 	}
+	d.passwords = passwords
 	d.accounts, err = account.New(ctx, useStore, useChallenges, rp, account.Config{
 		SessionTTL:           cfg.SessionTTL,
 		CounterPolicy:        cfg.Policy.Counter,
 		RecoveryCodes:        slices.Contains(cfg.Fallbacks, "recovery_code"),
 		Passwords:            passwords,
 		TOTP:                 slices.Contains(cfg.Fallbacks, "totp"),
+		Keys:                 keys,
 		PasskeySecondFactor:  cfg.PasskeyRole == "second-factor",
 		Lockout:              lockouts,
 		AccountLimiter:       accountLimiter,
