@@ -19,15 +19,19 @@ import (
 
 // Config is every setting of the server.
 type Config struct {
-	Addr            string        `yaml:"addr"`
-	RPID            string        `yaml:"rpID"`
-	RPName          string        `yaml:"rpName"`
-	Origins         []string      `yaml:"origins"`
-	DatabaseURL     string        `yaml:"databaseURL"`
-	RedisURL        string        `yaml:"redisURL"`
-	Fallbacks       []string      `yaml:"fallbacks"`
-	ChallengeTTL    time.Duration `yaml:"challengeTTL"`
-	SessionTTL      time.Duration `yaml:"sessionTTL"`
+	Addr         string        `yaml:"addr"`
+	RPID         string        `yaml:"rpID"`
+	RPName       string        `yaml:"rpName"`
+	Origins      []string      `yaml:"origins"`
+	DatabaseURL  string        `yaml:"databaseURL"`
+	RedisURL     string        `yaml:"redisURL"`
+	Fallbacks    []string      `yaml:"fallbacks"`
+	ChallengeTTL time.Duration `yaml:"challengeTTL"`
+	SessionTTL   time.Duration `yaml:"sessionTTL"`
+	// ReauthWindow is how recent a session's sign-in must be for the changes that decide
+	// who can get into the account (adding or deleting a passkey, the password, TOTP,
+	// recovery codes, deleting the account).
+	ReauthWindow    time.Duration `yaml:"reauthWindow"`
 	ShutdownTimeout time.Duration `yaml:"shutdownTimeout"`
 	LogLevel        string        `yaml:"logLevel"`
 	LogFormat       string        `yaml:"logFormat"`
@@ -116,6 +120,7 @@ func Default() *Config {
 		Fallbacks:        []string{"password", "totp", "recovery_code"},
 		ChallengeTTL:     5 * time.Minute,
 		SessionTTL:       14 * 24 * time.Hour,
+		ReauthWindow:     5 * time.Minute,
 		ShutdownTimeout:  30 * time.Second,
 		LogLevel:         "info",
 		LogFormat:        "text",

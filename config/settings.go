@@ -74,6 +74,8 @@ var settings = []setting{
 		dur(func(c *Config) *time.Duration { return &c.ChallengeTTL })),
 	mk("sessionTTL", "PASSKEYD_SESSION_TTL", "session-ttl", "session lifetime (1m to 8760h)",
 		dur(func(c *Config) *time.Duration { return &c.SessionTTL })),
+	mk("reauthWindow", "PASSKEYD_REAUTH_WINDOW", "reauth-window", "how recent a sign-in must be to change passkeys, password, TOTP or recovery codes, or delete the account (1s to 24h)",
+		dur(func(c *Config) *time.Duration { return &c.ReauthWindow })),
 	mk("shutdownTimeout", "PASSKEYD_SHUTDOWN_TIMEOUT", "shutdown-timeout", "how long in-flight requests may run after SIGTERM",
 		dur(func(c *Config) *time.Duration { return &c.ShutdownTimeout })),
 	mk("logLevel", "PASSKEYD_LOG_LEVEL", "log-level", "debug, info, warn or error",

@@ -473,3 +473,53 @@ func TestBrowserTOTPSecondFactor(t *testing.T) {
 		t.Fatalf("signed in with %q", info)
 	}
 }
+
+// TestBrowserReauthentication: a change on a session older than the re-authentication
+// window is answered reauthentication_required; the page asks for the passkey (the virtual
+// authenticator verifies the user), the session is made recent in place, and the change goes
+// through. A password account is asked for its password instead.
+func TestBrowserReauthentication(t *testing.T) {
+	srv := startServer(t, "PASSKEYD_REAUTH_WINDOW=1s")
+	b := newBrowser(t)
+	b.withoutAutofill()
+	b.signUp(srv.url, "rita", "Rita")
+	b.do(visible("#codes-panel"))
+	first := b.text("#codes-list li:first-child")
+	b.do(click("#codes-done-button"), chromedp.WaitNotVisible(css("#codes-panel")))
+	before := b.sessionID()
+	time.Sleep(1500 * time.Millisecond)
+	run(b, chromedp.Evaluate[bool](`window.confirm = () => true, true`))
+	b.do(click("#regenerate-codes-button"), visible("#codes-panel"))
+	if again := b.text("#codes-list li:first-child"); again == first || again == "" {
+		t.Fatalf("recovery codes not regenerated after re-authentication (%q)", again)
+	}
+	if after := b.sessionID(); after != before {
+		t.Fatalf("re-authentication replaced the session (%q → %q); it must refresh it in place", before, after)
+	}
+	if b.count("#reauth-form:not([hidden])") != 0 {
+		t.Fatal("the password form was shown to a passkey account")
+	}
+
+	// A password account: the page asks for the password, then retries.
+	p := newBrowser(t)
+	p.withoutAutofill()
+	p.do(chromedp.Navigate(srv.url+"/"), visible("#signed-out"))
+	if st := run(p, chromedp.Evaluate[int](`fetch("/api/v1/password/signup", {method: "POST", headers: {"Content-Type": "application/json"},
+		body: JSON.stringify({username: "pete", password: "a perfectly fine passphrase"})}).then(r => r.status)`, chromedp.EvalAwaitPromise)); st != 201 {
+		t.Fatalf("password sign-up: %d", st)
+	}
+	p.do(chromedp.Navigate(srv.url+"/"), visible("#signed-in"))
+	time.Sleep(1500 * time.Millisecond)
+	run(p, chromedp.Evaluate[bool](`window.confirm = () => true, true`))
+	p.do(click("#regenerate-codes-button"), visible("#reauth-form"),
+		keys("#reauth-password", "a wrong passphrase"), click("#reauth-button"), visible("#error"))
+	if code := run(p, chromedp.Evaluate[string](`document.getElementById("error").dataset.code`)); code != "invalid_credentials" {
+		t.Fatalf("wrong password showed %q", code)
+	}
+	run(p, chromedp.Evaluate[bool](`document.getElementById("reauth-password").value = "", true`))
+	p.do(keys("#reauth-password", "a perfectly fine passphrase"), click("#reauth-button"),
+		chromedp.WaitNotVisible(css("#reauth-form")), visible("#codes-panel"))
+	if n := p.count("#codes-list li"); n != 10 {
+		t.Fatalf("%d codes after password re-authentication", n)
+	}
+}

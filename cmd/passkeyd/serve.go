@@ -331,6 +331,7 @@ func openDeps(ctx context.Context, cfg *config.Config, log *slog.Logger, obs *ob
 	d.passwords = passwords
 	d.accounts, err = account.New(ctx, useStore, useChallenges, rp, account.Config{
 		SessionTTL:           cfg.SessionTTL,
+		ReauthWindow:         cfg.ReauthWindow,
 		CounterPolicy:        cfg.Policy.Counter,
 		RecoveryCodes:        slices.Contains(cfg.Fallbacks, "recovery_code"),
 		Passwords:            passwords,

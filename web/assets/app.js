@@ -22,7 +22,72 @@ const messages = {
   unavailable: "The service is temporarily unavailable. Please try again.",
   cancelled: "Cancelled. Nothing was changed.",
   already_registered: "This device already has a passkey for your account.",
+  reauthentication_required: "For your security, confirm it's you first.",
+  account_locked: "Too many failed attempts. Wait a while, or sign in with a passkey.",
 };
+
+// Changes that decide who can get into the account need a recent sign-in. sensitive runs
+// such a change and, when the server answers reauthentication_required, asks the user to
+// confirm it's them — with a passkey when the account has one, else with the password —
+// then runs the change again.
+let knownPasskeys = 0;
+let reauthAnswer = null;
+
+async function sensitive(change) {
+  try {
+    return await change();
+  } catch (err) {
+    if (!(err instanceof PasskeydError) || err.code !== "reauthentication_required") throw err;
+  }
+  await reauthenticate();
+  return change();
+}
+
+async function reauthenticate() {
+  if (knownPasskeys > 0 && Passkeyd.supported()) {
+    try {
+      await api.reauthenticate();
+      return;
+    } catch (err) {
+      // A cancelled prompt or a device without the passkey: offer the password instead,
+      // when the account has one; the server says so if it does not.
+      if (!(err instanceof PasskeydError) || !["cancelled", "credential_unknown", "browser", "invalid_request"].includes(err.code)) throw err;
+    }
+  }
+  const form = $("reauth-form");
+  form.hidden = false;
+  $("reauth-password").focus();
+  try {
+    await new Promise((resolve, reject) => {
+      reauthAnswer = { resolve, reject };
+    });
+  } finally {
+    reauthAnswer = null;
+    form.reset();
+    form.hidden = true;
+  }
+}
+
+$("reauth-form").addEventListener("submit", async (e) => {
+  e.preventDefault();
+  if (!reauthAnswer) return;
+  const button = $("reauth-button");
+  busy(button, true);
+  try {
+    await api.reauthenticateWithPassword($("reauth-password").value, $("reauth-code").value.replace(/\s/g, ""));
+    reauthAnswer.resolve();
+  } catch (err) {
+    // A wrong password keeps the form open (the attempt counted towards the lockout).
+    showError(err);
+    if (err.code !== "invalid_credentials") reauthAnswer.reject(err);
+  } finally {
+    busy(button, false);
+  }
+});
+
+$("reauth-cancel-button").addEventListener("click", () => {
+  if (reauthAnswer) reauthAnswer.reject(new PasskeydError("cancelled", "cancelled"));
+});
 
 function showError(err) {
   const el = $("error");
@@ -72,6 +137,7 @@ async function render() {
 async function renderPasskeys() {
   const list = $("passkey-list");
   const passkeys = await api.listPasskeys();
+  knownPasskeys = passkeys.length;
   list.replaceChildren(...passkeys.map(passkeyItem));
 }
 
@@ -151,7 +217,7 @@ async function deletePasskey(p, button) {
   if (!window.confirm(`Delete the passkey "${p.name}"? You won't be able to sign in with it any more.`)) return;
   busy(button, true);
   try {
-    await api.deletePasskey(p.id);
+    await sensitive(() => api.deletePasskey(p.id));
     notice(`Deleted "${p.name}". Remove it from your device or password manager too.`);
     await renderPasskeys();
   } catch (err) {
@@ -270,7 +336,7 @@ on("mfa-form", "submit", async () => {
 });
 
 on("totp-setup-button", "click", async () => {
-  const e = await api.beginTOTP();
+  const e = await sensitive(() => api.beginTOTP());
   $("totp-qr").src = e.qrCode || "";
   $("totp-secret").textContent = e.secret;
   $("totp-form").hidden = false;
@@ -278,7 +344,8 @@ on("totp-setup-button", "click", async () => {
 });
 
 on("totp-form", "submit", async () => {
-  const res = await api.confirmTOTP($("totp-code").value.replace(/\s/g, ""));
+  const code = $("totp-code").value.replace(/\s/g, "");
+  const res = await sensitive(() => api.confirmTOTP(code));
   $("totp-form").reset();
   $("totp-form").hidden = true;
   notice("Authenticator app set up: it will be asked for after your password.");
@@ -287,12 +354,12 @@ on("totp-form", "submit", async () => {
 
 on("totp-remove-button", "click", async () => {
   if (!window.confirm("Remove the authenticator app from your account?")) return;
-  await api.removeTOTP();
+  await sensitive(() => api.removeTOTP());
   notice("Authenticator app removed.");
 });
 
 on("upgrade-button", "click", async () => {
-  const res = await api.addPasskey();
+  const res = await sensitive(() => api.addPasskey());
   $("upgrade-panel").hidden = true;
   notice(`Added "${res.passkey.name}". Next time, sign in with it.`);
   await renderPasskeys();
@@ -314,7 +381,7 @@ on("recovery-form", "submit", async () => {
 
 on("regenerate-codes-button", "click", async () => {
   if (!window.confirm("Replace your recovery codes? The old ones will stop working.")) return;
-  showCodes(await api.regenerateRecoveryCodes());
+  showCodes(await sensitive(() => api.regenerateRecoveryCodes()));
 });
 
 on("signin-form", "submit", async () => {
@@ -332,7 +399,7 @@ on("signout-button", "click", async () => {
 });
 
 on("add-passkey-button", "click", async () => {
-  const res = await api.addPasskey();
+  const res = await sensitive(() => api.addPasskey());
   notice(`Added "${res.passkey.name}".`);
   await renderPasskeys();
   showCodes(res.recoveryCodes);

@@ -293,4 +293,46 @@ export class Passkeyd {
   deletePasskey(id) {
     return this.request("DELETE", "/api/v1/passkeys/" + encodeURIComponent(id));
   }
+
+  /**
+   * Make the session recent again with one of the user's passkeys (user verification
+   * required), for changes that answer reauthentication_required. Resolves with {session}.
+   */
+  async reauthenticate() {
+    this.abortPending();
+    const options = await this.request("POST", "/api/v1/session/reauth/options", {});
+    const credential = await this.get(options);
+    return this.request("POST", "/api/v1/session/reauth", { credential });
+  }
+
+  /** Make the session recent again with the password (and TOTP code, when the account has one). */
+  reauthenticateWithPassword(password, code) {
+    const body = { password };
+    if (code) body.code = code;
+    return this.request("POST", "/api/v1/session/reauth", body);
+  }
+
+  /** The user's live sessions, newest first ({id, current, userAgent, ip, …}). */
+  async listSessions() {
+    return (await this.request("GET", "/api/v1/sessions")).sessions;
+  }
+
+  revokeSession(id) {
+    return this.request("DELETE", "/api/v1/sessions/" + encodeURIComponent(id));
+  }
+
+  /** Sign out every other session of the user. */
+  revokeOtherSessions() {
+    return this.request("DELETE", "/api/v1/sessions");
+  }
+
+  /** Stop using a password (needs a recent sign-in and another way in). */
+  removePassword() {
+    return this.request("DELETE", "/api/v1/password");
+  }
+
+  /** Delete the account and everything of it (needs a recent sign-in). */
+  deleteAccount() {
+    return this.request("DELETE", "/api/v1/account");
+  }
 }
