@@ -257,3 +257,27 @@ func (w *Store) SearchUsers(ctx context.Context, prefix string, limit int) (v0 [
 	v0, err = w.next.SearchUsers(ctx, prefix, limit)
 	return
 }
+
+// AddSigningKey calls the wrapped store inside a span and a latency observation.
+func (w *Store) AddSigningKey(ctx context.Context, k *passkeyd.SigningKey) (v0 *passkeyd.SigningKey, err error) {
+	ctx, end := w.start(ctx, "AddSigningKey")
+	defer func(t time.Time) { end(t, err) }(time.Now())
+	v0, err = w.next.AddSigningKey(ctx, k)
+	return
+}
+
+// SigningKeys calls the wrapped store inside a span and a latency observation.
+func (w *Store) SigningKeys(ctx context.Context, now time.Time) (v0 []*passkeyd.SigningKey, err error) {
+	ctx, end := w.start(ctx, "SigningKeys")
+	defer func(t time.Time) { end(t, err) }(time.Now())
+	v0, err = w.next.SigningKeys(ctx, now)
+	return
+}
+
+// DeleteExpiredSigningKeys calls the wrapped store inside a span and a latency observation.
+func (w *Store) DeleteExpiredSigningKeys(ctx context.Context, now time.Time) (v0 int, err error) {
+	ctx, end := w.start(ctx, "DeleteExpiredSigningKeys")
+	defer func(t time.Time) { end(t, err) }(time.Now())
+	v0, err = w.next.DeleteExpiredSigningKeys(ctx, now)
+	return
+}
