@@ -16,6 +16,9 @@ func (s *server) routes(mux interface{ Handle(string, http.Handler) }) {
 	mux.Handle("GET /api/v1/account/activity", s.requireSession(s.handleActivity()))
 	mux.Handle("GET /api/v1/session", s.requireSession(s.handleSessionGet()))
 	mux.Handle("DELETE /api/v1/session", s.requireSession(s.handleSessionDelete()))
+	mux.Handle("POST /api/v1/session/token", s.feature(s.tokensEnabled, "signed tokens are", s.requireSession(s.handleSessionToken())))
+	mux.Handle("GET /api/v1/authz", s.feature(s.tokensEnabled, "signed tokens are", s.handleAuthz()))
+	mux.Handle("GET /.well-known/jwks.json", s.feature(s.tokensEnabled, "signed tokens are", s.handleJWKS()))
 
 	mux.Handle("POST /api/v1/login/methods", s.limited(s.handleLoginMethods()))
 	mux.Handle("POST /api/v1/password/signup", s.feature(s.Accounts.PasswordsEnabled, "passwords are", s.limited(s.handlePasswordSignUp())))
@@ -45,5 +48,6 @@ func (s *server) routes(mux interface{ Handle(string, http.Handler) }) {
 	if s.Web != nil {
 		mux.Handle("GET /{$}", s.Web)
 		mux.Handle("GET /assets/", s.Web)
+		mux.Handle("GET /return", s.handleReturn())
 	}
 }
