@@ -23,6 +23,7 @@ import (
 	"github.com/passkeyd/passkeyd/password"
 	"github.com/passkeyd/passkeyd/ratelimit"
 	"github.com/passkeyd/passkeyd/softauthn"
+	"github.com/passkeyd/passkeyd/token"
 	"github.com/passkeyd/passkeyd/web"
 )
 
@@ -35,6 +36,7 @@ type env struct {
 	srv      *httptest.Server
 	store    *memory.Store
 	accounts *account.Service
+	tokens   *token.Issuer
 	mu       sync.Mutex
 	now      time.Time
 }
@@ -54,6 +56,8 @@ type envOptions struct {
 	secondFactor bool
 	cors         []string
 	accountLimit float64
+	loginURL     string
+	cookieDomain string
 }
 
 func newEnv(t testing.TB, opts ...func(*envOptions)) *env {
@@ -86,17 +90,24 @@ func newEnv(t testing.TB, opts ...func(*envOptions)) *env {
 		t.Fatal(err)
 	}
 	e.accounts.Now = e.clock
+	e.tokens, err = token.New(context.Background(), token.Config{Keys: db, Issuer: origin, Audience: []string{"apps"}, Rotation: time.Hour, Now: e.clock})
+	if err != nil {
+		t.Fatal(err)
+	}
 	e.srv = httptest.NewServer(httpapi.NewServer(httpapi.Deps{
 		Accounts: e.accounts, Origins: []string{origin}, OpenAPI: []byte(`{"openapi":"3.1.0"}`),
-		Checks:      map[string]func(context.Context) error{"database": db.Ping},
-		Now:         e.clock,
-		Web:         web.Handler(),
-		RateLimit:   o.rateLimit,
-		CORSOrigins: o.cors,
-		Metrics:     e.registry,
-		AdminToken:  "test-admin-token-0123456789",
-		Logger:      o.log,
-		RateBurst:   o.rateBurst,
+		Checks:       map[string]func(context.Context) error{"database": db.Ping},
+		Now:          e.clock,
+		Web:          web.Handler(),
+		RateLimit:    o.rateLimit,
+		CORSOrigins:  o.cors,
+		Metrics:      e.registry,
+		AdminToken:   "test-admin-token-0123456789",
+		Logger:       o.log,
+		RateBurst:    o.rateBurst,
+		Tokens:       e.tokens,
+		LoginURL:     o.loginURL,
+		CookieDomain: o.cookieDomain,
 	}))
 	t.Cleanup(e.srv.Close)
 	return e
