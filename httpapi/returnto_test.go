@@ -15,7 +15,7 @@ func TestReturnTargets(t *testing.T) {
 		{"HTTPS://App.Example.COM:443/p", "https://app.example.com/p"},
 		{"https://deep.app.example.com/", "https://deep.app.example.com/"},
 		{"https://login.example.com:8443/", "https://login.example.com:8443/"}, // cookies ignore ports
-		{"http://app.example.com/", ""},         // downgrade to http
+		{"http://app.example.com/", ""},                                        // downgrade to http
 		{"//evil.com", ""},
 		{"//evil.com/https://example.com", ""},
 		{"https://evil.com", ""},
