@@ -293,4 +293,3 @@ func TestCaddyForwardAuth(t *testing.T) {
 		t.Log(logs.String())
 	}
 }
-
