@@ -164,3 +164,21 @@ type AuditEvent struct {
 	Reason       string // the contract's error code when it failed
 	At           time.Time
 }
+
+// SigningKey is a key passkeyd signs access tokens with. Keys are made for consecutive time
+// slots of the rotation period, one key per slot, so that every instance derives the same
+// schedule from the clock and none needs to lead: a slot's key is published in the JWKS
+// from the slot before (the "next" key), signs during its slot (the "current" key) and stays
+// published after it (the "previous" key) until every token it signed has expired.
+type SigningKey struct {
+	ID        string // the JWS kid: the RFC 7638 thumbprint of the public key
+	Algorithm string // JOSE algorithm: ES256 or EdDSA
+	PublicKey []byte // PKIX DER
+	// PrivateKey is PKCS #8 DER, sealed with the keyring when one is configured (the
+	// additional data is "signing-key:" + ID).
+	PrivateKey []byte
+	NotBefore  time.Time // the slot's start: the key signs from then; it is unique per store
+	NotAfter   time.Time // the slot's end: the key signs nothing from then
+	ExpiresAt  time.Time // NotAfter plus the longest token lifetime: then it leaves the JWKS
+	CreatedAt  time.Time
+}

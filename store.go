@@ -145,6 +145,19 @@ type SecretStore interface {
 	Secret(ctx context.Context, name string, fresh []byte) ([]byte, error)
 }
 
+// SigningKeyStore keeps the keys of signed access tokens, shared by every instance.
+type SigningKeyStore interface {
+	// AddSigningKey stores k unless a key with the same NotBefore exists, and returns the
+	// key stored for that NotBefore: of concurrent callers for one slot (on any instance)
+	// one wins and all get its key, so instances never sign one slot with different keys.
+	AddSigningKey(ctx context.Context, k *SigningKey) (*SigningKey, error)
+	// SigningKeys returns the keys whose ExpiresAt is after now, by NotBefore.
+	SigningKeys(ctx context.Context, now time.Time) ([]*SigningKey, error)
+	// DeleteExpiredSigningKeys removes the keys whose ExpiresAt is not after now and says
+	// how many.
+	DeleteExpiredSigningKeys(ctx context.Context, now time.Time) (int, error)
+}
+
 // Store is a database that keeps everything but, possibly, challenges.
 type Store interface {
 	UserStore
@@ -154,6 +167,7 @@ type Store interface {
 	TOTPStore
 	AuditStore
 	SecretStore
+	SigningKeyStore
 	// Ping reports whether the store can serve requests (for /readyz).
 	Ping(ctx context.Context) error
 	Close() error

@@ -66,11 +66,33 @@ type Config struct {
 	// PasskeyRole is "primary" (passkeys sign in on their own; the default) or
 	// "second-factor" (a password signs in, then a passkey or TOTP is asked for).
 	PasskeyRole string `yaml:"passkeyRole"`
+	// Tokens are the signed access tokens and forward authentication.
+	Tokens Tokens `yaml:",inline"`
 	// Argon2 is the cost of password hashing (password fallback).
 	Argon2 Argon2 `yaml:"argon2"`
 	Policy Policy `yaml:"policy"`
 
 	originsSet bool // origins came from a layer, not the addr-derived default
+}
+
+// Tokens configures the signed access tokens, their keys and forward authentication.
+type Tokens struct {
+	// Issuer is the iss claim (and the OpenID issuer); empty: the first origin.
+	Issuer string `yaml:"issuer"`
+	// Audience is the aud claim: the apps the tokens are for; empty: the issuer.
+	Audience []string `yaml:"tokenAudience"`
+	// Lifetime of an access token.
+	Lifetime time.Duration `yaml:"tokenLifetime"`
+	// SigningAlgorithm is ES256 or EdDSA.
+	SigningAlgorithm string `yaml:"signingAlgorithm"`
+	// SigningKeyRotation is how long one key signs.
+	SigningKeyRotation time.Duration `yaml:"signingKeyRotation"`
+	// LoginURL is where forward authentication sends a browser without a session; empty:
+	// only requests with an rd parameter are redirected (to passkeyd's own page).
+	LoginURL string `yaml:"loginURL"`
+	// CookieDomain is the Domain attribute of the session cookie (the RP ID or a parent of
+	// it), so that apps on sibling subdomains behind a forward-auth proxy receive it.
+	CookieDomain string `yaml:"cookieDomain"`
 }
 
 // Argon2 are argon2id's parameters for password hashes.
@@ -133,6 +155,7 @@ func Default() *Config {
 		CORSOrigins:      []string{},
 		EncryptionKeys:   []string{},
 		Argon2:           Argon2{MemoryKiB: 64 * 1024, Time: 3, Threads: 2},
+		Tokens:           Tokens{Audience: []string{}, Lifetime: 5 * time.Minute, SigningAlgorithm: "ES256", SigningKeyRotation: 24 * time.Hour},
 		Policy: Policy{
 			UserVerification: "preferred",
 			ResidentKey:      "required",

@@ -95,6 +95,17 @@ func TestInvalidSettingsNameTheSetting(t *testing.T) {
 		{"bad passkey role", map[string]string{"PASSKEYD_PASSKEY_ROLE": "only"}, nil, "PASSKEYD_PASSKEY_ROLE"},
 		{"second-factor without passwords", map[string]string{"PASSKEYD_PASSKEY_ROLE": "second-factor", "PASSKEYD_FALLBACKS": "totp"}, nil, "PASSKEYD_PASSKEY_ROLE"},
 		{"bad trusted proxy", map[string]string{"PASSKEYD_TRUSTED_PROXIES": "10.0.0.0/8,lb.internal"}, nil, "PASSKEYD_TRUSTED_PROXIES"},
+		{"token lifetime", map[string]string{"PASSKEYD_TOKEN_LIFETIME": "2h"}, nil, "PASSKEYD_TOKEN_LIFETIME"},
+		{"signing algorithm", map[string]string{"PASSKEYD_SIGNING_ALGORITHM": "HS256"}, nil, "PASSKEYD_SIGNING_ALGORITHM"},
+		{"signing key rotation", map[string]string{"PASSKEYD_SIGNING_KEY_ROTATION": "0s"}, nil, "PASSKEYD_SIGNING_KEY_ROTATION"},
+		{"issuer not https", map[string]string{"PASSKEYD_ISSUER": "http://id.example.com"}, nil, "PASSKEYD_ISSUER"},
+		{"login url scheme", map[string]string{"PASSKEYD_LOGIN_URL": "javascript:alert(1)"}, nil, "PASSKEYD_LOGIN_URL"},
+		{"login url protocol-relative", map[string]string{"PASSKEYD_LOGIN_URL": "//evil.com/"}, nil, "PASSKEYD_LOGIN_URL"},
+		{"cookie domain not a parent", map[string]string{"PASSKEYD_RP_ID": "login.example.com", "PASSKEYD_ORIGINS": "https://login.example.com", "PASSKEYD_COOKIE_DOMAIN": "other.com"}, nil, "PASSKEYD_COOKIE_DOMAIN"},
+		{"cookie domain a child", map[string]string{"PASSKEYD_RP_ID": "example.com", "PASSKEYD_ORIGINS": "https://example.com", "PASSKEYD_COOKIE_DOMAIN": "login.example.com"}, nil, "PASSKEYD_COOKIE_DOMAIN"},
+		{"cookie domain look-alike", map[string]string{"PASSKEYD_RP_ID": "login.example.com", "PASSKEYD_ORIGINS": "https://login.example.com", "PASSKEYD_COOKIE_DOMAIN": "ple.com"}, nil, "PASSKEYD_COOKIE_DOMAIN"},
+		{"cookie domain public suffix", map[string]string{"PASSKEYD_RP_ID": "shop.co.uk", "PASSKEYD_ORIGINS": "https://shop.co.uk", "PASSKEYD_COOKIE_DOMAIN": "co.uk"}, nil, "public suffix"},
+		{"cookie domain private public suffix", map[string]string{"PASSKEYD_RP_ID": "me.github.io", "PASSKEYD_ORIGINS": "https://me.github.io", "PASSKEYD_COOKIE_DOMAIN": "github.io"}, nil, "public suffix"},
 		{"missing config file", nil, []string{"-config", "/nonexistent/passkeyd.yaml"}, "PASSKEYD_CONFIG"},
 		{"unknown flag", nil, []string{"-rpid", "x"}, "-rpid"},
 	}
@@ -159,5 +170,33 @@ func TestExampleFileLoads(t *testing.T) {
 	}
 	if !strings.Contains(Usage(), "PASSKEYD_COUNTER_POLICY") {
 		t.Fatal("usage misses settings")
+	}
+}
+
+func TestTokenSettings(t *testing.T) {
+	c, err := Load(nil, env(map[string]string{"PASSKEYD_RP_ID": "login.example.com", "PASSKEYD_ORIGINS": "https://login.example.com"}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.TokenIssuer() != "https://login.example.com" || !reflect.DeepEqual(c.TokenAudience(), []string{"https://login.example.com"}) ||
+		c.Tokens.Lifetime != 5*time.Minute || c.Tokens.SigningAlgorithm != "ES256" || c.Tokens.SigningKeyRotation != 24*time.Hour || c.Tokens.CookieDomain != "" {
+		t.Fatalf("token defaults: %+v", c.Tokens)
+	}
+	c, err = Load(nil, env(map[string]string{
+		"PASSKEYD_RP_ID": "login.example.com", "PASSKEYD_ORIGINS": "https://login.example.com",
+		"PASSKEYD_ISSUER": "https://id.example.com", "PASSKEYD_TOKEN_AUDIENCE": "apps, api", "PASSKEYD_TOKEN_LIFETIME": "2m",
+		"PASSKEYD_SIGNING_ALGORITHM": "EdDSA", "PASSKEYD_SIGNING_KEY_ROTATION": "1h", "PASSKEYD_LOGIN_URL": "/",
+		"PASSKEYD_COOKIE_DOMAIN": ".Example.com",
+	}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.TokenIssuer() != "https://id.example.com" || !reflect.DeepEqual(c.TokenAudience(), []string{"apps", "api"}) || c.Tokens.Lifetime != 2*time.Minute ||
+		c.Tokens.SigningAlgorithm != "EdDSA" || c.Tokens.SigningKeyRotation != time.Hour || c.Tokens.LoginURL != "/" || c.Tokens.CookieDomain != "example.com" {
+		t.Fatalf("token settings: %+v", c.Tokens)
+	}
+	// The RP ID itself is a valid cookie domain.
+	if _, err := Load(nil, env(map[string]string{"PASSKEYD_RP_ID": "example.com", "PASSKEYD_ORIGINS": "https://example.com", "PASSKEYD_COOKIE_DOMAIN": "example.com"})); err != nil {
+		t.Fatal(err)
 	}
 }

@@ -127,6 +127,7 @@ func (c *Config) Validate() error {
 	if c.PasskeyRole == "second-factor" && !slices.Contains(c.Fallbacks, "password") {
 		bad("passkeyRole", "second-factor needs the password fallback (PASSKEYD_FALLBACKS must include password)")
 	}
+	c.validateTokens(bad)
 	oneOf("logFormat", c.LogFormat, "text", "json")
 	p := &c.Policy
 	oneOf("policy.userVerification", p.UserVerification, "required", "preferred", "discouraged")

@@ -24,6 +24,7 @@ import (
 	"github.com/passkeyd/passkeyd/password"
 	"github.com/passkeyd/passkeyd/ratelimit"
 	"github.com/passkeyd/passkeyd/softauthn"
+	"github.com/passkeyd/passkeyd/token"
 	"github.com/passkeyd/passkeyd/web"
 )
 
@@ -36,6 +37,7 @@ type env struct {
 	srv      *httptest.Server
 	store    *memory.Store
 	accounts *account.Service
+	tokens   *token.Issuer
 	mu       sync.Mutex
 	now      time.Time
 }
@@ -59,6 +61,8 @@ type envOptions struct {
 	passwords    *password.Hasher // nil: testHasher
 	keys         *keyring.Keyring
 	timeout      time.Duration // request timeout; 0: the default
+	loginURL     string
+	cookieDomain string
 }
 
 func newEnv(t testing.TB, opts ...func(*envOptions)) *env {
@@ -91,6 +95,10 @@ func newEnv(t testing.TB, opts ...func(*envOptions)) *env {
 		t.Fatal(err)
 	}
 	e.accounts.Now = e.clock
+	e.tokens, err = token.New(context.Background(), token.Config{Keys: db, Issuer: origin, Audience: []string{"apps"}, Rotation: time.Hour, Now: e.clock})
+	if err != nil {
+		t.Fatal(err)
+	}
 	e.srv = httptest.NewServer(httpapi.NewServer(httpapi.Deps{
 		Accounts: e.accounts, Origins: []string{origin}, OpenAPI: []byte(`{"openapi":"3.1.0"}`),
 		Checks:         map[string]func(context.Context) error{"database": db.Ping},
@@ -103,6 +111,9 @@ func newEnv(t testing.TB, opts ...func(*envOptions)) *env {
 		Logger:         o.log,
 		RateBurst:      o.rateBurst,
 		RequestTimeout: o.timeout,
+		Tokens:         e.tokens,
+		LoginURL:       o.loginURL,
+		CookieDomain:   o.cookieDomain,
 	}))
 	t.Cleanup(e.srv.Close)
 	return e

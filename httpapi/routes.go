@@ -22,6 +22,9 @@ func (s *server) routes(mux interface{ Handle(string, http.Handler) }) {
 	mux.Handle("POST /api/v1/session/reauth/options", s.requireSession(s.handleReauthOptions()))
 	mux.Handle("POST /api/v1/session/reauth", s.requireSession(s.secretLimited(s.handleReauth())))
 	mux.Handle("DELETE /api/v1/account", s.requireSession(s.handleAccountDelete()))
+	mux.Handle("POST /api/v1/session/token", s.feature(s.tokensEnabled, "signed tokens are", s.requireSession(s.handleSessionToken())))
+	mux.Handle("GET /api/v1/authz", s.feature(s.tokensEnabled, "signed tokens are", s.handleAuthz()))
+	mux.Handle("GET /.well-known/jwks.json", s.feature(s.tokensEnabled, "signed tokens are", s.handleJWKS()))
 
 	mux.Handle("POST /api/v1/login/methods", s.limited(s.handleLoginMethods()))
 	mux.Handle("POST /api/v1/password/signup", s.feature(s.Accounts.PasswordsEnabled, "passwords are", s.limited(s.signsIn(s.handlePasswordSignUp()))))
@@ -52,5 +55,6 @@ func (s *server) routes(mux interface{ Handle(string, http.Handler) }) {
 	if s.Web != nil {
 		mux.Handle("GET /{$}", s.Web)
 		mux.Handle("GET /assets/", s.Web)
+		mux.Handle("GET /return", s.handleReturn())
 	}
 }

@@ -16,6 +16,7 @@ import (
 	"github.com/passkeyd/passkeyd"
 	"github.com/passkeyd/passkeyd/account"
 	"github.com/passkeyd/passkeyd/ratelimit"
+	"github.com/passkeyd/passkeyd/token"
 )
 
 // Deps is what the HTTP server needs.
@@ -70,6 +71,15 @@ type Deps struct {
 	// cannot be served in time (a saturated or unreachable database) gets 503 unavailable
 	// instead of hanging. Zero means 10 seconds.
 	RequestTimeout time.Duration
+	// Tokens signs access tokens and publishes its keys (POST /api/v1/session/token,
+	// /.well-known/jwks.json, GET /api/v1/authz); nil disables those endpoints.
+	Tokens *token.Issuer
+	// LoginURL is where forward authentication sends a browser without a session (an
+	// absolute URL or a path on the first origin); empty: only requests with ?rd=.
+	LoginURL string
+	// CookieDomain is the Domain attribute of the session cookie; empty: host-only. Hosts
+	// under it are also allowed as return targets after sign-in.
+	CookieDomain string
 }
 
 type server struct {
@@ -81,6 +91,7 @@ type server struct {
 	accountSecrets RateLimiter
 	admin          RateLimiter
 	cors           map[string]bool
+	returns        *returnTarget
 }
 
 // NewServer returns the passkeyd HTTP handler.
@@ -106,6 +117,7 @@ func NewServer(d Deps) http.Handler {
 	for _, o := range d.Origins {
 		s.origins[o] = true
 	}
+	s.returns = &returnTarget{origins: s.origins, cookieDomain: d.CookieDomain, allowHTTP: !d.SecureCookies}
 	s.cors = map[string]bool{}
 	for _, o := range d.CORSOrigins {
 		s.cors[o] = true

@@ -132,6 +132,7 @@ func (s *server) setSessionCookie(w http.ResponseWriter, ns *account.NewSession)
 		Name:     cookieName,
 		Value:    ns.Token,
 		Path:     "/",
+		Domain:   s.CookieDomain,
 		Expires:  ns.ExpiresAt,
 		MaxAge:   int(time.Until(ns.ExpiresAt) / time.Second),
 		HttpOnly: true,
@@ -142,7 +143,7 @@ func (s *server) setSessionCookie(w http.ResponseWriter, ns *account.NewSession)
 
 func (s *server) clearSessionCookie(w http.ResponseWriter) {
 	http.SetCookie(w, &http.Cookie{
-		Name: cookieName, Value: "", Path: "/", MaxAge: -1,
+		Name: cookieName, Value: "", Path: "/", Domain: s.CookieDomain, MaxAge: -1,
 		HttpOnly: true, Secure: s.SecureCookies, SameSite: http.SameSiteLaxMode,
 	})
 }

@@ -305,3 +305,27 @@ func (w *Store) ReauthenticateSession(ctx context.Context, id string, at time.Ti
 	err = w.next.ReauthenticateSession(ctx, id, at, userVerified)
 	return
 }
+
+// AddSigningKey calls the wrapped store inside a span and a latency observation.
+func (w *Store) AddSigningKey(ctx context.Context, k *passkeyd.SigningKey) (v0 *passkeyd.SigningKey, err error) {
+	ctx, end := w.start(ctx, "AddSigningKey")
+	defer func(t time.Time) { end(t, err) }(time.Now())
+	v0, err = w.next.AddSigningKey(ctx, k)
+	return
+}
+
+// SigningKeys calls the wrapped store inside a span and a latency observation.
+func (w *Store) SigningKeys(ctx context.Context, now time.Time) (v0 []*passkeyd.SigningKey, err error) {
+	ctx, end := w.start(ctx, "SigningKeys")
+	defer func(t time.Time) { end(t, err) }(time.Now())
+	v0, err = w.next.SigningKeys(ctx, now)
+	return
+}
+
+// DeleteExpiredSigningKeys calls the wrapped store inside a span and a latency observation.
+func (w *Store) DeleteExpiredSigningKeys(ctx context.Context, now time.Time) (v0 int, err error) {
+	ctx, end := w.start(ctx, "DeleteExpiredSigningKeys")
+	defer func(t time.Time) { end(t, err) }(time.Now())
+	v0, err = w.next.DeleteExpiredSigningKeys(ctx, now)
+	return
+}

@@ -25,8 +25,10 @@ type Store struct {
 	recovery map[string][]*recoveryCode
 	totp     map[string]*passkeyd.TOTP
 	events   []*passkeyd.AuditEvent
-	seq      map[string]uint64 // passkey id → insertion order, to break createdAt ties
-	next     uint64
+	// signingKeys are few (three or four live at a time): a slice is the simplest index.
+	signingKeys []*passkeyd.SigningKey
+	seq         map[string]uint64 // passkey id → insertion order, to break createdAt ties
+	next        uint64
 }
 
 // NewStore returns an empty store.

@@ -49,6 +49,8 @@ func Run(t *testing.T, open func(t *testing.T) passkeyd.Store) {
 		{"operator revocation of passkeys and sessions", testRevocation},
 		{"SearchUsers by username prefix", testSearchUsers},
 		{"Secret is created once", testSecret},
+		{"signing keys: one per slot, listed by NotBefore until they expire", testSigningKeys},
+		{"signing keys: concurrent creators of one slot end with one key", testSigningKeysConcurrent},
 		{"Ping", func(t *testing.T, s passkeyd.Store) {
 			if err := s.Ping(context.Background()); err != nil {
 				t.Fatal(err)

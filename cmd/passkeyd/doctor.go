@@ -69,6 +69,7 @@ func doctor(ctx context.Context, args []string, getenv func(string) string, stdo
 		d.warn("https", "serve the site over https before going live (then cookies are Secure and HSTS is sent)", "origins are plain http on localhost: fine for development only")
 	}
 	d.checkSecrets(cfg)
+	d.checkTokens(cfg)
 	d.checkDatabase(ctx, cfg)
 	d.checkRedis(ctx, cfg)
 	if url != "" {

@@ -347,6 +347,17 @@ func TestDoctor(t *testing.T) {
 			}
 		})
 	}
+	// Tokens: a default audience is flagged; a configured one and a cookie domain are named.
+	if out, _ := doc(nil); !strings.Contains(out, "warn   audience") || !strings.Contains(out, "session cookie is host-only") {
+		t.Fatalf("token defaults:\n%s", out)
+	}
+	out, err := doc(map[string]string{"PASSKEYD_RP_ID": "login.example.com", "PASSKEYD_ORIGINS": "https://login.example.com", "PASSKEYD_TOKEN_AUDIENCE": "apps", "PASSKEYD_COOKIE_DOMAIN": "example.com"})
+	if err != nil || strings.Contains(out, "warn   audience") || !strings.Contains(out, "issuer https://login.example.com, audience apps") || !strings.Contains(out, "every app under example.com receives the session cookie") {
+		t.Fatalf("token settings: %v\n%s", err, out)
+	}
+	if out, err := doc(map[string]string{"PASSKEYD_RP_ID": "login.example.com", "PASSKEYD_ORIGINS": "https://login.example.com", "PASSKEYD_COOKIE_DOMAIN": "other.com"}); err == nil || !strings.Contains(out, "PASSKEYD_COOKIE_DOMAIN") {
+		t.Fatalf("foreign cookie domain: %v\n%s", err, out)
+	}
 	// A database from a newer passkeyd.
 	raw, _ := sql.Open("sqlite", "file:"+dbPath)
 	raw.Exec(`INSERT INTO schema_migrations (version, applied_at) VALUES (99, 0)`)

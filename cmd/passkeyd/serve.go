@@ -27,6 +27,7 @@ import (
 	"github.com/passkeyd/passkeyd/ratelimit"
 	"github.com/passkeyd/passkeyd/redis"
 	"github.com/passkeyd/passkeyd/sqlite"
+	"github.com/passkeyd/passkeyd/token"
 	"github.com/passkeyd/passkeyd/web"
 )
 
@@ -133,6 +134,10 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	defer d.close()
 	httpapi.PasswordQueueMetrics(registry, d.passwords)
 	store, accounts := d.store, d.accounts
+	tokens, err := newIssuer(ctx, cfg, d, log)
+	if err != nil {
+		return err
+	}
 	checks := map[string]func(context.Context) error{"database": store.Ping}
 	if d.pingChallenges != nil {
 		checks["redis"] = d.pingChallenges
@@ -158,6 +163,9 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		AdminLimiter:         d.admin,
 		Metrics:              registry,
 		MetricsElsewhere:     cfg.MetricsAddr != "",
+		Tokens:               tokens,
+		LoginURL:             cfg.Tokens.LoginURL,
+		CookieDomain:         cfg.Tokens.CookieDomain,
 	})
 	if cfg.MetricsAddr != "" {
 		mln, err := net.Listen("tcp", cfg.MetricsAddr)
@@ -242,6 +250,8 @@ type deps struct {
 	challenges                            challengeStore
 	pingChallenges                        func(context.Context) error
 	accounts                              *account.Service
+	// useStore is store as the use cases see it (instrumented when the server runs).
+	useStore passkeyd.Store
 }
 
 func (d *deps) close() {
@@ -282,6 +292,7 @@ func openDeps(ctx context.Context, cfg *config.Config, log *slog.Logger, obs *ob
 	if obs.instruments != nil {
 		useStore, useChallenges = obs.instruments.WrapStore(store), obs.instruments.WrapChallenges(challenges)
 	}
+	d.useStore = useStore
 	var lockouts account.LockoutStore = account.NewLockout()
 	var accountLimiter ratelimit.Limiter
 	if l := ratelimit.NewLocal(cfg.AccountRateLimit, cfg.AccountRateBurst, nil); l != nil {
@@ -352,3 +363,27 @@ func openDeps(ctx context.Context, cfg *config.Config, log *slog.Logger, obs *ob
 
 // redis.Lockouts is the shared account.LockoutStore.
 var _ account.LockoutStore = (*redis.Lockouts)(nil)
+
+// newIssuer builds the token issuer; it creates the current and next signing keys when
+// they do not exist yet, so only the server (not doctor or import) calls it.
+func newIssuer(ctx context.Context, cfg *config.Config, d *deps, log *slog.Logger) (*token.Issuer, error) {
+	keys, err := cfg.Keyring() // validated by config.Load
+	if err != nil {
+		return nil, err
+	}
+	i, err := token.New(ctx, token.Config{
+		Keys: d.useStore,
+		// Private signing keys are sealed with the encryptionKeys keyring when one is set.
+		Keyring:   keys,
+		Algorithm: cfg.Tokens.SigningAlgorithm,
+		Rotation:  cfg.Tokens.SigningKeyRotation,
+		Lifetime:  cfg.Tokens.Lifetime,
+		Issuer:    cfg.TokenIssuer(),
+		Audience:  cfg.TokenAudience(),
+		Logger:    log,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("signing keys: %w", err)
+	}
+	return i, nil
+}

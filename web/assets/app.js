@@ -120,6 +120,16 @@ const deviceNames = { platform: "This device", security_key: "Security key", hyb
 
 let autofillAbort = null;
 
+// Forward authentication sends a browser here with ?rd=<the app's URL>. Once signed in (and
+// past any panel the page must show first), it goes back through /return, where the server
+// checks the URL against its allowlist: the page never follows rd by itself.
+const returnTo = new URLSearchParams(location.search).get("rd");
+
+function continueToApp() {
+  if (!returnTo || $("signed-in").hidden || !$("codes-panel").hidden || !$("upgrade-panel").hidden) return;
+  location.assign("/return?rd=" + encodeURIComponent(returnTo));
+}
+
 async function render() {
   const s = await api.session();
   $("signed-in").hidden = !s;
@@ -288,6 +298,7 @@ function showCodes(codes) {
 on("codes-done-button", "click", async () => {
   $("codes-list").replaceChildren();
   $("codes-panel").hidden = true;
+  continueToApp();
 });
 
 on("signup-form", "submit", async () => {
@@ -296,6 +307,7 @@ on("signup-form", "submit", async () => {
   $("signup-form").reset();
   await render();
   showCodes(res.recoveryCodes);
+  continueToApp();
 });
 
 let mfaToken = "";
@@ -321,6 +333,7 @@ on("password-form", "submit", async () => {
     $("upgrade-panel").hidden = false;
     $("upgrade-button").focus();
   }
+  continueToApp();
 });
 
 on("mfa-form", "submit", async () => {
@@ -333,6 +346,7 @@ on("mfa-form", "submit", async () => {
     $("mfa-form").hidden = true;
   }
   await render();
+  continueToApp();
 });
 
 on("totp-setup-button", "click", async () => {
@@ -364,10 +378,12 @@ on("upgrade-button", "click", async () => {
   notice(`Added "${res.passkey.name}". Next time, sign in with it.`);
   await renderPasskeys();
   showCodes(res.recoveryCodes);
+  continueToApp();
 });
 
 on("upgrade-later-button", "click", async () => {
   $("upgrade-panel").hidden = true;
+  continueToApp();
 });
 
 on("recovery-form", "submit", async () => {
@@ -390,6 +406,7 @@ on("signin-form", "submit", async () => {
   await api.signIn(username ? { username } : {});
   $("signin-form").reset();
   await render();
+  continueToApp();
 });
 
 on("signout-button", "click", async () => {
@@ -409,4 +426,4 @@ if (!Passkeyd.supported()) {
   $("unsupported").hidden = false;
   for (const b of document.querySelectorAll("button.primary")) b.disabled = true;
 }
-render().catch(showError);
+render().then(continueToApp).catch(showError);
