@@ -49,6 +49,10 @@ type Config struct {
 	AccountLimiter ratelimit.Limiter
 	// OnEvent, when set, sees every audit event as it happens (metrics count them).
 	OnEvent func(*passkeyd.AuditEvent)
+	// OnGuess, when set, hears each time a guessable factor ("password", "totp",
+	// "recovery_code") is actually checked against what is stored, known username or not:
+	// the number of evaluations is what the lockout bounds, and tests count it.
+	OnGuess func(factor string)
 	// OnAttestationFailure, when set, hears the format of every attestation statement that
 	// failed verification (metrics count them by format).
 	OnAttestationFailure func(format string)

@@ -68,29 +68,35 @@ func (s *Service) PasswordLogin(ctx context.Context, username, pw string) (*Pass
 		h.VerifyNobody(pw)
 		return nil, errWrongPassword
 	}
+	// The guess takes a failure slot before it is evaluated (see LockoutStore): it stays
+	// counted when the password is wrong, and is given back when the password could not be
+	// checked at all.
 	lock := "acct:" + key
-	if err := s.lockCheck(ctx, lock); err != nil {
+	if err := s.lockReserve(ctx, lock); err != nil {
 		return nil, err
 	}
 	if err := s.limitAccount(ctx, key); err != nil {
+		s.lockRelease(ctx, lock)
 		return nil, err
 	}
 	u, err := s.store.UserByUsername(ctx, key)
 	if err != nil && !errors.Is(err, passkeyd.ErrNotFound) {
+		s.lockRelease(ctx, lock)
 		return nil, err
 	}
 	if u == nil || u.PasswordHash == "" {
 		h.VerifyNobody(pw)
-		s.lockFail(ctx, lock)
+		s.evaluated(ctx, "password")
 		return nil, errWrongPassword
 	}
 	ok, rehash, err := h.Verify(u.PasswordHash, pw)
 	if err != nil {
+		s.lockRelease(ctx, lock)
 		s.log.ErrorContext(ctx, "stored password hash unreadable", "user_id", u.ID, "err", err)
 		return nil, errWrongPassword
 	}
+	s.evaluated(ctx, "password")
 	if !ok {
-		s.lockFail(ctx, lock)
 		s.log.InfoContext(ctx, "password refused", "user_id", u.ID)
 		s.audit(ctx, u.ID, "sign_in_failed", "password", nil, errWrongPassword)
 		return nil, errWrongPassword
@@ -101,12 +107,14 @@ func (s *Service) PasswordLogin(ctx context.Context, username, pw string) (*Pass
 		}
 	}
 	// The failures are cleared only once the whole sign-in succeeds: a right password must
-	// not reset the count of wrong second-factor codes.
+	// not reset the count of wrong second-factor codes. It is no failure either, so its slot
+	// is given back while the second factor is pending.
 	if err := s.requireSecondFactor(ctx, u); err != nil {
+		s.lockRelease(ctx, lock)
 		s.audit(ctx, u.ID, "sign_in", "password", nil, err)
 		return nil, err
 	}
-	s.lockClear(ctx, lock)
+	s.lockSucceed(ctx, lock)
 	ns := s.newSession(u.ID, passkeyd.MethodPassword)
 	if err := s.store.CreateSession(ctx, ns.Session); err != nil {
 		return nil, err
