@@ -25,6 +25,9 @@ type Config struct {
 	Origins         []string      `yaml:"origins"`
 	DatabaseURL     string        `yaml:"databaseURL"`
 	RedisURL        string        `yaml:"redisURL"`
+	// RedisTimeout bounds each Redis read and write: past it the limits fall back to
+	// in-process counts and ceremonies answer 503.
+	RedisTimeout time.Duration `yaml:"redisTimeout"`
 	Fallbacks       []string      `yaml:"fallbacks"`
 	ChallengeTTL    time.Duration `yaml:"challengeTTL"`
 	SessionTTL      time.Duration `yaml:"sessionTTL"`
@@ -106,6 +109,7 @@ func Default() *Config {
 		DatabaseURL:      "sqlite://./passkeyd.db",
 		Fallbacks:        []string{"password", "totp", "recovery_code"},
 		ChallengeTTL:     5 * time.Minute,
+		RedisTimeout:     time.Second,
 		SessionTTL:       14 * 24 * time.Hour,
 		ShutdownTimeout:  30 * time.Second,
 		LogLevel:         "info",
