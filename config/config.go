@@ -19,15 +19,15 @@ import (
 
 // Config is every setting of the server.
 type Config struct {
-	Addr            string        `yaml:"addr"`
-	RPID            string        `yaml:"rpID"`
-	RPName          string        `yaml:"rpName"`
-	Origins         []string      `yaml:"origins"`
-	DatabaseURL     string        `yaml:"databaseURL"`
-	RedisURL        string        `yaml:"redisURL"`
+	Addr        string   `yaml:"addr"`
+	RPID        string   `yaml:"rpID"`
+	RPName      string   `yaml:"rpName"`
+	Origins     []string `yaml:"origins"`
+	DatabaseURL string   `yaml:"databaseURL"`
+	RedisURL    string   `yaml:"redisURL"`
 	// RedisTimeout bounds each Redis read and write: past it the limits fall back to
 	// in-process counts and ceremonies answer 503.
-	RedisTimeout time.Duration `yaml:"redisTimeout"`
+	RedisTimeout    time.Duration `yaml:"redisTimeout"`
 	Fallbacks       []string      `yaml:"fallbacks"`
 	ChallengeTTL    time.Duration `yaml:"challengeTTL"`
 	SessionTTL      time.Duration `yaml:"sessionTTL"`

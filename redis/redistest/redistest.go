@@ -320,4 +320,3 @@ func StartSentinel() (*Topology, error) {
 	top.URL = "redis-sentinel://" + strings.Join(sentinels, ",") + "/" + MasterName
 	return top, nil
 }
-
