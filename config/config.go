@@ -19,15 +19,12 @@ import (
 
 // Config is every setting of the server.
 type Config struct {
-	Addr        string   `yaml:"addr"`
-	RPID        string   `yaml:"rpID"`
-	RPName      string   `yaml:"rpName"`
-	Origins     []string `yaml:"origins"`
-	DatabaseURL string   `yaml:"databaseURL"`
-	RedisURL    string   `yaml:"redisURL"`
-	// RedisTimeout bounds each Redis read and write: past it the limits fall back to
-	// in-process counts and ceremonies answer 503.
-	RedisTimeout    time.Duration `yaml:"redisTimeout"`
+	Addr            string        `yaml:"addr"`
+	RPID            string        `yaml:"rpID"`
+	RPName          string        `yaml:"rpName"`
+	Origins         []string      `yaml:"origins"`
+	DatabaseURL     string        `yaml:"databaseURL"`
+	RedisURL        string        `yaml:"redisURL"`
 	Fallbacks       []string      `yaml:"fallbacks"`
 	ChallengeTTL    time.Duration `yaml:"challengeTTL"`
 	SessionTTL      time.Duration `yaml:"sessionTTL"`
@@ -58,6 +55,9 @@ type Config struct {
 	// MetricsAddr serves /metrics on a listener of its own (host:port) instead of the main
 	// one, so that it can stay inside the operator's network.
 	MetricsAddr string `yaml:"metricsAddr"`
+	// RedisTimeout bounds each Redis read and write: past it the limits fall back to
+	// in-process counts and ceremonies answer 503.
+	RedisTimeout time.Duration `yaml:"redisTimeout"`
 	// PasskeyRole is "primary" (passkeys sign in on their own; the default) or
 	// "second-factor" (a password signs in, then a passkey or TOTP is asked for).
 	PasskeyRole string `yaml:"passkeyRole"`
