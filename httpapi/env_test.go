@@ -57,9 +57,6 @@ type envOptions struct {
 	secondFactor bool
 	cors         []string
 	accountLimit float64
-	lockout      account.LockoutStore // nil: in process on the env's clock
-	limiter      httpapi.RateLimiter  // nil: in process (rateLimit, rateBurst)
-	limits       map[string]func() bool
 }
 
 func newEnv(t testing.TB, opts ...func(*envOptions)) *env {
@@ -87,10 +84,7 @@ func newEnv(t testing.TB, opts ...func(*envOptions)) *env {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var lockouts account.LockoutStore = lockout(e.clock)
-	if o.lockout != nil {
-		lockouts = o.lockout
-	}
+	lockouts := lockout(e.clock)
 	e.accounts, err = account.New(context.Background(), db, challenges, rp, account.Config{SessionTTL: time.Hour, CounterPolicy: o.counter, RecoveryCodes: !o.noRecovery, Passwords: hasher(o.noPasswords), TOTP: !o.noTOTP, PasskeySecondFactor: o.secondFactor, Lockout: lockouts, OnGuess: func(string) { e.guesses.Add(1) }, AccountLimiter: accountLimiter(o.accountLimit, e.clock), OnEvent: httpapi.EventCounter(e.registry), OnAttestationFailure: httpapi.AttestationFailureCounter(e.registry)}, o.log)
 	if err != nil {
 		t.Fatal(err)
@@ -107,7 +101,6 @@ func newEnv(t testing.TB, opts ...func(*envOptions)) *env {
 		AdminToken:  "test-admin-token-0123456789",
 		Logger:      o.log,
 		RateBurst:   o.rateBurst,
-		Limiter:     o.limiter,
 	}))
 	t.Cleanup(e.srv.Close)
 	return e
