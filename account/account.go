@@ -47,15 +47,20 @@ type Config struct {
 	// primary sign-in, a passkey (or TOTP) is asked for after one, and a passkey alone
 	// neither signs in nor signs up.
 	PasskeySecondFactor bool
-	// Lockout limits guessing of passwords, TOTP and recovery codes; nil disables it.
+	// Lockout limits guessing of passwords, TOTP and recovery codes; nil disables it. A
+	// shared store is wrapped in LockoutFallback, so that its outage is no unlimited window.
 	Lockout LockoutStore
 	// AccountLimiter is a token bucket per username on the endpoints that name one (sign-up,
 	// username sign-in options, password and recovery sign-in), shared through Redis when
-	// it is configured; nil disables it. It complements the per-IP limit against attacks
+	// it is configured (wrapped in ratelimit.Fallback); nil disables it. It complements the per-IP limit against attacks
 	// spread over many addresses.
 	AccountLimiter ratelimit.Limiter
 	// OnEvent, when set, sees every audit event as it happens (metrics count them).
 	OnEvent func(*passkeyd.AuditEvent)
+	// OnGuess, when set, hears each time a guessable factor ("password", "totp",
+	// "recovery_code") is actually checked against what is stored, known username or not:
+	// the number of evaluations is what the lockout bounds, and tests count it.
+	OnGuess func(factor string)
 	// OnAttestationFailure, when set, hears the format of every attestation statement that
 	// failed verification (metrics count them by format).
 	OnAttestationFailure func(format string)
@@ -239,14 +244,19 @@ func randomBytes(n int) []byte {
 
 func randomID(n int) string { return base64.RawURLEncoding.EncodeToString(randomBytes(n)) }
 
-// limitAccount takes a token from the username's bucket. A limiter that cannot answer lets
-// the request through: it protects the service and must not become its outage.
+// limitAccount takes a token from the username's bucket. A shared limiter comes wrapped in
+// ratelimit.Fallback (cmd/passkeyd), so an outage of its store limits with this instance's
+// buckets; one that still cannot decide refuses (unavailable): a limit must not fail open.
 func (s *Service) limitAccount(ctx context.Context, usernameKey string) error {
 	if s.cfg.AccountLimiter == nil {
 		return nil
 	}
 	ok, wait, err := s.cfg.AccountLimiter.Allow(ctx, "acct:"+usernameKey)
-	if err != nil || ok {
+	if err != nil {
+		s.log.WarnContext(ctx, "account limiter unavailable; request refused", "err", err)
+		return &passkeyd.Error{Code: passkeyd.CodeUnavailable, Detail: "the rate limiter is unavailable; retry shortly", Err: err}
+	}
+	if ok {
 		return nil
 	}
 	return &RetryError{Err: &passkeyd.Error{Code: passkeyd.CodeRateLimited, Detail: "too many requests for this account; retry shortly"}, RetryAfter: wait}

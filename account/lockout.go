@@ -29,47 +29,27 @@ type Lockout struct {
 
 // LockoutStore keeps the lockout's failure counts: *Lockout in process, redis.Lockouts
 // shared by every instance (so N instances do not allow N times the guesses).
+//
+// A guess takes a failure slot before it is evaluated, in the same atomic step as the check
+// that the key is not locked: checking and counting apart would let N simultaneous guesses
+// all pass the check before any is counted. The slot that reaches MaxFailures locks the key
+// at once; if a guess of that batch turns out right (Succeed) or is never evaluated
+// (Release), the provisional lock is lifted again.
 type LockoutStore interface {
-	// LockedFor says how long key stays locked; 0 when it is not.
-	LockedFor(ctx context.Context, key string) (time.Duration, error)
-	// Fail records a failed guess, locking key when there were too many.
-	Fail(ctx context.Context, key string) error
-	// Clear forgets key's failures after a successful sign-in.
-	Clear(ctx context.Context, key string) error
+	// Reserve atomically checks key and, unless it is locked, counts one failure for the
+	// guess about to be evaluated. locked > 0: refused, nothing counted.
+	Reserve(ctx context.Context, key string) (locked time.Duration, err error)
+	// Succeed: the reserved guess was right: forget the key's failures.
+	Succeed(ctx context.Context, key string) error
+	// Release: the reserved guess was never evaluated (or was no failure): give the slot
+	// back.
+	Release(ctx context.Context, key string) error
 }
 
 var _ LockoutStore = (*Lockout)(nil)
 
-// LockedFor implements LockoutStore.
-func (l *Lockout) LockedFor(_ context.Context, key string) (time.Duration, error) {
-	var wait time.Duration
-	if err := l.check(key, l.clock()); err != nil {
-		wait = err.(*RetryError).RetryAfter
-	}
-	return wait, nil
-}
-
-// Fail implements LockoutStore.
-func (l *Lockout) Fail(_ context.Context, key string) error {
-	l.fail(key, l.clock())
-	return nil
-}
-
-// Clear implements LockoutStore.
-func (l *Lockout) Clear(_ context.Context, key string) error {
-	l.succeed(key)
-	return nil
-}
-
-func (l *Lockout) clock() time.Time {
-	if l.Now != nil {
-		return l.Now()
-	}
-	return time.Now()
-}
-
 type lockState struct {
-	failures    []time.Time
+	failures    []time.Time // reserved slots within Window, oldest first
 	lockouts    int
 	lockedUntil time.Time
 }
@@ -80,59 +60,21 @@ func NewLockout() *Lockout {
 	return &Lockout{MaxFailures: 5, Window: 15 * time.Minute, FirstPause: time.Minute, MaxPause: time.Hour, m: map[string]*lockState{}}
 }
 
-// lockCheck, lockFail and lockClear use the configured LockoutStore. A store that cannot
-// answer lets the attempt through (and is logged): failing closed would lock everyone out
-// whenever Redis blinks.
-func (s *Service) lockCheck(ctx context.Context, key string) error {
-	if s.cfg.Lockout == nil {
-		return nil
+func (l *Lockout) clock() time.Time {
+	if l.Now != nil {
+		return l.Now()
 	}
-	wait, err := s.cfg.Lockout.LockedFor(ctx, key)
-	if err != nil {
-		s.log.WarnContext(ctx, "lockout store unavailable", "err", err)
-		return nil
-	}
-	if wait > 0 {
-		return lockedError(wait)
-	}
-	return nil
+	return time.Now()
 }
 
-func (s *Service) lockFail(ctx context.Context, key string) {
-	if s.cfg.Lockout != nil {
-		if err := s.cfg.Lockout.Fail(ctx, key); err != nil {
-			s.log.WarnContext(ctx, "lockout store unavailable", "err", err)
-		}
-	}
-}
-
-func (s *Service) lockClear(ctx context.Context, key string) {
-	if s.cfg.Lockout != nil {
-		_ = s.cfg.Lockout.Clear(ctx, key)
-	}
-}
-
-// check returns account_locked while key is locked.
-func (l *Lockout) check(key string, now time.Time) error {
-	if l == nil {
-		return nil
-	}
+// Reserve implements LockoutStore.
+func (l *Lockout) Reserve(_ context.Context, key string) (time.Duration, error) {
+	now := l.clock()
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	st, ok := l.m[key]
-	if !ok || !now.Before(st.lockedUntil) {
-		return nil
+	if l.m == nil {
+		l.m = map[string]*lockState{}
 	}
-	return lockedError(st.lockedUntil.Sub(now))
-}
-
-// fail records a failed guess and locks the key when there were too many.
-func (l *Lockout) fail(key string, now time.Time) {
-	if l == nil {
-		return
-	}
-	l.mu.Lock()
-	defer l.mu.Unlock()
 	st, ok := l.m[key]
 	if !ok {
 		if len(l.m) > 1_000_000 {
@@ -141,6 +83,13 @@ func (l *Lockout) fail(key string, now time.Time) {
 		st = &lockState{}
 		l.m[key] = st
 	}
+	if now.Before(st.lockedUntil) {
+		return st.lockedUntil.Sub(now), nil
+	}
+	if !st.lockedUntil.IsZero() {
+		// The pause is over: the batch that caused it no longer counts.
+		st.lockedUntil, st.failures = time.Time{}, st.failures[:0]
+	}
 	recent := st.failures[:0]
 	for _, t := range st.failures {
 		if now.Sub(t) < l.Window {
@@ -148,26 +97,51 @@ func (l *Lockout) fail(key string, now time.Time) {
 		}
 	}
 	st.failures = append(recent, now)
-	if len(st.failures) >= l.MaxFailures {
+	if len(st.failures) >= max(l.MaxFailures, 1) {
 		pause := l.FirstPause << min(st.lockouts, 16)
 		if pause > l.MaxPause || pause <= 0 {
 			pause = l.MaxPause
 		}
 		st.lockouts++
 		st.lockedUntil = now.Add(pause)
-		st.failures = st.failures[:0]
 	}
+	return 0, nil
 }
 
-// succeed clears the key's failures (not its lockout history, which decays with sweep).
-func (l *Lockout) succeed(key string) {
-	if l == nil {
-		return
-	}
+// Succeed implements LockoutStore. The lockout history is kept (it decays with sweep), but a
+// lock the right guess's own batch set is lifted: that batch was not all wrong.
+func (l *Lockout) Succeed(_ context.Context, key string) error {
+	now := l.clock()
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	if st, ok := l.m[key]; ok {
 		st.failures = st.failures[:0]
+		l.unlock(st, now)
+	}
+	return nil
+}
+
+// Release implements LockoutStore.
+func (l *Lockout) Release(_ context.Context, key string) error {
+	now := l.clock()
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	st, ok := l.m[key]
+	if !ok || len(st.failures) == 0 {
+		return nil
+	}
+	st.failures = st.failures[:len(st.failures)-1]
+	if len(st.failures) < max(l.MaxFailures, 1) {
+		l.unlock(st, now)
+	}
+	return nil
+}
+
+// unlock lifts a lock that is still in force (one set by reservations of the current batch).
+func (l *Lockout) unlock(st *lockState, now time.Time) {
+	if now.Before(st.lockedUntil) {
+		st.lockedUntil = time.Time{}
+		st.lockouts = max(st.lockouts-1, 0)
 	}
 }
 
@@ -176,6 +150,53 @@ func (l *Lockout) sweep(now time.Time) {
 		if !now.Before(st.lockedUntil.Add(l.MaxPause)) && len(st.failures) == 0 {
 			delete(l.m, k)
 		}
+	}
+}
+
+// lockReserve takes a failure slot for the guess about to be evaluated, or returns
+// account_locked. A store that cannot answer refuses the guess (unavailable): a lockout that
+// lets guesses through whenever its store blinks is no lockout. cmd/passkeyd wraps the
+// shared store in LockoutFallback so that an outage falls back to this instance's counts
+// instead.
+func (s *Service) lockReserve(ctx context.Context, key string) error {
+	if s.cfg.Lockout == nil {
+		return nil
+	}
+	wait, err := s.cfg.Lockout.Reserve(ctx, key)
+	if err != nil {
+		s.log.WarnContext(ctx, "lockout store unavailable; guess refused", "err", err)
+		return &passkeyd.Error{Code: passkeyd.CodeUnavailable, Detail: "the lockout store is unavailable; retry shortly, or sign in with a passkey", Err: err}
+	}
+	if wait > 0 {
+		return lockedError(wait)
+	}
+	return nil
+}
+
+// lockSucceed forgets the key's failures after a whole sign-in succeeded.
+func (s *Service) lockSucceed(ctx context.Context, key string) {
+	if s.cfg.Lockout != nil {
+		if err := s.cfg.Lockout.Succeed(ctx, key); err != nil {
+			s.log.WarnContext(ctx, "lockout store unavailable; failures not cleared", "err", err)
+		}
+	}
+}
+
+// lockRelease gives back the slot of a guess that was not evaluated, or that was right but
+// is not the end of the sign-in (a password before its second factor): it must neither
+// count as a failure nor clear the second factor's failures.
+func (s *Service) lockRelease(ctx context.Context, key string) {
+	if s.cfg.Lockout != nil {
+		if err := s.cfg.Lockout.Release(ctx, key); err != nil {
+			s.log.WarnContext(ctx, "lockout store unavailable; slot not released", "err", err)
+		}
+	}
+}
+
+// evaluated tells OnGuess that a guess of factor was checked.
+func (s *Service) evaluated(_ context.Context, factor string) {
+	if s.cfg.OnGuess != nil {
+		s.cfg.OnGuess(factor)
 	}
 }
 

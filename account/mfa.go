@@ -128,7 +128,7 @@ func (s *Service) MFAVerify(ctx context.Context, token, code string) (*passkeyd.
 		return nil, NewSession{}, notFoundAs(err, passkeyd.ErrUnauthenticated)
 	}
 	lock := "acct:" + u.UsernameKey
-	if err := s.lockCheck(ctx, lock); err != nil {
+	if err := s.lockReserve(ctx, lock); err != nil {
 		return nil, NewSession{}, err
 	}
 	method := passkeyd.MethodMFA
@@ -148,13 +148,16 @@ func (s *Service) MFAVerify(ctx context.Context, token, code string) (*passkeyd.
 	}
 	if err != nil {
 		if errors.Is(err, errWrongCode) {
-			s.lockFail(ctx, lock)
+			s.evaluated(ctx, factor) // the slot stays counted
+		} else {
+			s.lockRelease(ctx, lock) // a store error: the code was never judged
 		}
 		s.log.InfoContext(ctx, "second factor refused", "user_id", u.ID)
 		s.audit(ctx, u.ID, "second_factor_failed", factor, nil, err)
 		return nil, NewSession{}, err
 	}
-	s.lockClear(ctx, lock)
+	s.evaluated(ctx, factor)
+	s.lockSucceed(ctx, lock)
 	second := signIn{amr: []string{"otp"}}
 	ns := s.newSession(ctx, u.ID, secondFactorSignIn(method, second))
 	if err := s.store.CreateSession(ctx, ns.Session); err != nil {

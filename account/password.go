@@ -74,34 +74,42 @@ func (s *Service) PasswordLogin(ctx context.Context, username, pw string) (*Pass
 		}
 		return nil, errWrongPassword
 	}
+	// The guess takes a failure slot before it is evaluated (see LockoutStore): it stays
+	// counted when the password is wrong, and is given back when the password could not be
+	// checked at all.
 	lock := "acct:" + key
-	if err := s.lockCheck(ctx, lock); err != nil {
+	if err := s.lockReserve(ctx, lock); err != nil {
 		return nil, err
 	}
 	if err := s.limitAccount(ctx, key); err != nil {
+		s.lockRelease(ctx, lock)
 		return nil, err
 	}
 	u, err := s.store.UserByUsername(ctx, key)
 	if err != nil && !errors.Is(err, passkeyd.ErrNotFound) {
+		s.lockRelease(ctx, lock)
 		return nil, err
 	}
 	if u == nil || u.PasswordHash == "" {
 		if err := h.VerifyNobody(ctx, pw); err != nil {
+			s.lockRelease(ctx, lock)
 			return nil, hashRefused(err)
 		}
-		s.lockFail(ctx, lock)
+		s.evaluated(ctx, "password")
 		return nil, errWrongPassword
 	}
 	ok, rehash, err := h.Verify(ctx, u.PasswordHash, pw)
 	if errors.Is(err, password.ErrBusy) {
+		s.lockRelease(ctx, lock)
 		return nil, hashRefused(err)
 	}
 	if err != nil {
+		s.lockRelease(ctx, lock)
 		s.log.ErrorContext(ctx, "stored password hash unreadable", "user_id", u.ID, "err", err)
 		return nil, errWrongPassword
 	}
+	s.evaluated(ctx, "password")
 	if !ok {
-		s.lockFail(ctx, lock)
 		s.log.InfoContext(ctx, "password refused", "user_id", u.ID)
 		s.audit(ctx, u.ID, "sign_in_failed", "password", nil, errWrongPassword)
 		return nil, errWrongPassword
@@ -115,12 +123,14 @@ func (s *Service) PasswordLogin(ctx context.Context, username, pw string) (*Pass
 		}
 	}
 	// The failures are cleared only once the whole sign-in succeeds: a right password must
-	// not reset the count of wrong second-factor codes.
+	// not reset the count of wrong second-factor codes. It is no failure either, so its slot
+	// is given back while the second factor is pending.
 	if err := s.requireSecondFactor(ctx, u); err != nil {
+		s.lockRelease(ctx, lock)
 		s.audit(ctx, u.ID, "sign_in", "password", nil, err)
 		return nil, err
 	}
-	s.lockClear(ctx, lock)
+	s.lockSucceed(ctx, lock)
 	ns := s.newSession(ctx, u.ID, passwordSignIn)
 	if err := s.store.CreateSession(ctx, ns.Session); err != nil {
 		return nil, err
@@ -162,6 +172,7 @@ func (s *Service) ChangePassword(ctx context.Context, sess *passkeyd.Session, cu
 			s.lockRelease(ctx, lock)
 			return hashRefused(err)
 		}
+		s.evaluated(ctx, "password")
 		if err != nil || !ok || len(currentPassword) > 1024 {
 			err := &passkeyd.Error{Code: passkeyd.CodeInvalidCredentials, Detail: "the current password is wrong"}
 			s.audit(ctx, userID, "password_change_failed", "password", nil, err)

@@ -159,6 +159,7 @@ func (s *Service) ReauthPassword(ctx context.Context, sess *passkeyd.Session, pw
 		s.lockRelease(ctx, lock)
 		return nil, hashRefused(err)
 	}
+	s.evaluated(ctx, "password")
 	if err != nil || !ok {
 		s.audit(ctx, u.ID, "reauth_failed", "password", nil, wrong)
 		return nil, wrong

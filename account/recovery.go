@@ -96,32 +96,36 @@ func (s *Service) RecoveryLogin(ctx context.Context, username, code string) (*pa
 	}
 	hash := hashRecoveryCode(code)
 	lock := "acct:" + key
-	if err := s.lockCheck(ctx, lock); err != nil {
+	if err := s.lockReserve(ctx, lock); err != nil {
 		return nil, NewSession{}, err
 	}
 	if err := s.limitAccount(ctx, key); err != nil {
+		s.lockRelease(ctx, lock)
 		return nil, NewSession{}, err
 	}
 	u, err := s.store.UserByUsername(ctx, key)
 	if errors.Is(err, passkeyd.ErrNotFound) {
 		// Do the work a known user's wrong code costs, so timing reveals nothing.
 		_ = s.store.UseRecoveryCode(ctx, "unknown:"+key, hash, s.Now())
-		s.lockFail(ctx, lock)
+		s.evaluated(ctx, "recovery_code")
 		return nil, NewSession{}, errInvalidCredentials
 	}
 	if err != nil {
+		s.lockRelease(ctx, lock)
 		return nil, NewSession{}, err
 	}
 	if err := s.store.UseRecoveryCode(ctx, u.ID, hash, s.Now()); err != nil {
 		if errors.Is(err, passkeyd.ErrNotFound) {
-			s.lockFail(ctx, lock)
+			s.evaluated(ctx, "recovery_code")
 			s.log.WarnContext(ctx, "recovery code refused", "user_id", u.ID)
 			s.audit(ctx, u.ID, "sign_in_failed", "recovery_code", nil, errInvalidCredentials)
 			return nil, NewSession{}, errInvalidCredentials
 		}
+		s.lockRelease(ctx, lock)
 		return nil, NewSession{}, err
 	}
-	s.lockClear(ctx, lock)
+	s.evaluated(ctx, "recovery_code")
+	s.lockSucceed(ctx, lock)
 	ns := s.newSession(ctx, u.ID, recoveryCodeSignIn)
 	if err := s.store.CreateSession(ctx, ns.Session); err != nil {
 		return nil, NewSession{}, err

@@ -63,6 +63,9 @@ type Config struct {
 	// MetricsAddr serves /metrics on a listener of its own (host:port) instead of the main
 	// one, so that it can stay inside the operator's network.
 	MetricsAddr string `yaml:"metricsAddr"`
+	// RedisTimeout bounds each Redis read and write: past it the limits fall back to
+	// in-process counts and ceremonies answer 503.
+	RedisTimeout time.Duration `yaml:"redisTimeout"`
 	// PasskeyRole is "primary" (passkeys sign in on their own; the default) or
 	// "second-factor" (a password signs in, then a passkey or TOTP is asked for).
 	PasskeyRole string `yaml:"passkeyRole"`
@@ -141,6 +144,7 @@ func Default() *Config {
 		DatabaseURL:      "sqlite://./passkeyd.db",
 		Fallbacks:        []string{"password", "totp", "recovery_code"},
 		ChallengeTTL:     5 * time.Minute,
+		RedisTimeout:     time.Second,
 		SessionTTL:       14 * 24 * time.Hour,
 		ReauthWindow:     5 * time.Minute,
 		ShutdownTimeout:  30 * time.Second,

@@ -91,6 +91,7 @@ func TestInvalidSettingsNameTheSetting(t *testing.T) {
 		{"challenge ttl syntax", map[string]string{"PASSKEYD_CHALLENGE_TTL": "five"}, nil, "PASSKEYD_CHALLENGE_TTL"},
 		{"database scheme", map[string]string{"PASSKEYD_DATABASE_URL": "mysql://db"}, nil, "PASSKEYD_DATABASE_URL"},
 		{"redis scheme", map[string]string{"PASSKEYD_REDIS_URL": "http://cache"}, nil, "PASSKEYD_REDIS_URL"},
+		{"redis timeout range", map[string]string{"PASSKEYD_REDIS_TIMEOUT": "10ms"}, nil, "PASSKEYD_REDIS_TIMEOUT"},
 		{"bad addr", map[string]string{"PASSKEYD_ADDR": "localhost"}, nil, "PASSKEYD_ADDR"},
 		{"bad passkey role", map[string]string{"PASSKEYD_PASSKEY_ROLE": "only"}, nil, "PASSKEYD_PASSKEY_ROLE"},
 		{"second-factor without passwords", map[string]string{"PASSKEYD_PASSKEY_ROLE": "second-factor", "PASSKEYD_FALLBACKS": "totp"}, nil, "PASSKEYD_PASSKEY_ROLE"},

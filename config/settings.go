@@ -67,6 +67,8 @@ var settings = []setting{
 		str(func(c *Config) *string { return &c.DatabaseURL })),
 	mk("redisURL", "PASSKEYD_REDIS_URL", "redis-url", "Redis for challenges and shared rate limits (empty: in process)",
 		str(func(c *Config) *string { return &c.RedisURL })),
+	mk("redisTimeout", "PASSKEYD_REDIS_TIMEOUT", "redis-timeout", "bound on each Redis read and write (50ms to 30s)",
+		dur(func(c *Config) *time.Duration { return &c.RedisTimeout })),
 	{key: "fallbacks", env: "PASSKEYD_FALLBACKS", flag: "fallbacks", help: "comma-separated fallbacks: password, totp, recovery_code (empty: passkeys only)",
 		set: func(c *Config, v string) error { c.Fallbacks = splitList(v); return nil },
 		get: func(c *Config) string { return strings.Join(c.Fallbacks, ",") }},

@@ -10,6 +10,7 @@ import (
 	"net/http/cookiejar"
 	"net/http/httptest"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -40,6 +41,8 @@ type env struct {
 	tokens   *token.Issuer
 	mu       sync.Mutex
 	now      time.Time
+	// guesses counts the guessable factors the account service actually checked.
+	guesses atomic.Int32
 }
 
 type envOptions struct {
@@ -90,7 +93,8 @@ func newEnv(t testing.TB, opts ...func(*envOptions)) *env {
 	if err != nil {
 		t.Fatal(err)
 	}
-	e.accounts, err = account.New(context.Background(), db, challenges, rp, account.Config{SessionTTL: time.Hour, ReauthWindow: o.reauthWindow, CounterPolicy: o.counter, RecoveryCodes: !o.noRecovery, Passwords: o.hasher(), Keys: o.keys, TOTP: !o.noTOTP, PasskeySecondFactor: o.secondFactor, Lockout: lockout(e.clock), AccountLimiter: accountLimiter(o.accountLimit, e.clock), OnEvent: httpapi.EventCounter(e.registry), OnAttestationFailure: httpapi.AttestationFailureCounter(e.registry)}, o.log)
+	lockouts := lockout(e.clock)
+	e.accounts, err = account.New(context.Background(), db, challenges, rp, account.Config{SessionTTL: time.Hour, ReauthWindow: o.reauthWindow, CounterPolicy: o.counter, RecoveryCodes: !o.noRecovery, Passwords: o.hasher(), Keys: o.keys, TOTP: !o.noTOTP, PasskeySecondFactor: o.secondFactor, Lockout: lockouts, OnGuess: func(string) { e.guesses.Add(1) }, AccountLimiter: accountLimiter(o.accountLimit, e.clock), OnEvent: httpapi.EventCounter(e.registry), OnAttestationFailure: httpapi.AttestationFailureCounter(e.registry)}, o.log)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -4,6 +4,8 @@ import (
 	"context"
 	"encoding/json"
 	"net/http"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/passkeyd/passkeyd"
@@ -288,8 +290,31 @@ func (s *server) handleReadyz() http.Handler {
 		if status != http.StatusOK {
 			overall = "unavailable"
 		}
-		encode(w, status, map[string]any{"status": overall, "checks": out})
+		// A degraded limit still limits (with this instance's counts), so it alone does not
+		// make the instance unready: taking every instance out of rotation because Redis
+		// blinked would be the outage. It is said, for operators.
+		encode(w, status, map[string]any{"status": overall, "checks": out, "limits": s.limitsNote()})
 	})
+}
+
+// limitsNote says where the abuse limits are counted: "shared" through Redis, "in-process"
+// by configuration, or "degraded: in-process (…)" naming the limits whose shared store is
+// failing.
+func (s *server) limitsNote() string {
+	if len(s.Limits) == 0 {
+		return "in-process"
+	}
+	var degraded []string
+	for name, b := range s.Limits {
+		if b.Degraded() {
+			degraded = append(degraded, name)
+		}
+	}
+	if len(degraded) == 0 {
+		return "shared"
+	}
+	slices.Sort(degraded)
+	return "degraded: in-process (" + strings.Join(degraded, ", ") + ")"
 }
 
 func (s *server) handleAPINotFound() http.Handler {

@@ -2,6 +2,9 @@ package httpapi_test
 
 import (
 	"encoding/base32"
+	"encoding/json"
+	"strconv"
+	"sync"
 	"testing"
 	"time"
 
@@ -67,4 +70,85 @@ func TestLockedOutSecondFactor(t *testing.T) {
 	// After the pause, a right code signs in.
 	e.advance(61 * time.Second)
 	expectStatus(t, e.browser().post("/api/v1/mfa/verify", map[string]string{"mfaToken": token(), "code": account.TOTPCode(secret, e.clock())}), 200)
+}
+
+// TestLockoutConcurrentGuesses: 40 wrong password guesses sent at once for one account are
+// not all evaluated: the check and the count are one step, so exactly MaxFailures (5) are
+// checked against the password (401) and the other 35 get 429 account_locked with
+// Retry-After — for a known username and an unknown one alike.
+func TestLockoutConcurrentGuesses(t *testing.T) {
+	for _, user := range []string{"lee", "ghost"} {
+		t.Run(user, func(t *testing.T) {
+			e := newEnv(t)
+			if user == "lee" {
+				expectStatus(t, e.browser().post("/api/v1/password/signup", map[string]string{"username": "lee", "password": "lee's good passphrase"}), 201)
+			}
+			byStatus := concurrentGuesses(e, user, 40)
+			if byStatus[401] != 5 || byStatus[429] != 35 || len(byStatus) != 2 {
+				t.Fatalf("answers by status %v; want 5×401 and 35×429", byStatus)
+			}
+			if n := e.guesses.Load(); n != 5 {
+				t.Fatalf("%d passwords evaluated, want 5", n)
+			}
+			if user == "lee" {
+				if n := auditCount(t, e, "sign_in_failed"); n != 5 {
+					t.Fatalf("%d sign_in_failed audit events, want 5", n)
+				}
+			}
+		})
+	}
+}
+
+// concurrentGuesses sends n wrong password guesses for user at once and counts the answers
+// by status, checking each refusal's code and Retry-After.
+func concurrentGuesses(e *env, user string, n int) map[int]int {
+	e.t.Helper()
+	var mu sync.Mutex
+	byStatus := map[int]int{}
+	var wg sync.WaitGroup
+	startLine := make(chan struct{})
+	for i := 0; i < n; i++ {
+		wg.Add(1)
+		c := e.browser()
+		go func() {
+			defer wg.Done()
+			<-startLine
+			r := c.post("/api/v1/password/login", map[string]string{"username": user, "password": "wrong guess " + strconv.Itoa(i)})
+			if r.status == 429 {
+				var p map[string]any
+				if json.Unmarshal(r.body, &p) != nil || p["code"] != string(passkeyd.CodeAccountLocked) || r.header.Get("Retry-After") == "" {
+					e.t.Errorf("refusal without account_locked and Retry-After: %s %v", r.body, r.header)
+				}
+			}
+			mu.Lock()
+			byStatus[r.status]++
+			mu.Unlock()
+		}()
+	}
+	close(startLine)
+	wg.Wait()
+	return byStatus
+}
+
+// auditCount counts the audit events of type typ (summed over methods and outcomes).
+func auditCount(t *testing.T, e *env, typ string) int {
+	t.Helper()
+	mfs, err := e.registry.Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := 0
+	for _, mf := range mfs {
+		if mf.GetName() != "passkeyd_account_events_total" {
+			continue
+		}
+		for _, m := range mf.GetMetric() {
+			for _, l := range m.GetLabel() {
+				if l.GetName() == "type" && l.GetValue() == typ {
+					n += int(m.GetCounter().GetValue())
+				}
+			}
+		}
+	}
+	return n
 }

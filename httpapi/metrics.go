@@ -11,6 +11,7 @@ import (
 
 	"github.com/passkeyd/passkeyd"
 	"github.com/passkeyd/passkeyd/password"
+	"github.com/passkeyd/passkeyd/ratelimit"
 )
 
 // metrics are the server's Prometheus metrics. Labels are bounded: route patterns, status
@@ -23,7 +24,7 @@ type metrics struct {
 	ceremonyLatency *prometheus.HistogramVec
 }
 
-func newMetrics(reg *prometheus.Registry) *metrics {
+func newMetrics(reg *prometheus.Registry, limits map[string]*ratelimit.Breaker) *metrics {
 	if reg == nil {
 		reg = prometheus.NewRegistry()
 		reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
@@ -47,6 +48,23 @@ func newMetrics(reg *prometheus.Registry) *metrics {
 		}, []string{"ceremony"}),
 	}
 	reg.MustRegister(m.requests, m.duration, m.ceremonies, m.ceremonyLatency)
+	for name, b := range limits {
+		reg.MustRegister(
+			prometheus.NewCounterFunc(prometheus.CounterOpts{
+				Name: "passkeyd_limit_fallback_total", ConstLabels: prometheus.Labels{"limiter": name},
+				Help: "Limit decisions made with this instance's counts because the shared store (Redis) could not answer, by limiter (ip, account, lockout).",
+			}, func() float64 { return float64(b.Fallbacks()) }),
+			prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+				Name: "passkeyd_limit_degraded", ConstLabels: prometheus.Labels{"limiter": name},
+				Help: "1 while the limiter counts in process only because its shared store (Redis) is failing.",
+			}, func() float64 {
+				if b.Degraded() {
+					return 1
+				}
+				return 0
+			}),
+		)
+	}
 	return m
 }
 

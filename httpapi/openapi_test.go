@@ -19,7 +19,7 @@ func TestRoutesAreDocumented(t *testing.T) {
 		t.Fatal(err)
 	}
 	mux := &recordingMux{}
-	(&server{Deps: Deps{Web: http.NotFoundHandler()}, metrics: newMetrics(nil)}).routes(mux)
+	(&server{Deps: Deps{Web: http.NotFoundHandler()}, metrics: newMetrics(nil, nil)}).routes(mux)
 	if len(mux.patterns) < 10 {
 		t.Fatalf("only %d routes recorded", len(mux.patterns))
 	}

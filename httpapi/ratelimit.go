@@ -12,24 +12,35 @@ import (
 	"github.com/passkeyd/passkeyd/ratelimit"
 )
 
-// clientIP is the address a request comes from. Behind a load balancer every connection
-// comes from the balancer, so X-Forwarded-For is read — but only when the peer is one of the
-// configured trusted proxies, and then from the right, skipping trusted hops: the leftmost
-// entries are whatever the client chose to send.
+// clientIP is the address a request comes from, for logs and the audit log. Behind a load
+// balancer every connection comes from the balancer, so X-Forwarded-For is read — but only
+// when the peer is one of the configured trusted proxies, and then from the right, skipping
+// trusted hops: the leftmost entries are whatever the client chose to send.
 func (s *server) clientIP(r *http.Request) string {
+	if a := s.clientAddr(r); a.IsValid() {
+		return a.String()
+	}
+	// Not an IP (a unix socket, a test's RemoteAddr): log what there is.
 	peer, _, err := net.SplitHostPort(r.RemoteAddr)
 	if err != nil {
 		peer = r.RemoteAddr
 	}
-	if len(s.TrustedProxies) == 0 || !s.trusted(peer) {
+	return peer
+}
+
+// clientAddr is clientIP parsed: IPv4-mapped IPv6 is unmapped and zones are dropped, so one
+// client has one spelling. The zero Addr when the peer is not an IP.
+func (s *server) clientAddr(r *http.Request) netip.Addr {
+	peer := parseAddr(r.RemoteAddr)
+	if !peer.IsValid() || len(s.TrustedProxies) == 0 || !s.trusted(peer) {
 		return peer
 	}
 	hops := r.Header.Values("X-Forwarded-For")
 	for i := len(hops) - 1; i >= 0; i-- {
 		parts := strings.Split(hops[i], ",")
 		for j := len(parts) - 1; j >= 0; j-- {
-			ip := strings.TrimSpace(parts[j])
-			if net.ParseIP(ip) == nil {
+			ip := parseAddr(strings.TrimSpace(parts[j]))
+			if !ip.IsValid() {
 				return peer // a malformed chain: trust nothing in it
 			}
 			if !s.trusted(ip) {
@@ -40,12 +51,32 @@ func (s *server) clientIP(r *http.Request) string {
 	return peer
 }
 
-func (s *server) trusted(ip string) bool {
-	addr, err := netip.ParseAddr(ip)
-	if err != nil {
-		return false
+// parseAddr reads "ip" or "ip:port" / "[ip]:port".
+func parseAddr(s string) netip.Addr {
+	if ap, err := netip.ParseAddrPort(s); err == nil {
+		return ap.Addr().Unmap().WithZone("")
 	}
-	addr = addr.Unmap()
+	if a, err := netip.ParseAddr(s); err == nil {
+		return a.Unmap().WithZone("")
+	}
+	return netip.Addr{}
+}
+
+// rateKey is the per-IP limit's key for a client: its IPv4 address, or its IPv6 /64 — one
+// subscriber usually holds a whole /64, so per-address buckets would give an attacker 2^64
+// of them.
+func rateKey(a netip.Addr, fallback string) string {
+	if !a.IsValid() {
+		return "raw:" + fallback
+	}
+	if a.Is4() {
+		return a.String()
+	}
+	p, _ := a.Prefix(64)
+	return p.String()
+}
+
+func (s *server) trusted(addr netip.Addr) bool {
 	for _, p := range s.TrustedProxies {
 		if p.Contains(addr) {
 			return true
@@ -58,16 +89,23 @@ func (s *server) trusted(ip string) bool {
 type RateLimiter = ratelimit.Limiter
 
 // limited applies the per-IP limit: 429 rate_limited with Retry-After when exceeded. A
-// limiter that cannot answer (Redis down) lets the request through: the limit protects the
-// service, and refusing everyone would be the outage it guards against.
+// shared limiter comes wrapped in ratelimit.Fallback (cmd/passkeyd), so an outage of its
+// store limits with this instance's buckets; one that still cannot decide falls back to the
+// in-process bucket here, and without one refuses (503): a limit must not fail open.
 func (s *server) limited(next http.Handler) http.Handler {
 	if s.rateLimiter == nil {
 		return next
 	}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		ok, wait, err := s.rateLimiter.Allow(r.Context(), s.clientIP(r))
+		key := rateKey(s.clientAddr(r), r.RemoteAddr)
+		ok, wait, err := s.rateLimiter.Allow(r.Context(), key)
 		if err != nil {
-			s.Logger.WarnContext(r.Context(), "rate limiter unavailable; request let through", "err", err)
+			s.Logger.WarnContext(r.Context(), "rate limiter unavailable; limiting in process", "err", err)
+			if s.localLimiter == nil {
+				s.writeError(w, r, &passkeyd.Error{Code: passkeyd.CodeUnavailable, Detail: "the rate limiter is unavailable; retry shortly", Err: err})
+				return
+			}
+			ok, wait, _ = s.localLimiter.Allow(r.Context(), key)
 		}
 		if !ok {
 			secs := int(math.Ceil(wait.Seconds()))

@@ -47,6 +47,11 @@ type Deps struct {
 	RateBurst int
 	// Limiter, when set, replaces the in-process per-IP limit (RateLimit, RateBurst).
 	Limiter RateLimiter
+	// Limits are the health of the limits shared through another store (ip, account,
+	// lockout), each falling back to in-process counts when that store fails: /readyz says
+	// when one is degraded, and /metrics exports passkeyd_limit_degraded and
+	// passkeyd_limit_fallback_total. Empty: every limit is in process.
+	Limits map[string]*ratelimit.Breaker
 	// CORSOrigins are other origins (apps on other sites) allowed to call the API from a
 	// browser. They get CORS headers without credentials: such apps use Bearer tokens,
 	// never the session cookie.
@@ -90,8 +95,10 @@ type server struct {
 	sessionSecrets RateLimiter
 	accountSecrets RateLimiter
 	admin          RateLimiter
-	cors           map[string]bool
-	returns        *returnTarget
+	// localLimiter is the in-process per-IP bucket, the last resort when rateLimiter errs.
+	localLimiter *ratelimit.Local
+	cors         map[string]bool
+	returns      *returnTarget
 }
 
 // NewServer returns the passkeyd HTTP handler.
@@ -105,11 +112,10 @@ func NewServer(d Deps) http.Handler {
 	if d.RequestTimeout <= 0 {
 		d.RequestTimeout = 10 * time.Second
 	}
-	s := &server{Deps: d, origins: map[string]bool{}, metrics: newMetrics(d.Metrics), rateLimiter: d.Limiter}
-	if s.rateLimiter == nil {
-		if l := ratelimit.NewLocal(d.RateLimit, d.RateBurst, d.Now); l != nil {
-			s.rateLimiter = l
-		}
+	s := &server{Deps: d, origins: map[string]bool{}, metrics: newMetrics(d.Metrics, d.Limits), rateLimiter: d.Limiter}
+	s.localLimiter = ratelimit.NewLocal(d.RateLimit, d.RateBurst, d.Now)
+	if s.rateLimiter == nil && s.localLimiter != nil {
+		s.rateLimiter = s.localLimiter
 	}
 	s.sessionSecrets = localOr(d.SessionSecretLimiter, SessionSecretRate, SessionSecretBurst, d.Now)
 	s.accountSecrets = localOr(d.AccountSecretLimiter, AccountSecretRate, AccountSecretBurst, d.Now)

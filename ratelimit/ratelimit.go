@@ -1,6 +1,7 @@
 // Package ratelimit is passkeyd's token bucket: the Limiter interface the HTTP layer (per
 // client address) and the account service (per username) use, and its in-process
-// implementation. redis.RateLimiter implements it across instances.
+// implementation. redis.RateLimiter implements it across instances; Fallback keeps a limit
+// when the shared store is down.
 package ratelimit
 
 import (
@@ -11,7 +12,8 @@ import (
 )
 
 // Limiter takes a token for a key, or says how long until one is free. An error means the
-// limiter could not decide; callers let the request through (see httpapi).
+// limiter could not decide; a shared limiter is wrapped in Fallback so that it then decides
+// with this instance's bucket, never with no limit.
 type Limiter interface {
 	Allow(ctx context.Context, key string) (ok bool, retryAfter time.Duration, err error)
 }

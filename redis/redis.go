@@ -41,9 +41,18 @@ func New(client goredis.UniversalClient, prefix string) *Challenges {
 //	redis-sentinel://[:password@]host1:26379,host2:26379/mymaster?db=0
 //	redis-cluster://[:password@]host1:6379,host2:6379
 func Open(rawURL string) (*Challenges, error) {
+	return OpenTimeout(rawURL, 0)
+}
+
+// OpenTimeout is Open with each read and write bounded by timeout (0: the default, one
+// second; PASSKEYD_REDIS_TIMEOUT).
+func OpenTimeout(rawURL string, timeout time.Duration) (*Challenges, error) {
 	opts, err := ParseURL(rawURL)
 	if err != nil {
 		return nil, err
+	}
+	if timeout > 0 {
+		opts.ReadTimeout, opts.WriteTimeout = timeout, timeout
 	}
 	return New(goredis.NewUniversalClient(opts), ""), nil
 }

@@ -161,7 +161,7 @@ func (d *doctorReport) checkRedis(ctx context.Context, cfg *config.Config) {
 		d.ok("redis", "not configured: challenges in process (one instance only)")
 		return
 	}
-	c, err := redis.Open(cfg.RedisURL)
+	c, err := redis.OpenTimeout(cfg.RedisURL, cfg.RedisTimeout)
 	if err != nil {
 		d.fail("redis", "check PASSKEYD_REDIS_URL", "%v", err)
 		return

@@ -89,7 +89,7 @@ func openChallenges(cfg *config.Config) (challengeStore, func(context.Context) e
 	if cfg.RedisURL == "" {
 		return memory.NewChallenges(), nil, nil
 	}
-	c, err := redis.Open(cfg.RedisURL)
+	c, err := redis.OpenTimeout(cfg.RedisURL, cfg.RedisTimeout)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -158,6 +158,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		CORSOrigins:          cfg.CORSOrigins,
 		AdminToken:           cfg.AdminToken,
 		Limiter:              d.limiter,
+		Limits:               d.limits,
 		SessionSecretLimiter: d.sessionSecrets,
 		AccountSecretLimiter: d.accountSecrets,
 		AdminLimiter:         d.admin,
@@ -242,6 +243,7 @@ func sweepSessions(ctx context.Context, store passkeyd.SessionStore, log *slog.L
 // deps are the server's backing stores and use cases, built from the configuration.
 type deps struct {
 	limiter httpapi.RateLimiter // nil: in process
+	limits  map[string]*ratelimit.Breaker
 	// sessionSecrets, accountSecrets and admin are the buckets of the secret checks of a
 	// signed-in session and of the operator API; nil: in process.
 	sessionSecrets, accountSecrets, admin httpapi.RateLimiter
@@ -299,17 +301,28 @@ func openDeps(ctx context.Context, cfg *config.Config, log *slog.Logger, obs *ob
 		accountLimiter = l
 	}
 	if rc, ok := challenges.(*redis.Challenges); ok {
-		// With Redis, every instance draws from one bucket per client and per account.
-		if cfg.RateLimit > 0 {
-			d.limiter = rc.NewRateLimiter(cfg.RateLimit, cfg.RateBurst)
+		// With Redis, every instance draws from one bucket per client and per account, and
+		// counts one lockout. Each falls back to this instance's own counts while Redis
+		// cannot answer: a limit fails safe, never open.
+		d.limits = map[string]*ratelimit.Breaker{}
+		breaker := func(name string) *ratelimit.Breaker {
+			b := &ratelimit.Breaker{Name: name, Log: log}
+			d.limits[name] = b
+			return b
 		}
-		if cfg.AccountRateLimit > 0 {
-			accountLimiter = rc.NewRateLimiter(cfg.AccountRateLimit, cfg.AccountRateBurst)
+		if local := ratelimit.NewLocal(cfg.RateLimit, cfg.RateBurst, nil); local != nil {
+			d.limiter = &ratelimit.Fallback{Shared: rc.NewRateLimiter(cfg.RateLimit, cfg.RateBurst), Local: local, Breaker: breaker("ip")}
 		}
-		d.sessionSecrets = rc.NewRateLimiter(httpapi.SessionSecretRate, httpapi.SessionSecretBurst)
-		d.accountSecrets = rc.NewRateLimiter(httpapi.AccountSecretRate, httpapi.AccountSecretBurst)
-		d.admin = rc.NewRateLimiter(httpapi.AdminRate, httpapi.AdminBurst)
-		lockouts = rc.NewLockouts()
+		if local := ratelimit.NewLocal(cfg.AccountRateLimit, cfg.AccountRateBurst, nil); local != nil {
+			accountLimiter = &ratelimit.Fallback{Shared: rc.NewRateLimiter(cfg.AccountRateLimit, cfg.AccountRateBurst), Local: local, Breaker: breaker("account")}
+		}
+		shared := func(name string, rate float64, burst int) httpapi.RateLimiter {
+			return &ratelimit.Fallback{Shared: rc.NewRateLimiter(rate, burst), Local: ratelimit.NewLocal(rate, burst, nil), Breaker: breaker(name)}
+		}
+		d.sessionSecrets = shared("session-secrets", httpapi.SessionSecretRate, httpapi.SessionSecretBurst)
+		d.accountSecrets = shared("account-secrets", httpapi.AccountSecretRate, httpapi.AccountSecretBurst)
+		d.admin = shared("admin", httpapi.AdminRate, httpapi.AdminBurst)
+		lockouts = &account.LockoutFallback{Shared: rc.NewLockouts(), Local: account.NewLockout(), Breaker: breaker("lockout")}
 	}
 	keys, err := cfg.Keyring()
 	if err != nil { // validated by config.Load; tools may build a Config by hand
