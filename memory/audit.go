@@ -8,12 +8,13 @@ import (
 )
 
 // RecordEvent implements passkeyd.AuditStore.
-func (s *Store) RecordEvent(ctx context.Context, e *passkeyd.AuditEvent) error {
+func (s *Store) RecordEvent(ctx context.Context, e *passkeyd.AuditEvent, webhooks ...*passkeyd.WebhookDelivery) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	cp := *e
 	cp.CredentialID = bytes.Clone(e.CredentialID)
 	s.events = append(s.events, &cp)
+	s.enqueue(webhooks)
 	return nil
 }
 

@@ -25,6 +25,7 @@ type Store struct {
 	recovery map[string][]*recoveryCode
 	totp     map[string]*passkeyd.TOTP
 	events   []*passkeyd.AuditEvent
+	outbox   []*outboxRow      // in creation order
 	seq      map[string]uint64 // passkey id → insertion order, to break createdAt ties
 	next     uint64
 }
