@@ -196,7 +196,7 @@ type WebhookFailure struct {
 	NextAttempt time.Time // when to try again (the sender's backoff)
 	Error       string
 	// The delivery goes dead at its MaxAttempts-th failure, or at a failure more than MaxAge
-	// after it was created.
+	// after it was created (or last retried by an operator).
 	MaxAttempts int
 	MaxAge      time.Duration
 }

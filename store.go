@@ -138,7 +138,7 @@ type OutboxStore interface {
 	// DeadWebhooks lists dead deliveries, oldest first, at most limit.
 	DeadWebhooks(ctx context.Context, limit int) ([]*WebhookDelivery, error)
 	// RetryWebhook makes a dead delivery pending again, due at now, with no attempts
-	// counted. ErrNotFound when there is no dead delivery with that id.
+	// counted and its age (for MaxAge) counted from now. ErrNotFound when there is no dead delivery with that id.
 	RetryWebhook(ctx context.Context, id string, now time.Time) error
 	// PruneWebhooks deletes deliveries delivered before before and says how many.
 	PruneWebhooks(ctx context.Context, before time.Time) (int, error)

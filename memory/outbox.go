@@ -12,6 +12,7 @@ type outboxRow struct {
 	d          passkeyd.WebhookDelivery
 	leaseToken string
 	leaseUntil time.Time
+	since      time.Time // the start of the age MaxAge limits: creation or the last retry
 }
 
 func cloneDelivery(d *passkeyd.WebhookDelivery) *passkeyd.WebhookDelivery {
@@ -23,7 +24,7 @@ func cloneDelivery(d *passkeyd.WebhookDelivery) *passkeyd.WebhookDelivery {
 // enqueue adds deliveries; s.mu is held.
 func (s *Store) enqueue(ds []*passkeyd.WebhookDelivery) {
 	for _, d := range ds {
-		r := &outboxRow{d: *cloneDelivery(d)}
+		r := &outboxRow{d: *cloneDelivery(d), since: d.CreatedAt}
 		r.d.State, r.d.Attempts = passkeyd.WebhookPending, 0
 		if r.d.NextAttemptAt.IsZero() {
 			r.d.NextAttemptAt = r.d.CreatedAt
@@ -85,7 +86,7 @@ func (s *Store) MarkWebhookFailed(ctx context.Context, id, token string, f passk
 	}
 	r.d.Attempts++
 	r.d.NextAttemptAt, r.d.LastError, r.leaseToken, r.leaseUntil = f.NextAttempt, f.Error, "", time.Time{}
-	if r.d.Attempts >= f.MaxAttempts || f.At.Sub(r.d.CreatedAt) > f.MaxAge {
+	if r.d.Attempts >= f.MaxAttempts || f.At.Sub(r.since) > f.MaxAge {
 		r.d.State = passkeyd.WebhookDead
 	}
 	return r.d.State == passkeyd.WebhookDead, nil
@@ -112,7 +113,7 @@ func (s *Store) RetryWebhook(ctx context.Context, id string, now time.Time) erro
 	if r == nil || r.d.State != passkeyd.WebhookDead {
 		return passkeyd.ErrNotFound
 	}
-	r.d.State, r.d.Attempts, r.d.NextAttemptAt = passkeyd.WebhookPending, 0, now
+	r.d.State, r.d.Attempts, r.d.NextAttemptAt, r.since = passkeyd.WebhookPending, 0, now, now
 	return nil
 }
 

@@ -16,8 +16,8 @@ func enqueueWebhooks(ctx context.Context, tx pgx.Tx, ds []*passkeyd.WebhookDeliv
 		if next.IsZero() {
 			next = d.CreatedAt
 		}
-		if _, err := tx.Exec(ctx, `INSERT INTO webhook_outbox (id, event_id, url, type, user_id, body, state, created_at, next_attempt_at)
-			VALUES ($1, $2, $3, $4, $5, $6, 'pending', $7, $8)`, d.ID, d.EventID, d.URL, d.Type, d.UserID, d.Body, d.CreatedAt, next); err != nil {
+		if _, err := tx.Exec(ctx, `INSERT INTO webhook_outbox (id, event_id, url, type, user_id, body, state, created_at, since, next_attempt_at)
+			VALUES ($1, $2, $3, $4, $5, $6, 'pending', $7, $7, $8)`, d.ID, d.EventID, d.URL, d.Type, d.UserID, d.Body, d.CreatedAt, next); err != nil {
 			return err
 		}
 	}
@@ -74,7 +74,7 @@ func (db *DB) MarkWebhookFailed(ctx context.Context, id, token string, f passkey
 	state, err := do(ctx, db, func() (string, error) {
 		var state string
 		err := db.pool.QueryRow(ctx, `UPDATE webhook_outbox SET attempts = attempts + 1, next_attempt_at = $3, last_error = $4, lease_token = '', lease_until = '-infinity',
-				state = CASE WHEN attempts + 1 >= $5 OR created_at < $6 THEN 'dead' ELSE 'pending' END
+				state = CASE WHEN attempts + 1 >= $5 OR since < $6 THEN 'dead' ELSE 'pending' END
 			WHERE id = $1 AND state = 'pending' AND lease_token = $2 RETURNING state`,
 			id, token, f.NextAttempt, f.Error, f.MaxAttempts, f.At.Add(-f.MaxAge)).Scan(&state)
 		return state, mapErr(err)
@@ -95,7 +95,7 @@ func (db *DB) DeadWebhooks(ctx context.Context, limit int) ([]*passkeyd.WebhookD
 
 // RetryWebhook implements passkeyd.OutboxStore.
 func (db *DB) RetryWebhook(ctx context.Context, id string, now time.Time) error {
-	return db.exec1(ctx, `UPDATE webhook_outbox SET state = 'pending', attempts = 0, next_attempt_at = $2 WHERE id = $1 AND state = 'dead'`, id, now)
+	return db.exec1(ctx, `UPDATE webhook_outbox SET state = 'pending', attempts = 0, since = $2, next_attempt_at = $2 WHERE id = $1 AND state = 'dead'`, id, now)
 }
 
 // PruneWebhooks implements passkeyd.OutboxStore.

@@ -17,8 +17,8 @@ func enqueueWebhooks(ctx context.Context, tx wtx, ds []*passkeyd.WebhookDelivery
 		if next.IsZero() {
 			next = d.CreatedAt
 		}
-		if _, err := tx.ExecContext(ctx, `INSERT INTO webhook_outbox (id, event_id, url, type, user_id, body, state, created_at, next_attempt_at)
-			VALUES (?, ?, ?, ?, ?, ?, 'pending', ?, ?)`, d.ID, d.EventID, d.URL, d.Type, d.UserID, d.Body, micros(d.CreatedAt), micros(next)); err != nil {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO webhook_outbox (id, event_id, url, type, user_id, body, state, created_at, since, next_attempt_at)
+			VALUES (?, ?, ?, ?, ?, ?, 'pending', ?, ?, ?)`, d.ID, d.EventID, d.URL, d.Type, d.UserID, d.Body, micros(d.CreatedAt), micros(d.CreatedAt), micros(next)); err != nil {
 			return err
 		}
 	}
@@ -94,7 +94,7 @@ func (db *DB) MarkWebhookFailed(ctx context.Context, id, token string, f passkey
 	var state string
 	err := db.tx(ctx, func(tx wtx) error {
 		return tx.QueryRowContext(ctx, `UPDATE webhook_outbox SET attempts = attempts + 1, next_attempt_at = ?, last_error = ?, lease_token = '', lease_until = 0,
-				state = CASE WHEN attempts + 1 >= ? OR created_at < ? THEN 'dead' ELSE 'pending' END
+				state = CASE WHEN attempts + 1 >= ? OR since < ? THEN 'dead' ELSE 'pending' END
 			WHERE id = ? AND state = 'pending' AND lease_token = ? RETURNING state`,
 			micros(f.NextAttempt), f.Error, f.MaxAttempts, micros(f.At.Add(-f.MaxAge)), id, token).Scan(&state)
 	})
@@ -122,7 +122,7 @@ func (db *DB) DeadWebhooks(ctx context.Context, limit int) ([]*passkeyd.WebhookD
 // RetryWebhook implements passkeyd.OutboxStore.
 func (db *DB) RetryWebhook(ctx context.Context, id string, now time.Time) error {
 	return db.tx(ctx, func(tx wtx) error {
-		res, err := tx.ExecContext(ctx, `UPDATE webhook_outbox SET state = 'pending', attempts = 0, next_attempt_at = ? WHERE id = ? AND state = 'dead'`, micros(now), id)
+		res, err := tx.ExecContext(ctx, `UPDATE webhook_outbox SET state = 'pending', attempts = 0, since = ?, next_attempt_at = ? WHERE id = ? AND state = 'dead'`, micros(now), micros(now), id)
 		return affected(res, err)
 	})
 }

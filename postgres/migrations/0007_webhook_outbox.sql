@@ -12,6 +12,8 @@ CREATE TABLE webhook_outbox (
     state           text NOT NULL,
     attempts        integer NOT NULL DEFAULT 0,
     created_at      timestamptz NOT NULL,
+    -- since starts the age that MaxAge limits: the creation, or the operator's last retry.
+    since           timestamptz NOT NULL,
     next_attempt_at timestamptz NOT NULL,
     lease_token     text NOT NULL DEFAULT '',
     lease_until     timestamptz NOT NULL DEFAULT '-infinity',

@@ -12,6 +12,8 @@ CREATE TABLE webhook_outbox (
     state           TEXT NOT NULL,
     attempts        INTEGER NOT NULL DEFAULT 0,
     created_at      INTEGER NOT NULL,
+    -- since starts the age that MaxAge limits: the creation, or the operator's last retry.
+    since           INTEGER NOT NULL,
     next_attempt_at INTEGER NOT NULL,
     lease_token     TEXT NOT NULL DEFAULT '',
     lease_until     INTEGER NOT NULL DEFAULT 0,
