@@ -49,6 +49,9 @@ type Config struct {
 	AccountLimiter ratelimit.Limiter
 	// OnEvent, when set, sees every audit event as it happens (metrics count them).
 	OnEvent func(*passkeyd.AuditEvent)
+	// Webhooks, when set, returns the webhook deliveries an audit event causes; they are
+	// written to the outbox in the audit event's transaction.
+	Webhooks func(*passkeyd.AuditEvent) []*passkeyd.WebhookDelivery
 	// OnAttestationFailure, when set, hears the format of every attestation statement that
 	// failed verification (metrics count them by format).
 	OnAttestationFailure func(format string)

@@ -141,7 +141,11 @@ func (s *Service) ChangePassword(ctx context.Context, userID, currentPassword, n
 		return err
 	}
 	s.log.InfoContext(ctx, "password changed", "user_id", userID)
-	s.audit(ctx, userID, "password_changed", "password", nil, nil)
+	typ := "password_changed"
+	if u.PasswordHash == "" {
+		typ = "password_set" // a passkey-only account gained a password: a new way in
+	}
+	s.audit(ctx, userID, typ, "password", nil, nil)
 	return nil
 }
 
