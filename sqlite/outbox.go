@@ -27,7 +27,6 @@ func enqueueWebhooks(ctx context.Context, tx wtx, ds []*passkeyd.WebhookDelivery
 
 const deliveryColumns = `seq, id, event_id, url, type, user_id, body, state, attempts, created_at, next_attempt_at, last_error, delivered_at`
 
-
 func scanDelivery(r scanner) (int64, *passkeyd.WebhookDelivery, error) {
 	var d passkeyd.WebhookDelivery
 	var seq, created, next int64
