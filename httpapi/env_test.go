@@ -24,6 +24,7 @@ import (
 	"github.com/passkeyd/passkeyd/ratelimit"
 	"github.com/passkeyd/passkeyd/softauthn"
 	"github.com/passkeyd/passkeyd/web"
+	"github.com/passkeyd/passkeyd/webhook"
 )
 
 const origin = "http://localhost:8080"
@@ -54,6 +55,7 @@ type envOptions struct {
 	secondFactor bool
 	cors         []string
 	accountLimit float64
+	webhookURL   string // set: webhooks to it, from a worker that gives up after 2 attempts
 }
 
 func newEnv(t testing.TB, opts ...func(*envOptions)) *env {
@@ -81,7 +83,18 @@ func newEnv(t testing.TB, opts ...func(*envOptions)) *env {
 	if err != nil {
 		t.Fatal(err)
 	}
-	e.accounts, err = account.New(context.Background(), db, challenges, rp, account.Config{SessionTTL: time.Hour, CounterPolicy: o.counter, RecoveryCodes: !o.noRecovery, Passwords: hasher(o.noPasswords), TOTP: !o.noTOTP, PasskeySecondFactor: o.secondFactor, Lockout: lockout(e.clock), AccountLimiter: accountLimiter(o.accountLimit, e.clock), OnEvent: httpapi.EventCounter(e.registry), OnAttestationFailure: httpapi.AttestationFailureCounter(e.registry)}, o.log)
+	var worker *webhook.Worker
+	var deliveries func(*passkeyd.AuditEvent) []*passkeyd.WebhookDelivery
+	if o.webhookURL != "" {
+		deliveries = (&webhook.Publisher{URLs: []string{o.webhookURL}}).Deliveries
+		worker = webhook.NewWorker(db, webhook.Config{Secret: webhookSecret, Timeout: time.Second, PollInterval: 10 * time.Millisecond,
+			MinBackoff: 10 * time.Millisecond, MaxBackoff: 20 * time.Millisecond, MaxAttempts: 2, Metrics: webhook.NewMetrics(e.registry)})
+		ctx, cancel := context.WithCancel(context.Background())
+		done := make(chan struct{})
+		go func() { worker.Run(ctx); close(done) }()
+		t.Cleanup(func() { cancel(); <-done })
+	}
+	e.accounts, err = account.New(context.Background(), db, challenges, rp, account.Config{Webhooks: deliveries, SessionTTL: time.Hour, CounterPolicy: o.counter, RecoveryCodes: !o.noRecovery, Passwords: hasher(o.noPasswords), TOTP: !o.noTOTP, PasskeySecondFactor: o.secondFactor, Lockout: lockout(e.clock), AccountLimiter: accountLimiter(o.accountLimit, e.clock), OnEvent: httpapi.EventCounter(e.registry), OnAttestationFailure: httpapi.AttestationFailureCounter(e.registry)}, o.log)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -97,6 +110,7 @@ func newEnv(t testing.TB, opts ...func(*envOptions)) *env {
 		AdminToken:  "test-admin-token-0123456789",
 		Logger:      o.log,
 		RateBurst:   o.rateBurst,
+		Webhooks:    worker,
 	}))
 	t.Cleanup(e.srv.Close)
 	return e

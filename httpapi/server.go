@@ -16,6 +16,7 @@ import (
 	"github.com/passkeyd/passkeyd"
 	"github.com/passkeyd/passkeyd/account"
 	"github.com/passkeyd/passkeyd/ratelimit"
+	"github.com/passkeyd/passkeyd/webhook"
 )
 
 // Deps is what the HTTP server needs.
@@ -53,6 +54,9 @@ type Deps struct {
 	// AdminToken enables the operator API (/admin/v1/…) for requests bearing it; empty
 	// disables it.
 	AdminToken string
+	// Webhooks, when set, is the webhook worker whose dead letters the operator API lists
+	// and retries.
+	Webhooks *webhook.Worker
 	// MetricsElsewhere keeps /metrics off this handler (it is served on its own listener).
 	MetricsElsewhere bool
 	// TrustedProxies are the load balancers whose X-Forwarded-For is believed when finding
