@@ -52,6 +52,10 @@ type Config struct {
 	// AdminToken enables the operator API (/admin/v1/…, `passkeyd admin`) for requests
 	// bearing it. Empty: no admin API.
 	AdminToken string `yaml:"adminToken"`
+	// WebhookURLs receive the security events (sign-ins, factor changes, …) as signed JSON
+	// POSTs; empty: no webhooks. WebhookSecret is the HMAC-SHA256 key they are signed with.
+	WebhookURLs   []string `yaml:"webhookURLs"`
+	WebhookSecret string   `yaml:"webhookSecret"`
 	// MetricsAddr serves /metrics on a listener of its own (host:port) instead of the main
 	// one, so that it can stay inside the operator's network.
 	MetricsAddr string `yaml:"metricsAddr"`
@@ -117,6 +121,7 @@ func Default() *Config {
 		TrustedProxies:   []string{},
 		PasskeyRole:      "primary",
 		CORSOrigins:      []string{},
+		WebhookURLs:      []string{},
 		Argon2:           Argon2{MemoryKiB: 64 * 1024, Time: 3, Threads: 2},
 		Policy: Policy{
 			UserVerification: "preferred",

@@ -70,6 +70,7 @@ func doctor(ctx context.Context, args []string, getenv func(string) string, stdo
 	}
 	d.checkDatabase(ctx, cfg)
 	d.checkRedis(ctx, cfg)
+	d.checkWebhooks(ctx, cfg)
 	if url != "" {
 		d.checkDeployment(ctx, url)
 	}

@@ -137,6 +137,11 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		checks["redis"] = d.pingChallenges
 	}
 
+	hooks := startWebhooks(ctx, cfg, store, log, registry)
+	if hooks != nil {
+		defer hooks.stop() // before d.close: the POSTs in flight are recorded
+	}
+
 	proxies, _ := cfg.TrustedProxyPrefixes() // validated by config.Load
 	handler := httpapi.NewServer(httpapi.Deps{
 		Accounts:         accounts,
@@ -151,6 +156,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		TrustedProxies:   proxies,
 		CORSOrigins:      cfg.CORSOrigins,
 		AdminToken:       cfg.AdminToken,
+		Webhooks:         hooks.worker(),
 		Limiter:          d.limiter,
 		Metrics:          registry,
 		MetricsElsewhere: cfg.MetricsAddr != "",
@@ -321,6 +327,7 @@ func openDeps(ctx context.Context, cfg *config.Config, log *slog.Logger, obs *ob
 		AccountLimiter:       accountLimiter,
 		OnEvent:              obs.onEvent,
 		OnAttestationFailure: obs.onAttestationFailure,
+		Webhooks:             webhookDeliveries(cfg),
 	}, log)
 	if err != nil {
 		d.close()
