@@ -23,8 +23,9 @@ func webhookDeliveries(cfg *config.Config) func(*passkeyd.AuditEvent) []*passkey
 
 // webhooks is the running delivery worker of serve.
 type webhooks struct {
-	w    *webhook.Worker
-	done chan struct{}
+	w      *webhook.Worker
+	cancel context.CancelFunc
+	done   chan struct{}
 }
 
 // startWebhooks runs the delivery worker until ctx ends; nil when no URL is configured.
@@ -39,13 +40,18 @@ func startWebhooks(ctx context.Context, cfg *config.Config, store passkeyd.Outbo
 		}),
 		done: make(chan struct{}),
 	}
+	ctx, h.cancel = context.WithCancel(ctx)
 	go func() { h.w.Run(ctx); close(h.done) }()
 	log.Info("webhooks on", "receivers", len(cfg.WebhookURLs))
 	return h
 }
 
-// stop waits for the worker, which ends with serve's context, to record its last POSTs.
-func (h *webhooks) stop() { <-h.done }
+// stop ends the worker (serve's context has usually ended it already) and waits for it to
+// record its last POSTs.
+func (h *webhooks) stop() {
+	h.cancel()
+	<-h.done
+}
 
 func (h *webhooks) worker() *webhook.Worker {
 	if h == nil {
