@@ -182,3 +182,51 @@ type SigningKey struct {
 	ExpiresAt  time.Time // NotAfter plus the longest token lifetime: then it leaves the JWKS
 	CreatedAt  time.Time
 }
+
+// WebhookDelivery is one webhook event on its way to one receiver: a row of the outbox.
+// An event sent to three URLs is three deliveries with one EventID, each retried and
+// dead-lettered on its own, so one failing receiver never holds the others back.
+type WebhookDelivery struct {
+	ID      string // the delivery; operators retry a dead letter by it
+	EventID string // the "id" inside Body, the same at every URL: receivers drop duplicates by it
+	URL     string
+	Type    string // the public event type, e.g. sign_in.succeeded
+	UserID  string
+	Body    []byte // the JSON that is POSTed, byte for byte as signed
+	State   WebhookState
+	// Attempts counts failed attempts; NextAttemptAt is when the next one is due.
+	Attempts      int
+	CreatedAt     time.Time
+	NextAttemptAt time.Time
+	LastError     string    // why the last attempt failed, for operators
+	DeliveredAt   time.Time // zero until a receiver answered 2xx
+}
+
+// WebhookState is where a delivery is in its life.
+type WebhookState string
+
+const (
+	WebhookPending   WebhookState = "pending"
+	WebhookDelivered WebhookState = "delivered"
+	// WebhookDead is a delivery that failed too often or for too long: it is kept, and no
+	// longer tried, until an operator retries it.
+	WebhookDead WebhookState = "dead"
+)
+
+// WebhookFailure is a failed delivery attempt as the outbox records it.
+type WebhookFailure struct {
+	At          time.Time
+	NextAttempt time.Time // when to try again (the sender's backoff)
+	Error       string
+	// The delivery goes dead at its MaxAttempts-th failure, or at a failure more than MaxAge
+	// after it was created (or last retried by an operator).
+	MaxAttempts int
+	MaxAge      time.Duration
+}
+
+// OutboxStats is the outbox at a glance, for metrics.
+type OutboxStats struct {
+	Pending       int
+	Dead          int
+	OldestPending time.Time // CreatedAt of the oldest pending delivery; zero when none
+}

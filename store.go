@@ -133,9 +133,40 @@ type TOTPStore interface {
 
 // AuditStore keeps the audit log.
 type AuditStore interface {
-	RecordEvent(ctx context.Context, e *AuditEvent) error
+	// RecordEvent stores e and, in the same transaction, the webhook deliveries it causes:
+	// a webhook is durable exactly when its audit event is, and neither exists without the
+	// other.
+	RecordEvent(ctx context.Context, e *AuditEvent, webhooks ...*WebhookDelivery) error
 	// Events returns the user's most recent events, newest first, at most limit.
 	Events(ctx context.Context, userID string, limit int) ([]*AuditEvent, error)
+}
+
+// OutboxStore is the webhook outbox: deliveries are written by AuditStore.RecordEvent and
+// sent by workers on any instance, which lease them so that two workers never send the
+// same delivery while a lease holds.
+type OutboxStore interface {
+	// LeaseWebhooks claims up to limit pending deliveries that are due at now and not under
+	// another live lease, oldest first, until now+lease. Concurrent callers (also on other
+	// instances) never get the same delivery. token names the lease for MarkWebhookFailed.
+	LeaseWebhooks(ctx context.Context, token string, now time.Time, lease time.Duration, limit int) ([]*WebhookDelivery, error)
+	// MarkWebhookDelivered records that a receiver accepted the delivery (whoever holds the
+	// lease: it was delivered either way). ErrNotFound when there is no such undelivered
+	// delivery.
+	MarkWebhookDelivered(ctx context.Context, id string, at time.Time) error
+	// MarkWebhookFailed records a failed attempt by the holder of lease token: one more
+	// attempt, due again at f.NextAttempt, lease released; or dead (see WebhookFailure). It
+	// says whether the delivery is now dead. ErrNotFound when the delivery is not pending
+	// under that lease (it expired and another worker took it).
+	MarkWebhookFailed(ctx context.Context, id, token string, f WebhookFailure) (dead bool, err error)
+	// DeadWebhooks lists dead deliveries, oldest first, at most limit.
+	DeadWebhooks(ctx context.Context, limit int) ([]*WebhookDelivery, error)
+	// RetryWebhook makes a dead delivery pending again, due at now, with no attempts
+	// counted and its age (for MaxAge) counted from now. ErrNotFound when there is no dead delivery with that id.
+	RetryWebhook(ctx context.Context, id string, now time.Time) error
+	// PruneWebhooks deletes deliveries delivered before before and says how many.
+	PruneWebhooks(ctx context.Context, before time.Time) (int, error)
+	// OutboxStats counts pending and dead deliveries.
+	OutboxStats(ctx context.Context) (OutboxStats, error)
 }
 
 // SecretStore keeps server-wide secrets shared by every instance.
@@ -166,6 +197,7 @@ type Store interface {
 	RecoveryCodeStore
 	TOTPStore
 	AuditStore
+	OutboxStore
 	SecretStore
 	SigningKeyStore
 	// Ping reports whether the store can serve requests (for /readyz).

@@ -61,6 +61,9 @@ type Config struct {
 	// "recovery_code") is actually checked against what is stored, known username or not:
 	// the number of evaluations is what the lockout bounds, and tests count it.
 	OnGuess func(factor string)
+	// Webhooks, when set, returns the webhook deliveries an audit event causes; they are
+	// written to the outbox in the audit event's transaction.
+	Webhooks func(*passkeyd.AuditEvent) []*passkeyd.WebhookDelivery
 	// OnAttestationFailure, when set, hears the format of every attestation statement that
 	// failed verification (metrics count them by format).
 	OnAttestationFailure func(format string)

@@ -30,8 +30,9 @@ func WithClient(ctx context.Context, c ClientInfo) context.Context {
 // request (an item with done set) is answered once every event queued before it is
 // written.
 type auditItem struct {
-	e    *passkeyd.AuditEvent
-	done chan struct{}
+	e        *passkeyd.AuditEvent
+	webhooks []*passkeyd.WebhookDelivery
+	done     chan struct{}
 }
 
 func (s *Service) runAuditWriter() {
@@ -40,14 +41,14 @@ func (s *Service) runAuditWriter() {
 			close(it.done)
 			continue
 		}
-		s.writeEvent(it.e)
+		s.writeEvent(it.e, it.webhooks)
 	}
 }
 
-func (s *Service) writeEvent(e *passkeyd.AuditEvent) {
+func (s *Service) writeEvent(e *passkeyd.AuditEvent, webhooks []*passkeyd.WebhookDelivery) {
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	if err := s.store.RecordEvent(ctx, e); err != nil {
+	if err := s.store.RecordEvent(ctx, e, webhooks...); err != nil {
 		s.log.Warn("audit event not recorded", "type", e.Type, "err", err)
 	}
 }
@@ -86,11 +87,29 @@ func (s *Service) audit(ctx context.Context, userID, typ, method string, credID 
 	if s.cfg.OnEvent != nil {
 		s.cfg.OnEvent(e)
 	}
-	select {
-	case s.auditQ <- auditItem{e: e}:
-	default:
-		s.writeEvent(e)
+	var webhooks []*passkeyd.WebhookDelivery
+	if s.cfg.Webhooks != nil {
+		webhooks = s.cfg.Webhooks(e)
 	}
+	if len(webhooks) > 0 && !signInAttempts[typ] {
+		// A change to the account (a passkey added, a password changed, sessions revoked)
+		// is rare and its webhook is what tells the apps: it is durable before the client
+		// hears of the change, at the cost of one commit. Sign-in attempts stay in the
+		// background, where they cost the sign-in nothing (see docs/webhooks.md).
+		s.writeEvent(e, webhooks)
+		return
+	}
+	select {
+	case s.auditQ <- auditItem{e: e, webhooks: webhooks}:
+	default:
+		s.writeEvent(e, webhooks)
+	}
+}
+
+// signInAttempts are the audit types written on the sign-in path.
+var signInAttempts = map[string]bool{
+	"sign_in": true, "sign_in_failed": true, "second_factor_failed": true,
+	"sign_in_clone_warning": true, "counter_regression": true,
 }
 
 // auditAnonymous records an event of a deleted account: kept for operators, without the

@@ -60,6 +60,10 @@ type Config struct {
 	// 32-byte keys, the first one sealing new values, every one opening what it sealed, so
 	// keys rotate by putting a new one first. Empty: secrets are stored as they are.
 	EncryptionKeys []string `yaml:"encryptionKeys"`
+	// WebhookURLs receive the security events (sign-ins, factor changes, …) as signed JSON
+	// POSTs; empty: no webhooks. WebhookSecret is the HMAC-SHA256 key they are signed with.
+	WebhookURLs   []string `yaml:"webhookURLs"`
+	WebhookSecret string   `yaml:"webhookSecret"`
 	// MetricsAddr serves /metrics on a listener of its own (host:port) instead of the main
 	// one, so that it can stay inside the operator's network.
 	MetricsAddr string `yaml:"metricsAddr"`
@@ -158,6 +162,7 @@ func Default() *Config {
 		PasskeyRole:      "primary",
 		CORSOrigins:      []string{},
 		EncryptionKeys:   []string{},
+		WebhookURLs:      []string{},
 		Argon2:           Argon2{MemoryKiB: 64 * 1024, Time: 3, Threads: 2},
 		Tokens:           Tokens{Audience: []string{}, Lifetime: 5 * time.Minute, SigningAlgorithm: "ES256", SigningKeyRotation: 24 * time.Hour},
 		Policy: Policy{

@@ -96,6 +96,9 @@ func TestInvalidSettingsNameTheSetting(t *testing.T) {
 		{"bad passkey role", map[string]string{"PASSKEYD_PASSKEY_ROLE": "only"}, nil, "PASSKEYD_PASSKEY_ROLE"},
 		{"second-factor without passwords", map[string]string{"PASSKEYD_PASSKEY_ROLE": "second-factor", "PASSKEYD_FALLBACKS": "totp"}, nil, "PASSKEYD_PASSKEY_ROLE"},
 		{"bad trusted proxy", map[string]string{"PASSKEYD_TRUSTED_PROXIES": "10.0.0.0/8,lb.internal"}, nil, "PASSKEYD_TRUSTED_PROXIES"},
+		{"webhook over plain http", map[string]string{"PASSKEYD_WEBHOOK_URLS": "http://app.example.com/hook", "PASSKEYD_WEBHOOK_SECRET": strings.Repeat("s", 32)}, nil, "PASSKEYD_WEBHOOK_URLS"},
+		{"webhook not a URL", map[string]string{"PASSKEYD_WEBHOOK_URLS": "app.example.com/hook", "PASSKEYD_WEBHOOK_SECRET": strings.Repeat("s", 32)}, nil, "PASSKEYD_WEBHOOK_URLS"},
+		{"webhook secret too short", map[string]string{"PASSKEYD_WEBHOOK_URLS": "https://app.example.com/hook", "PASSKEYD_WEBHOOK_SECRET": strings.Repeat("s", 31)}, nil, "PASSKEYD_WEBHOOK_SECRET"},
 		{"token lifetime", map[string]string{"PASSKEYD_TOKEN_LIFETIME": "2h"}, nil, "PASSKEYD_TOKEN_LIFETIME"},
 		{"signing algorithm", map[string]string{"PASSKEYD_SIGNING_ALGORITHM": "HS256"}, nil, "PASSKEYD_SIGNING_ALGORITHM"},
 		{"signing key rotation", map[string]string{"PASSKEYD_SIGNING_KEY_ROTATION": "0s"}, nil, "PASSKEYD_SIGNING_KEY_ROTATION"},
@@ -199,5 +202,18 @@ func TestTokenSettings(t *testing.T) {
 	// The RP ID itself is a valid cookie domain.
 	if _, err := Load(nil, env(map[string]string{"PASSKEYD_RP_ID": "example.com", "PASSKEYD_ORIGINS": "https://example.com", "PASSKEYD_COOKIE_DOMAIN": "example.com"})); err != nil {
 		t.Fatal(err)
+	}
+}
+
+func TestWebhookSettings(t *testing.T) {
+	c, err := Load(nil, env(map[string]string{
+		"PASSKEYD_WEBHOOK_URLS":   "https://app.example.com/hook, http://127.0.0.1:9000/events,http://localhost/x",
+		"PASSKEYD_WEBHOOK_SECRET": strings.Repeat("s", 32),
+	}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(c.WebhookURLs) != 3 || c.WebhookURLs[1] != "http://127.0.0.1:9000/events" {
+		t.Fatalf("webhook URLs %q", c.WebhookURLs)
 	}
 }

@@ -120,6 +120,18 @@ func (c *Config) Validate() error {
 	if _, err := c.Keyring(); err != nil {
 		bad("encryptionKeys", "%v; each key is base64 of 32 random bytes: generate one with openssl rand -base64 32", err)
 	}
+	for _, raw := range c.WebhookURLs {
+		u, err := url.Parse(raw)
+		switch {
+		case err != nil || u.Host == "" || (u.Scheme != "https" && u.Scheme != "http"):
+			bad("webhookURLs", "%q is not an http(s) URL, e.g. https://app.example.com/passkeyd-events", raw)
+		case u.Scheme == "http" && !loopbackName(u.Hostname()):
+			bad("webhookURLs", "%q must use https: security events carry user ids and addresses (plain http only on localhost/127.0.0.1/::1)", raw)
+		}
+	}
+	if len(c.WebhookURLs) > 0 && len(c.WebhookSecret) < 32 {
+		bad("webhookSecret", "webhooks need a secret of at least 32 bytes, shared with the receivers; generate one with: openssl rand -hex 32")
+	}
 	if c.MetricsAddr != "" {
 		if _, port, err := net.SplitHostPort(c.MetricsAddr); err != nil || port == "" {
 			bad("metricsAddr", "%q is not host:port, e.g. 127.0.0.1:9090", c.MetricsAddr)

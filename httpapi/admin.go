@@ -5,6 +5,7 @@ import (
 	"crypto/subtle"
 	"net/http"
 	"strings"
+	"time"
 
 	"github.com/passkeyd/passkeyd"
 )
@@ -114,5 +115,46 @@ func (s *server) handleAdminSearch() http.Handler {
 			out.Users = append(out.Users, viewUser(u))
 		}
 		encode(w, http.StatusOK, out)
+	})
+}
+
+func (s *server) webhooksOn() bool { return s.Webhooks != nil }
+
+func (s *server) handleAdminDeadWebhooks() http.Handler {
+	type delivery struct {
+		ID        string    `json:"id"`
+		EventID   string    `json:"eventId"`
+		Type      string    `json:"type"`
+		UserID    string    `json:"userId"`
+		URL       string    `json:"url"`
+		Attempts  int       `json:"attempts"`
+		LastError string    `json:"lastError"`
+		CreatedAt time.Time `json:"createdAt"`
+	}
+	type response struct {
+		Deliveries []delivery `json:"deliveries"`
+	}
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		ds, err := s.Webhooks.DeadLetters(r.Context())
+		if err != nil {
+			s.writeError(w, r, err)
+			return
+		}
+		out := response{Deliveries: make([]delivery, 0, len(ds))}
+		for _, d := range ds {
+			out.Deliveries = append(out.Deliveries, delivery{ID: d.ID, EventID: d.EventID, Type: d.Type, UserID: d.UserID, URL: d.URL,
+				Attempts: d.Attempts, LastError: d.LastError, CreatedAt: d.CreatedAt})
+		}
+		encode(w, http.StatusOK, out)
+	})
+}
+
+func (s *server) handleAdminRetryWebhook() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if err := s.Webhooks.Retry(r.Context(), r.PathValue("id")); err != nil {
+			s.writeError(w, r, err)
+			return
+		}
+		w.WriteHeader(http.StatusNoContent)
 	})
 }

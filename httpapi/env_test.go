@@ -27,6 +27,7 @@ import (
 	"github.com/passkeyd/passkeyd/softauthn"
 	"github.com/passkeyd/passkeyd/token"
 	"github.com/passkeyd/passkeyd/web"
+	"github.com/passkeyd/passkeyd/webhook"
 )
 
 const origin = "http://localhost:8080"
@@ -66,6 +67,7 @@ type envOptions struct {
 	timeout      time.Duration // request timeout; 0: the default
 	loginURL     string
 	cookieDomain string
+	webhookURL   string // set: webhooks to it, from a worker that gives up after 2 attempts
 }
 
 func newEnv(t testing.TB, opts ...func(*envOptions)) *env {
@@ -93,8 +95,19 @@ func newEnv(t testing.TB, opts ...func(*envOptions)) *env {
 	if err != nil {
 		t.Fatal(err)
 	}
+	var worker *webhook.Worker
+	var deliveries func(*passkeyd.AuditEvent) []*passkeyd.WebhookDelivery
+	if o.webhookURL != "" {
+		deliveries = (&webhook.Publisher{URLs: []string{o.webhookURL}}).Deliveries
+		worker = webhook.NewWorker(db, webhook.Config{Secret: webhookSecret, Timeout: time.Second, PollInterval: 10 * time.Millisecond,
+			MinBackoff: 10 * time.Millisecond, MaxBackoff: 20 * time.Millisecond, MaxAttempts: 2, Metrics: webhook.NewMetrics(e.registry)})
+		ctx, cancel := context.WithCancel(context.Background())
+		done := make(chan struct{})
+		go func() { worker.Run(ctx); close(done) }()
+		t.Cleanup(func() { cancel(); <-done })
+	}
 	lockouts := lockout(e.clock)
-	e.accounts, err = account.New(context.Background(), db, challenges, rp, account.Config{SessionTTL: time.Hour, ReauthWindow: o.reauthWindow, CounterPolicy: o.counter, RecoveryCodes: !o.noRecovery, Passwords: o.hasher(), Keys: o.keys, TOTP: !o.noTOTP, PasskeySecondFactor: o.secondFactor, Lockout: lockouts, OnGuess: func(string) { e.guesses.Add(1) }, AccountLimiter: accountLimiter(o.accountLimit, e.clock), OnEvent: httpapi.EventCounter(e.registry), OnAttestationFailure: httpapi.AttestationFailureCounter(e.registry)}, o.log)
+	e.accounts, err = account.New(context.Background(), db, challenges, rp, account.Config{Webhooks: deliveries, SessionTTL: time.Hour, ReauthWindow: o.reauthWindow, CounterPolicy: o.counter, RecoveryCodes: !o.noRecovery, Passwords: o.hasher(), Keys: o.keys, TOTP: !o.noTOTP, PasskeySecondFactor: o.secondFactor, Lockout: lockouts, OnGuess: func(string) { e.guesses.Add(1) }, AccountLimiter: accountLimiter(o.accountLimit, e.clock), OnEvent: httpapi.EventCounter(e.registry), OnAttestationFailure: httpapi.AttestationFailureCounter(e.registry)}, o.log)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -118,6 +131,7 @@ func newEnv(t testing.TB, opts ...func(*envOptions)) *env {
 		Tokens:         e.tokens,
 		LoginURL:       o.loginURL,
 		CookieDomain:   o.cookieDomain,
+		Webhooks:       worker,
 	}))
 	t.Cleanup(e.srv.Close)
 	return e

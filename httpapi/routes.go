@@ -43,6 +43,8 @@ func (s *server) routes(mux interface{ Handle(string, http.Handler) }) {
 	mux.Handle("DELETE /admin/v1/users/{user}/passkeys/{id}", s.requireAdmin(s.handleAdminRevokePasskey()))
 	mux.Handle("POST /admin/v1/users/{user}/passkeys/{id}/clear-clone-warning", s.requireAdmin(s.handleAdminClearCloneWarning()))
 	mux.Handle("DELETE /admin/v1/users/{user}/sessions", s.requireAdmin(s.handleAdminRevokeSessions()))
+	mux.Handle("GET /admin/v1/webhooks/dead", s.requireAdmin(s.feature(s.webhooksOn, "webhooks are", s.handleAdminDeadWebhooks())))
+	mux.Handle("POST /admin/v1/webhooks/{id}/retry", s.requireAdmin(s.feature(s.webhooksOn, "webhooks are", s.handleAdminRetryWebhook())))
 
 	mux.Handle("GET /api/openapi.json", s.handleOpenAPI())
 	mux.Handle("GET /healthz", s.handleHealthz())

@@ -17,6 +17,7 @@ import (
 	"github.com/passkeyd/passkeyd/account"
 	"github.com/passkeyd/passkeyd/ratelimit"
 	"github.com/passkeyd/passkeyd/token"
+	"github.com/passkeyd/passkeyd/webhook"
 )
 
 // Deps is what the HTTP server needs.
@@ -67,6 +68,9 @@ type Deps struct {
 	AccountSecretLimiter RateLimiter
 	// AdminLimiter, when set, replaces the in-process per-IP bucket of the operator API.
 	AdminLimiter RateLimiter
+	// Webhooks, when set, is the webhook worker whose dead letters the operator API lists
+	// and retries.
+	Webhooks *webhook.Worker
 	// MetricsElsewhere keeps /metrics off this handler (it is served on its own listener).
 	MetricsElsewhere bool
 	// TrustedProxies are the load balancers whose X-Forwarded-For is believed when finding

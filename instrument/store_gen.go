@@ -227,10 +227,10 @@ func (w *Store) DeleteTOTP(ctx context.Context, userID string) (err error) {
 }
 
 // RecordEvent calls the wrapped store inside a span and a latency observation.
-func (w *Store) RecordEvent(ctx context.Context, e *passkeyd.AuditEvent) (err error) {
+func (w *Store) RecordEvent(ctx context.Context, e *passkeyd.AuditEvent, webhooks ...*passkeyd.WebhookDelivery) (err error) {
 	ctx, end := w.start(ctx, "RecordEvent")
 	defer func(t time.Time) { end(t, err) }(time.Now())
-	err = w.next.RecordEvent(ctx, e)
+	err = w.next.RecordEvent(ctx, e, webhooks...)
 	return
 }
 
@@ -239,6 +239,62 @@ func (w *Store) Events(ctx context.Context, userID string, limit int) (v0 []*pas
 	ctx, end := w.start(ctx, "Events")
 	defer func(t time.Time) { end(t, err) }(time.Now())
 	v0, err = w.next.Events(ctx, userID, limit)
+	return
+}
+
+// LeaseWebhooks calls the wrapped store inside a span and a latency observation.
+func (w *Store) LeaseWebhooks(ctx context.Context, token string, now time.Time, lease time.Duration, limit int) (v0 []*passkeyd.WebhookDelivery, err error) {
+	ctx, end := w.start(ctx, "LeaseWebhooks")
+	defer func(t time.Time) { end(t, err) }(time.Now())
+	v0, err = w.next.LeaseWebhooks(ctx, token, now, lease, limit)
+	return
+}
+
+// MarkWebhookDelivered calls the wrapped store inside a span and a latency observation.
+func (w *Store) MarkWebhookDelivered(ctx context.Context, id string, at time.Time) (err error) {
+	ctx, end := w.start(ctx, "MarkWebhookDelivered")
+	defer func(t time.Time) { end(t, err) }(time.Now())
+	err = w.next.MarkWebhookDelivered(ctx, id, at)
+	return
+}
+
+// MarkWebhookFailed calls the wrapped store inside a span and a latency observation.
+func (w *Store) MarkWebhookFailed(ctx context.Context, id, token string, f passkeyd.WebhookFailure) (v0 bool, err error) {
+	ctx, end := w.start(ctx, "MarkWebhookFailed")
+	defer func(t time.Time) { end(t, err) }(time.Now())
+	v0, err = w.next.MarkWebhookFailed(ctx, id, token, f)
+	return
+}
+
+// DeadWebhooks calls the wrapped store inside a span and a latency observation.
+func (w *Store) DeadWebhooks(ctx context.Context, limit int) (v0 []*passkeyd.WebhookDelivery, err error) {
+	ctx, end := w.start(ctx, "DeadWebhooks")
+	defer func(t time.Time) { end(t, err) }(time.Now())
+	v0, err = w.next.DeadWebhooks(ctx, limit)
+	return
+}
+
+// RetryWebhook calls the wrapped store inside a span and a latency observation.
+func (w *Store) RetryWebhook(ctx context.Context, id string, now time.Time) (err error) {
+	ctx, end := w.start(ctx, "RetryWebhook")
+	defer func(t time.Time) { end(t, err) }(time.Now())
+	err = w.next.RetryWebhook(ctx, id, now)
+	return
+}
+
+// PruneWebhooks calls the wrapped store inside a span and a latency observation.
+func (w *Store) PruneWebhooks(ctx context.Context, before time.Time) (v0 int, err error) {
+	ctx, end := w.start(ctx, "PruneWebhooks")
+	defer func(t time.Time) { end(t, err) }(time.Now())
+	v0, err = w.next.PruneWebhooks(ctx, before)
+	return
+}
+
+// OutboxStats calls the wrapped store inside a span and a latency observation.
+func (w *Store) OutboxStats(ctx context.Context) (v0 passkeyd.OutboxStats, err error) {
+	ctx, end := w.start(ctx, "OutboxStats")
+	defer func(t time.Time) { end(t, err) }(time.Now())
+	v0, err = w.next.OutboxStats(ctx)
 	return
 }
 

@@ -3,17 +3,24 @@ package memory
 import (
 	"bytes"
 	"context"
+	"fmt"
 
 	"github.com/passkeyd/passkeyd"
 )
 
 // RecordEvent implements passkeyd.AuditStore.
-func (s *Store) RecordEvent(ctx context.Context, e *passkeyd.AuditEvent) error {
+func (s *Store) RecordEvent(ctx context.Context, e *passkeyd.AuditEvent, webhooks ...*passkeyd.WebhookDelivery) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	for _, d := range webhooks {
+		if s.outboxRow(d.ID) != nil {
+			return fmt.Errorf("memory: webhook delivery %s exists", d.ID) // a UNIQUE violation in SQL
+		}
+	}
 	cp := *e
 	cp.CredentialID = bytes.Clone(e.CredentialID)
 	s.events = append(s.events, &cp)
+	s.enqueue(webhooks)
 	return nil
 }
 

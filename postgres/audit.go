@@ -9,7 +9,7 @@ import (
 )
 
 // RecordEvent implements passkeyd.AuditStore.
-func (db *DB) RecordEvent(ctx context.Context, e *passkeyd.AuditEvent) error {
+func (db *DB) RecordEvent(ctx context.Context, e *passkeyd.AuditEvent, webhooks ...*passkeyd.WebhookDelivery) error {
 	var userID *string
 	if e.UserID != "" {
 		userID = &e.UserID
@@ -17,7 +17,10 @@ func (db *DB) RecordEvent(ctx context.Context, e *passkeyd.AuditEvent) error {
 	return db.tx(ctx, func(tx pgx.Tx) error {
 		_, err := tx.Exec(ctx, `INSERT INTO audit_events (id, user_id, type, method, credential_id, ip, user_agent, outcome, reason, at)
 			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`, e.ID, userID, e.Type, e.Method, e.CredentialID, e.IP, e.UserAgent, e.Outcome, e.Reason, e.At)
-		return err
+		if err != nil {
+			return err
+		}
+		return enqueueWebhooks(ctx, tx, webhooks)
 	})
 }
 

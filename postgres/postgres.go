@@ -10,7 +10,10 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"path"
 	"sort"
+	"strconv"
+	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -93,16 +96,28 @@ func (db *DB) Migrate(ctx context.Context) error {
 		return err
 	}
 	sort.Strings(names)
-	var current int
-	if err := conn.QueryRow(ctx, `SELECT COALESCE(MAX(version), 0) FROM schema_migrations`).Scan(&current); err != nil {
+	rows, err := conn.Query(ctx, `SELECT version FROM schema_migrations`)
+	if err != nil {
 		return fmt.Errorf("postgres: %w", err)
 	}
-	if current > len(names) {
-		return fmt.Errorf("postgres: the database schema is version %d but this passkeyd knows only %d: run a newer passkeyd", current, len(names))
+	recorded, err := pgx.CollectRows(rows, pgx.RowTo[int])
+	if err != nil {
+		return fmt.Errorf("postgres: %w", err)
 	}
-	for i, name := range names {
-		version := i + 1
-		if version <= current {
+	applied := map[int]bool{}
+	current := 0
+	for _, v := range recorded {
+		applied[v], current = true, max(current, v)
+	}
+	if known := KnownVersion(); current > known {
+		return fmt.Errorf("postgres: the database schema is version %d but this passkeyd knows only %d: run a newer passkeyd", current, known)
+	}
+	for _, name := range names {
+		version, err := migrationVersion(name)
+		if err != nil {
+			return err
+		}
+		if applied[version] {
 			continue
 		}
 		body, err := migrations.ReadFile(name)
@@ -210,10 +225,28 @@ func mapErr(err error) error {
 
 func utc(t time.Time) time.Time { return t.UTC() }
 
-// KnownVersion is the schema version this build migrates to.
+// KnownVersion is the schema version this build migrates to: its highest migration.
 func KnownVersion() int {
 	names, _ := fs.Glob(migrations, "migrations/*.sql")
-	return len(names)
+	v := 0
+	for _, n := range names {
+		if mv, err := migrationVersion(n); err == nil {
+			v = max(v, mv)
+		}
+	}
+	return v
+}
+
+// migrationVersion is the number a migration file's name starts with (0007_… is 7). Each
+// applied version is recorded, and every file not recorded is applied: migrations written
+// on parallel branches (0005, 0006 and 0007 merged in any order) all run exactly once.
+func migrationVersion(name string) (int, error) {
+	digits, _, _ := strings.Cut(path.Base(name), "_")
+	v, err := strconv.Atoi(digits)
+	if err != nil || v <= 0 {
+		return 0, fmt.Errorf("postgres: migration %s: the name must start with its number, e.g. 0007_name.sql", name)
+	}
+	return v, nil
 }
 
 // ServerTime returns the database server's clock, to measure skew against this host.

@@ -11,8 +11,10 @@ import (
 	"fmt"
 	"io/fs"
 	"net/url"
+	"path"
 	"runtime"
 	"sort"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -113,16 +115,30 @@ func (db *DB) migrate(ctx context.Context) error {
 		return err
 	}
 	sort.Strings(names)
-	var current int
-	if err := db.w.QueryRowContext(ctx, `SELECT COALESCE(MAX(version), 0) FROM schema_migrations`).Scan(&current); err != nil {
+	applied := map[int]bool{}
+	rows, err := db.w.QueryContext(ctx, `SELECT version FROM schema_migrations`)
+	if err != nil {
 		return fmt.Errorf("sqlite: %w", err)
 	}
-	if current > len(names) {
-		return fmt.Errorf("sqlite: the database schema is version %d but this passkeyd knows only %d: run a newer passkeyd", current, len(names))
+	current := 0
+	for rows.Next() {
+		var v int
+		if err := rows.Scan(&v); err != nil {
+			rows.Close()
+			return fmt.Errorf("sqlite: %w", err)
+		}
+		applied[v], current = true, max(current, v)
 	}
-	for i, name := range names {
-		version := i + 1
-		if version <= current {
+	rows.Close()
+	if known := KnownVersion(); current > known {
+		return fmt.Errorf("sqlite: the database schema is version %d but this passkeyd knows only %d: run a newer passkeyd", current, known)
+	}
+	for _, name := range names {
+		version, err := migrationVersion(name)
+		if err != nil {
+			return err
+		}
+		if applied[version] {
 			continue
 		}
 		body, err := migrations.ReadFile(name)
@@ -208,10 +224,29 @@ func (db *DB) Pragma(ctx context.Context, name string) (string, error) {
 	return v, err
 }
 
-// KnownVersion is the schema version this build migrates to.
+// KnownVersion is the schema version this build migrates to: its highest migration.
 func KnownVersion() int {
 	names, _ := fs.Glob(migrations, "migrations/*.sql")
-	return len(names)
+	v := 0
+	for _, n := range names {
+		if mv, err := migrationVersion(n); err == nil {
+			v = max(v, mv)
+		}
+	}
+	return v
+}
+
+// migrationVersion is the number a migration file's name starts with (0007_… is 7). Each
+// applied version is recorded, and every file not recorded is applied: migrations written
+// on parallel branches (0005, 0006 and 0007 merged in any order) all run exactly once.
+func migrationVersion(name string) (int, error) {
+	base := path.Base(name)
+	digits, _, _ := strings.Cut(base, "_")
+	v, err := strconv.Atoi(digits)
+	if err != nil || v <= 0 {
+		return 0, fmt.Errorf("sqlite: migration %s: the name must start with its number, e.g. 0007_name.sql", name)
+	}
+	return v, nil
 }
 
 // InspectVersion reads the schema version of the database at path without changing it

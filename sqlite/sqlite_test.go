@@ -3,6 +3,7 @@ package sqlite_test
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -79,5 +80,32 @@ func TestRefusesNewerSchema(t *testing.T) {
 	raw.Close()
 	if _, err := sqlite.Open(context.Background(), path); err == nil || !strings.Contains(err.Error(), "newer passkeyd") {
 		t.Fatalf("opened a database from the future: %v", err)
+	}
+}
+
+// TestMigrationMergedOutOfOrderIsApplied: a migration whose number is below the database's
+// version but that was never applied (it came from a branch merged later) still runs.
+func TestMigrationMergedOutOfOrderIsApplied(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "m.db")
+	db, err := sqlite.Open(context.Background(), path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	db.Close()
+	raw, err := sql.Open("sqlite", "file:"+path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := raw.Exec(`DROP TABLE totp; DELETE FROM schema_migrations WHERE version = 3`); err != nil {
+		t.Fatal(err)
+	}
+	raw.Close()
+	db, err = sqlite.Open(context.Background(), path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	if _, err := db.TOTP(context.Background(), "nobody"); !errors.Is(err, passkeyd.ErrNotFound) {
+		t.Fatalf("the totp table is back? %v", err)
 	}
 }

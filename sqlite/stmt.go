@@ -55,6 +55,13 @@ func (t wtx) QueryRowContext(ctx context.Context, query string, args ...any) *sq
 	return t.tx.QueryRowContext(ctx, query, args...)
 }
 
+func (t wtx) QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+	if s := t.stmt(ctx, query); s != nil {
+		return s.QueryContext(ctx, args...)
+	}
+	return t.tx.QueryContext(ctx, query, args...)
+}
+
 // prepareWrites prepares the statements transactions ran unprepared. The writer calls it
 // between batches, when the write connection is free.
 func (db *DB) prepareWrites() {

@@ -20,6 +20,8 @@ const adminUsage = `usage: passkeyd admin [-url URL] [-token T] COMMAND ARGS
   clear-clone-warning USER-ID CRED-ID
                                     let a passkey flagged as possibly cloned sign in again
   revoke-sessions USER-ID           sign the user out everywhere
+  webhooks-dead                     list webhook deliveries that were given up on
+  webhook-retry DELIVERY-ID         send a dead webhook delivery again
 The token defaults to PASSKEYD_ADMIN_TOKEN.`
 
 // admin calls the operator API of a running server.
@@ -48,6 +50,10 @@ func admin(ctx context.Context, args []string, getenv func(string) string, stdou
 		method, path = http.MethodPost, "/admin/v1/users/"+p(rest[1])+"/passkeys/"+p(rest[2])+"/clear-clone-warning"
 	case rest[0] == "revoke-sessions" && len(rest) == 2:
 		method, path = http.MethodDelete, "/admin/v1/users/"+p(rest[1])+"/sessions"
+	case rest[0] == "webhooks-dead" && len(rest) == 1:
+		method, path = http.MethodGet, "/admin/v1/webhooks/dead"
+	case rest[0] == "webhook-retry" && len(rest) == 2:
+		method, path = http.MethodPost, "/admin/v1/webhooks/"+p(rest[1])+"/retry"
 	default:
 		return fmt.Errorf("%s", adminUsage)
 	}

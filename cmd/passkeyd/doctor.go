@@ -72,6 +72,7 @@ func doctor(ctx context.Context, args []string, getenv func(string) string, stdo
 	d.checkTokens(cfg)
 	d.checkDatabase(ctx, cfg)
 	d.checkRedis(ctx, cfg)
+	d.checkWebhooks(ctx, cfg)
 	if url != "" {
 		d.checkDeployment(ctx, url)
 	}

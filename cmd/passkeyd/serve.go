@@ -143,6 +143,11 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		checks["redis"] = d.pingChallenges
 	}
 
+	hooks := startWebhooks(ctx, cfg, store, log, registry)
+	if hooks != nil {
+		defer hooks.stop() // before d.close: the POSTs in flight are recorded
+	}
+
 	proxies, _ := cfg.TrustedProxyPrefixes() // validated by config.Load
 	handler := httpapi.NewServer(httpapi.Deps{
 		Accounts:             accounts,
@@ -167,6 +172,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		Tokens:               tokens,
 		LoginURL:             cfg.Tokens.LoginURL,
 		CookieDomain:         cfg.Tokens.CookieDomain,
+		Webhooks:             hooks.worker(),
 	})
 	if cfg.MetricsAddr != "" {
 		mln, err := net.Listen("tcp", cfg.MetricsAddr)
@@ -366,6 +372,7 @@ func openDeps(ctx context.Context, cfg *config.Config, log *slog.Logger, obs *ob
 		AccountLimiter:       accountLimiter,
 		OnEvent:              obs.onEvent,
 		OnAttestationFailure: obs.onAttestationFailure,
+		Webhooks:             webhookDeliveries(cfg),
 	}, log)
 	if err != nil {
 		d.close()
