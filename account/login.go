@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/hmac"
 	"crypto/sha256"
+	"encoding/base64"
 	"encoding/json"
 	"errors"
 
@@ -28,20 +29,28 @@ func (s *Service) BeginLogin(ctx context.Context, username string) (*ceremony.Re
 			return nil, err
 		}
 		ch.Named = true
+		// Known and unknown usernames cost the same store work — one user lookup and one
+		// passkey listing — and the same decoy computation, so neither the answer nor its
+		// timing says which usernames exist or have passkeys.
+		decoys := s.decoys(key)
 		u, err := s.store.UserByUsername(ctx, key)
+		owner := decoyOwner(decoys)
 		switch {
 		case err == nil:
-			ps, err := s.store.Passkeys(ctx, u.ID)
-			if err != nil {
-				return nil, err
-			}
-			ch.UserID = u.ID
-			allow = ceremony.Descriptors(ps)
+			owner = u.ID
 		case !errors.Is(err, passkeyd.ErrNotFound):
 			return nil, err
 		}
+		ps, err := s.store.Passkeys(ctx, owner)
+		if err != nil {
+			return nil, err
+		}
+		if u != nil {
+			ch.UserID = u.ID
+			allow = ceremony.Descriptors(ps)
+		}
 		if len(allow) == 0 {
-			allow = s.decoys(key)
+			allow = decoys
 		}
 	}
 	if err := s.challenges.PutChallenge(ctx, ch); err != nil {
@@ -50,16 +59,50 @@ func (s *Service) BeginLogin(ctx context.Context, username string) (*ceremony.Re
 	return s.rp.RequestOptions(ch, allow), nil
 }
 
-// decoys derives one or two credential descriptors from the server secret and the username
-// key. They are stable (the same username always gets the same list, as a real account
-// would) and shaped like real ones (common id lengths and transports).
+// decoyOwner is a user id no account has (ids are base64url; this one is not), for the
+// passkey listing that an unknown username costs.
+func decoyOwner(decoys []ceremony.Descriptor) string {
+	return "decoy:" + base64.RawURLEncoding.EncodeToString(decoys[0].ID[:8])
+}
+
+// The decoy shapes follow what real accounts hold: how many passkeys, how long their ids are
+// and which transports they report (in the canonical sorted order stored transports use).
+// Each table is a cumulative distribution over 256: a seed byte picks an entry.
+var (
+	decoyCounts = []struct {
+		upTo byte
+		n    int
+	}{{153, 1}, {217, 2}, {242, 3}, {255, 4}} // 60 %, 25 %, 10 %, 5 %
+	decoyIDLengths = []struct {
+		upTo byte
+		n    int
+	}{{76, 16}, {140, 20}, {217, 32}, {255, 64}} // 30 %, 25 %, 30 %, 15 %
+	decoyTransports = []struct {
+		upTo byte
+		t    []string
+	}{
+		{127, []string{"hybrid", "internal"}}, // platform and synced passkeys
+		{178, []string{"internal"}},
+		{216, []string{"nfc", "usb"}}, // security keys
+		{242, []string{"usb"}},
+		{255, []string{"ble", "hybrid", "internal"}},
+	}
+)
+
+// decoys derives a credential list from the server secret and the username key. It is
+// stable (the same username always gets the same list, as a real account would) and drawn
+// from the distribution of real lists (count, id length, transports and their order).
 func (s *Service) decoys(usernameKey string) []ceremony.Descriptor {
 	mac := hmac.New(sha256.New, s.decoyKey)
 	mac.Write([]byte(usernameKey))
 	seed := mac.Sum(nil)
-	n := 1 + int(seed[0]%2)
-	lengths := []int{16, 20, 32, 64}
-	transports := [][]string{{"hybrid", "internal"}, {"internal"}, {"nfc", "usb"}, {"hybrid", "internal"}}
+	n := 4
+	for _, e := range decoyCounts {
+		if seed[0] <= e.upTo {
+			n = e.n
+			break
+		}
+	}
 	out := make([]ceremony.Descriptor, 0, n)
 	for i := 0; i < n; i++ {
 		m := hmac.New(sha256.New, s.decoyKey)
@@ -70,11 +113,21 @@ func (s *Service) decoys(usernameKey string) []ceremony.Descriptor {
 			m.Write(id)
 			id = m.Sum(id)
 		}
-		out = append(out, ceremony.Descriptor{
-			Type:       "public-key",
-			ID:         id[:lengths[seed[1+i]%4]],
-			Transports: transports[seed[3+i]%4],
-		})
+		length := 64
+		for _, e := range decoyIDLengths {
+			if seed[1+i] <= e.upTo {
+				length = e.n
+				break
+			}
+		}
+		transports := decoyTransports[len(decoyTransports)-1].t
+		for _, e := range decoyTransports {
+			if seed[8+i] <= e.upTo {
+				transports = e.t
+				break
+			}
+		}
+		out = append(out, ceremony.Descriptor{Type: "public-key", ID: id[:length], Transports: transports})
 	}
 	return out
 }

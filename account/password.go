@@ -96,6 +96,10 @@ func (s *Service) PasswordLogin(ctx context.Context, username, pw string) (*Pass
 			return nil, hashRefused(err)
 		}
 		s.evaluated(ctx, "password")
+		// The log line and audit event a known account's wrong password costs, so that
+		// unknown usernames do the same work.
+		s.log.InfoContext(ctx, "password refused", "user_id", "")
+		s.audit(ctx, "", "sign_in_failed", "password", nil, errWrongPassword)
 		return nil, errWrongPassword
 	}
 	ok, rehash, err := h.Verify(ctx, u.PasswordHash, pw)

@@ -106,8 +106,12 @@ func (s *Service) RecoveryLogin(ctx context.Context, username, code string) (*pa
 	u, err := s.store.UserByUsername(ctx, key)
 	if errors.Is(err, passkeyd.ErrNotFound) {
 		// Do the work a known user's wrong code costs, so timing reveals nothing.
+		// The same log line and audit event too (with no account), so that nothing but the
+		// answer — the same for both — is left to compare.
 		_ = s.store.UseRecoveryCode(ctx, "unknown:"+key, hash, s.Now())
 		s.evaluated(ctx, "recovery_code")
+		s.log.WarnContext(ctx, "recovery code refused", "user_id", "")
+		s.audit(ctx, "", "sign_in_failed", "recovery_code", nil, errInvalidCredentials)
 		return nil, NewSession{}, errInvalidCredentials
 	}
 	if err != nil {
