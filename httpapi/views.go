@@ -6,6 +6,7 @@ import (
 	"github.com/passkeyd/passkeyd"
 	"github.com/passkeyd/passkeyd/account"
 	"github.com/passkeyd/passkeyd/ceremony"
+	"github.com/passkeyd/passkeyd/token"
 )
 
 // The JSON objects of the contract ("Objects").
@@ -68,21 +69,11 @@ func viewSessionList(list []*passkeyd.Session, current string) []sessionListView
 	return out
 }
 
-// amrOf is never null in the API; sessions from before amr was recorded get the value
-// their method implies.
+// amrOf is never null in the API; sessions from before amr was recorded get the values
+// their method implies (token.AMR, the same as in access tokens).
 func amrOf(s *passkeyd.Session) []string {
-	if len(s.AMR) > 0 {
-		return s.AMR
-	}
-	switch s.Method {
-	case passkeyd.MethodPasskey:
-		return []string{"hwk"}
-	case passkeyd.MethodPassword:
-		return []string{"pwd"}
-	case passkeyd.MethodMFA:
-		return []string{"pwd", "mfa"}
-	case passkeyd.MethodRecoveryCode:
-		return []string{"otp"}
+	if amr := token.AMR(s); amr != nil {
+		return amr
 	}
 	return []string{}
 }
