@@ -151,8 +151,12 @@ func (rp *RP) VerifyRegistration(r *Registration, ch *passkeyd.Challenge) (*pass
 	uvRequired := ch.UserVerification == "required"
 	if _, err := p.Verify(cd.Challenge, rp.cfg.RPID, rp.cfg.Origins, rp.cfg.OpaqueOrigins, rp.cfg.TopOrigins,
 		protocol.TopOriginExplicitVerificationMode, len(rp.cfg.TopOrigins) > 0, uvRequired, true,
-		rp.cfg.Metadata, rp.credParams, protocol.AttestationPolicy{}, protocol.SignaturePolicy{}); err != nil {
+		nil, rp.credParams, protocol.AttestationPolicy{}, protocol.SignaturePolicy{}); err != nil {
 		return nil, &passkeyd.Error{Code: passkeyd.CodeAttestationInvalid, Detail: "attestation statement (" + att.Format + ") does not verify: " + describe(err), Err: err}
+	}
+	// Step 23: is the verified statement trustworthy, per the profile's policy?
+	if err := rp.checkTrust(ch.Attachment, att); err != nil {
+		return nil, err
 	}
 
 	pk := &passkeyd.Passkey{

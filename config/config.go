@@ -32,6 +32,10 @@ type Config struct {
 	LogLevel        string        `yaml:"logLevel"`
 	LogFormat       string        `yaml:"logFormat"`
 	FIDOConformance bool          `yaml:"fidoConformance"`
+	// AttestationRoots is a PEM file of extra trusted attestation roots; MDS a FIDO MDS3
+	// BLOB (file path or https URL). See config/trust.go.
+	AttestationRoots string `yaml:"attestationRoots"`
+	MDS              string `yaml:"mds"`
 	// RateLimit is the sustained requests per second one client IP may make to the
 	// endpoints that need no session; RateBurst the bucket size. 0 disables the limit.
 	RateLimit float64 `yaml:"rateLimit"`
@@ -91,6 +95,12 @@ type Policy struct {
 	// "refuse" it until deleted or cleared, or "warn" and let it sign in.
 	Counter  string   `yaml:"counter"`
 	Profiles Profiles `yaml:"profiles"`
+	// AttestationTrust ("any", "roots", "metadata"), SelfAttestation and NoneAttestation
+	// ("allow", "refuse"; empty: allow under "any", refuse otherwise) are the attestation
+	// trust policy of the default profile; see config/trust.go.
+	AttestationTrust string `yaml:"attestationTrust"`
+	SelfAttestation  string `yaml:"selfAttestation"`
+	NoneAttestation  string `yaml:"noneAttestation"`
 }
 
 // Profiles are the authenticator selections of the two attachments a client can ask for.
@@ -103,6 +113,11 @@ type Profiles struct {
 type Profile struct {
 	ResidentKey      string `yaml:"residentKey"`
 	UserVerification string `yaml:"userVerification"`
+	// The attestation policy of the profile; empty values inherit policy.* .
+	Attestation      string `yaml:"attestation"`
+	AttestationTrust string `yaml:"attestationTrust"`
+	SelfAttestation  string `yaml:"selfAttestation"`
+	NoneAttestation  string `yaml:"noneAttestation"`
 }
 
 // Default returns the configuration used when nothing is set: one binary on

@@ -24,6 +24,7 @@ import (
 	"github.com/passkeyd/passkeyd/password"
 	"github.com/passkeyd/passkeyd/ratelimit"
 	"github.com/passkeyd/passkeyd/softauthn"
+	"github.com/passkeyd/passkeyd/trust"
 	"github.com/passkeyd/passkeyd/web"
 )
 
@@ -59,6 +60,9 @@ type envOptions struct {
 	passwords    *password.Hasher // nil: testHasher
 	keys         *keyring.Keyring
 	timeout      time.Duration // request timeout; 0: the default
+	trust        trust.Policy  // attestation trust policy of every profile
+	anchors      trust.Anchors
+	conformance  bool // FIDO2 conformance API
 }
 
 func newEnv(t testing.TB, opts ...func(*envOptions)) *env {
@@ -78,10 +82,11 @@ func newEnv(t testing.TB, opts ...func(*envOptions)) *env {
 		Algorithms: o.algorithms, Timeout: 5 * time.Minute, Attestation: o.attestation,
 		Profile: func(att string) ceremony.Profile {
 			if att == "platform" {
-				return ceremony.Profile{ResidentKey: "required", UserVerification: "required"}
+				return ceremony.Profile{ResidentKey: "required", UserVerification: "required", Trust: o.trust}
 			}
-			return ceremony.Profile{ResidentKey: "required", UserVerification: o.uv}
+			return ceremony.Profile{ResidentKey: "required", UserVerification: o.uv, Trust: o.trust}
 		},
+		Trust: o.anchors,
 	})
 	if err != nil {
 		t.Fatal(err)

@@ -27,6 +27,7 @@ import (
 	"github.com/passkeyd/passkeyd/ratelimit"
 	"github.com/passkeyd/passkeyd/redis"
 	"github.com/passkeyd/passkeyd/sqlite"
+	"github.com/passkeyd/passkeyd/trust"
 	"github.com/passkeyd/passkeyd/web"
 )
 
@@ -305,6 +306,11 @@ func openDeps(ctx context.Context, cfg *config.Config, log *slog.Logger, obs *ob
 		d.close()
 		return nil, fmt.Errorf("encryptionKeys: %w", err)
 	}
+	anchors, err := openTrust(ctx, cfg, log, obs)
+	if err != nil {
+		d.close()
+		return nil, err
+	}
 	rp, err := ceremony.New(ceremony.Config{
 		RPID:          cfg.RPID,
 		RPName:        cfg.RPName,
@@ -314,9 +320,11 @@ func openDeps(ctx context.Context, cfg *config.Config, log *slog.Logger, obs *ob
 		Timeout:       cfg.ChallengeTTL,
 		Attestation:   cfg.Policy.Attestation,
 		Profile: func(attachment string) ceremony.Profile {
-			p := cfg.Policy.For(attachment)
-			return ceremony.Profile{ResidentKey: p.ResidentKey, UserVerification: p.UserVerification}
+			p, a := cfg.Policy.For(attachment), cfg.Policy.AttestationFor(attachment)
+			return ceremony.Profile{ResidentKey: p.ResidentKey, UserVerification: p.UserVerification,
+				Attestation: a.Conveyance, Trust: trust.PolicyFrom(a.Trust, a.Self, a.None)}
 		},
+		Trust: anchors,
 	})
 	if err != nil {
 		d.close()
