@@ -40,15 +40,16 @@ func StatementOf(att *protocol.AttestationObject) (trust.Statement, error) {
 	if id, err := uuid.FromBytes(att.AuthData.AttData.AAGUID); err == nil {
 		st.AAGUID = id
 	}
+	// The format's verifier has accepted the chain; one this parser cannot read (some
+	// TPMs' negative serial numbers) is left out, so only a policy that needs the chain
+	// refuses it.
 	raw, _ := att.AttStatement["x5c"].([]any)
 	for _, c := range raw {
-		der, ok := c.([]byte)
-		if !ok {
-			return st, passkeyd.Errorf(passkeyd.CodeAttestationInvalid, "attestation x5c holds a value that is not a certificate")
-		}
+		der, _ := c.([]byte)
 		cert, err := x509.ParseCertificate(der)
 		if err != nil {
-			return st, passkeyd.Errorf(passkeyd.CodeAttestationInvalid, "attestation x5c certificate does not parse: %v", err)
+			st.Chain = nil
+			break
 		}
 		st.Chain = append(st.Chain, cert)
 	}
