@@ -40,6 +40,11 @@ type Config struct {
 	Trust trust.Anchors
 	// Now is the clock for certificate validity and status reports; nil means time.Now.
 	Now func() time.Time
+	// Conformance is the FIDO2 server conformance profile, whose test list expects an
+	// assertion without UP to pass when its options discouraged user verification, and
+	// the options' userVerification to decide alone (no "verified once, verified always"
+	// rule). The passkeyd API never sets it.
+	Conformance bool
 }
 
 // Profile is the authenticator selection policy for one attachment.

@@ -91,7 +91,21 @@ func newEnv(t testing.TB, opts ...func(*envOptions)) *env {
 	if err != nil {
 		t.Fatal(err)
 	}
-	e.accounts, err = account.New(context.Background(), db, challenges, rp, account.Config{SessionTTL: time.Hour, ReauthWindow: o.reauthWindow, CounterPolicy: o.counter, RecoveryCodes: !o.noRecovery, Passwords: o.hasher(), Keys: o.keys, TOTP: !o.noTOTP, PasskeySecondFactor: o.secondFactor, Lockout: lockout(e.clock), AccountLimiter: accountLimiter(o.accountLimit, e.clock), OnEvent: httpapi.EventCounter(e.registry), OnAttestationFailure: httpapi.AttestationFailureCounter(e.registry)}, o.log)
+	var conformance *ceremony.RP
+	if o.conformance {
+		conformance, err = ceremony.New(ceremony.Config{
+			RPID: "localhost", RPName: "passkeyd test", Origins: []string{origin},
+			Algorithms: []int64{-7, -35, -36, -8, -257, -258, -259, -37, -38, -39, -65535}, Timeout: 5 * time.Minute,
+			Profile: func(string) ceremony.Profile {
+				return ceremony.Profile{ResidentKey: "discouraged", UserVerification: "preferred", Trust: trust.Policy{Mode: trust.Roots}}
+			},
+			Trust: o.anchors, Conformance: true,
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	e.accounts, err = account.New(context.Background(), db, challenges, rp, account.Config{Conformance: conformance, SessionTTL: time.Hour, ReauthWindow: o.reauthWindow, CounterPolicy: o.counter, RecoveryCodes: !o.noRecovery, Passwords: o.hasher(), Keys: o.keys, TOTP: !o.noTOTP, PasskeySecondFactor: o.secondFactor, Lockout: lockout(e.clock), AccountLimiter: accountLimiter(o.accountLimit, e.clock), OnEvent: httpapi.EventCounter(e.registry), OnAttestationFailure: httpapi.AttestationFailureCounter(e.registry)}, o.log)
 	if err != nil {
 		t.Fatal(err)
 	}

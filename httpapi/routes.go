@@ -41,6 +41,8 @@ func (s *server) routes(mux interface{ Handle(string, http.Handler) }) {
 	mux.Handle("POST /admin/v1/users/{user}/passkeys/{id}/clear-clone-warning", s.requireAdmin(s.handleAdminClearCloneWarning()))
 	mux.Handle("DELETE /admin/v1/users/{user}/sessions", s.requireAdmin(s.handleAdminRevokeSessions()))
 
+	s.conformanceRoutes(mux) // FIDO2 conformance API, only when enabled
+
 	mux.Handle("GET /api/openapi.json", s.handleOpenAPI())
 	mux.Handle("GET /healthz", s.handleHealthz())
 	mux.Handle("GET /readyz", s.handleReadyz())

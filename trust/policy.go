@@ -32,7 +32,10 @@ const (
 )
 
 // Policy is the attestation trust policy of one profile. The zero value is Mode Any with
-// self and none attestation allowed: today's default.
+// self and none attestation allowed: today's default. The mode governs statements that
+// carry a certificate chain; self and none are decided by RefuseSelf and RefuseNone alone
+// (the configuration refuses them by default under roots and metadata, and the FIDO
+// conformance profile accepts them under roots, as its test list requires).
 type Policy struct {
 	Mode Mode
 	// RefuseSelf refuses self attestation (the credential key signs its own statement, so
@@ -100,12 +103,12 @@ func Evaluate(p Policy, st Statement, entry *metadata.Entry, roots *x509.CertPoo
 	}
 	switch {
 	case st.None():
-		if p.RefuseNone || p.Mode == Roots || p.Mode == Listed {
+		if p.RefuseNone {
 			return refuse("none", "the attestation policy requires an attestation statement, and this one is format \"none\" (ask for attestation \"direct\" and use an authenticator that provides one)")
 		}
 		return nil
 	case st.Self():
-		if p.RefuseSelf || p.Mode == Roots || p.Mode == Listed {
+		if p.RefuseSelf {
 			return refuse("self", "the attestation policy refuses self attestation (%s): it does not say which authenticator made the credential", st.Format)
 		}
 		return nil

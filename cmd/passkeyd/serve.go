@@ -330,6 +330,11 @@ func openDeps(ctx context.Context, cfg *config.Config, log *slog.Logger, obs *ob
 		d.close()
 		return nil, err
 	}
+	conformance, err := conformanceRP(cfg, anchors, log)
+	if err != nil {
+		d.close()
+		return nil, err
+	}
 	var passwords *password.Hasher
 	if slices.Contains(cfg.Fallbacks, "password") {
 		passwords = password.NewLimited(
@@ -349,6 +354,7 @@ func openDeps(ctx context.Context, cfg *config.Config, log *slog.Logger, obs *ob
 		AccountLimiter:       accountLimiter,
 		OnEvent:              obs.onEvent,
 		OnAttestationFailure: obs.onAttestationFailure,
+		Conformance:          conformance,
 	}, log)
 	if err != nil {
 		d.close()

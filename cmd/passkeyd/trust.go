@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"log/slog"
 
+	"github.com/passkeyd/passkeyd/ceremony"
 	"github.com/passkeyd/passkeyd/config"
 	"github.com/passkeyd/passkeyd/trust"
 )
@@ -19,4 +20,31 @@ func openTrust(ctx context.Context, cfg *config.Config, log *slog.Logger, obs *o
 	}
 	a.Roots = roots
 	return a, nil
+}
+
+// conformanceAlgorithms are every COSE algorithm the FIDO2 server conformance tools
+// register with: ES256, ES384, ES512, EdDSA, RS256/384/512, PS256/384/512 and RS1.
+var conformanceAlgorithms = []int64{-7, -35, -36, -8, -257, -258, -259, -37, -38, -39, -65535}
+
+// conformanceRP is the relying party of the FIDO2 conformance API, nil unless
+// PASSKEYD_FIDO_CONFORMANCE is on. It trusts full attestation only when its chain ends at
+// a root of PASSKEYD_ATTESTATION_ROOTS or of the metadata, and accepts self and none, as
+// the server test list requires.
+func conformanceRP(cfg *config.Config, anchors trust.Anchors, log *slog.Logger) (*ceremony.RP, error) {
+	if !cfg.FIDOConformance {
+		return nil, nil
+	}
+	if anchors.Roots == nil && cfg.MDS == "" {
+		log.Warn("FIDO conformance API on without PASSKEYD_ATTESTATION_ROOTS or PASSKEYD_MDS: every full attestation will be refused")
+	}
+	log.Warn("FIDO conformance API enabled (PASSKEYD_FIDO_CONFORMANCE): for certification runs only, never in production")
+	return ceremony.New(ceremony.Config{
+		RPID: cfg.RPID, RPName: cfg.RPName, Origins: cfg.WebOrigins(), OpaqueOrigins: cfg.OpaqueOrigins(),
+		Algorithms: conformanceAlgorithms, Timeout: cfg.ChallengeTTL, Attestation: "none",
+		Profile: func(string) ceremony.Profile {
+			return ceremony.Profile{ResidentKey: "discouraged", UserVerification: "preferred", Trust: trust.Policy{Mode: trust.Roots}}
+		},
+		Trust:       anchors,
+		Conformance: true,
+	})
 }
