@@ -103,6 +103,8 @@ type Anchors struct {
 	// Metadata returns the metadata in force (the last good BLOB); nil or returning nil
 	// means none.
 	Metadata func() *Metadata
+	// Loader, when set, is what Metadata comes from (for status and readiness notes).
+	Loader *Loader
 }
 
 // Current returns the metadata in force, nil when there is none.

@@ -126,6 +126,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	d, err := openDeps(ctx, cfg, log, &observers{
 		onEvent:              httpapi.EventCounter(registry),
 		onAttestationFailure: httpapi.AttestationFailureCounter(registry),
+		onMetadataRefresh:    httpapi.MetadataRefreshCounter(registry),
 		instruments:          instrument.New(registry),
 	})
 	if err != nil {
@@ -139,6 +140,10 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		checks["redis"] = d.pingChallenges
 	}
 
+	notes := map[string]func() error{}
+	if l := d.anchors.Loader; l != nil {
+		notes["metadata"] = l.Err
+	}
 	proxies, _ := cfg.TrustedProxyPrefixes() // validated by config.Load
 	handler := httpapi.NewServer(httpapi.Deps{
 		Accounts:             accounts,
@@ -146,6 +151,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		SecureCookies:        cfg.SecureCookies(),
 		Logger:               log,
 		Checks:               checks,
+		Notes:                notes,
 		Web:                  web.Handler(),
 		OpenAPI:              openapi.Document,
 		RateLimit:            cfg.RateLimit,
@@ -243,6 +249,7 @@ type deps struct {
 	challenges                            challengeStore
 	pingChallenges                        func(context.Context) error
 	accounts                              *account.Service
+	anchors                               trust.Anchors
 }
 
 func (d *deps) close() {
@@ -257,6 +264,7 @@ func (d *deps) close() {
 type observers struct {
 	onEvent              func(*passkeyd.AuditEvent)
 	onAttestationFailure func(format string)
+	onMetadataRefresh    func(err error)
 	instruments          *instrument.Instruments
 }
 
@@ -311,6 +319,7 @@ func openDeps(ctx context.Context, cfg *config.Config, log *slog.Logger, obs *ob
 		d.close()
 		return nil, err
 	}
+	d.anchors = anchors
 	rp, err := ceremony.New(ceremony.Config{
 		RPID:          cfg.RPID,
 		RPName:        cfg.RPName,

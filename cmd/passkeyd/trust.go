@@ -5,6 +5,10 @@ import (
 	"fmt"
 	"log/slog"
 
+	"github.com/go-webauthn/webauthn/metadata"
+	"github.com/google/uuid"
+
+	"github.com/passkeyd/passkeyd"
 	"github.com/passkeyd/passkeyd/ceremony"
 	"github.com/passkeyd/passkeyd/config"
 	"github.com/passkeyd/passkeyd/trust"
@@ -19,6 +23,28 @@ func openTrust(ctx context.Context, cfg *config.Config, log *slog.Logger, obs *o
 		return a, fmt.Errorf("attestationRoots (PASSKEYD_ATTESTATION_ROOTS): %w", err)
 	}
 	a.Roots = roots
+	if cfg.MDS == "" {
+		return a, nil
+	}
+	l := &trust.Loader{Source: cfg.MDS, Log: log}
+	if cfg.FIDOConformance {
+		// The conformance tools sign their test BLOBs with the FIDO MDS3 "FAKE" root.
+		l.Root = metadata.ConformanceMDSRoot
+	}
+	if obs != nil && obs.onMetadataRefresh != nil {
+		l.OnRefresh = obs.onMetadataRefresh
+	}
+	if err := l.Load(ctx); err != nil {
+		// Not fatal: the server runs without metadata (registrations that need it are
+		// refused with a clear detail) and the refresher keeps trying.
+		log.Error("FIDO metadata could not be loaded; retrying hourly", "source", cfg.MDS, "err", err)
+	} else {
+		log.Info("FIDO metadata loaded", "source", cfg.MDS, "number", l.Current().Number, "next_update", l.Current().NextUpdate.Format("2006-01-02"), "authenticators", l.Current().Len())
+	}
+	go l.Run(ctx)
+	passkeyd.SetMetadataNames(func(aaguid [16]byte) string { return l.Current().Description(uuid.UUID(aaguid)) })
+	a.Metadata = l.Current
+	a.Loader = l
 	return a, nil
 }
 
