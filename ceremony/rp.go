@@ -38,6 +38,8 @@ type Config struct {
 	// Trust holds the roots and metadata the profiles' attestation trust policies are
 	// evaluated against; the zero value has neither.
 	Trust trust.Anchors
+	// AAGUIDs are the operator's allow and deny lists of authenticator models.
+	AAGUIDs trust.AAGUIDList
 	// Now is the clock for certificate validity and status reports; nil means time.Now.
 	Now func() time.Time
 	// Conformance is the FIDO2 server conformance profile, whose test list expects an

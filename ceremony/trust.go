@@ -25,6 +25,9 @@ func (rp *RP) checkTrust(attachment string, att *protocol.AttestationObject) err
 	if err != nil {
 		return err
 	}
+	if err := rp.cfg.AAGUIDs.Check(st.AAGUID); err != nil {
+		return &passkeyd.Error{Code: passkeyd.CodeAttestationInvalid, Detail: err.Error(), Err: err}
+	}
 	md := rp.cfg.Trust.Current()
 	entry := md.Entry(st.AAGUID, st.Chain)
 	if err := trust.Evaluate(rp.cfg.Profile(attachment).Trust, st, entry, rp.cfg.Trust.Roots, rp.cfg.Now()); err != nil {

@@ -101,6 +101,9 @@ type Policy struct {
 	AttestationTrust string `yaml:"attestationTrust"`
 	SelfAttestation  string `yaml:"selfAttestation"`
 	NoneAttestation  string `yaml:"noneAttestation"`
+	// AAGUIDAllow and AAGUIDDeny are allow and deny lists of authenticator models.
+	AAGUIDAllow []string `yaml:"aaguidAllow"`
+	AAGUIDDeny  []string `yaml:"aaguidDeny"`
 }
 
 // Profiles are the authenticator selections of the two attachments a client can ask for.

@@ -6,8 +6,11 @@ import (
 	"fmt"
 	"net/url"
 	"os"
+	"regexp"
 	"strings"
 )
+
+var aaguidShape = regexp.MustCompile(`^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$`)
 
 // The attestation trust settings: appended to the settings table so the trust feature's
 // configuration stays in one file.
@@ -23,6 +26,12 @@ func init() {
 			str(func(c *Config) *string { return &c.Policy.SelfAttestation })),
 		mk("policy.noneAttestation", "PASSKEYD_NONE_ATTESTATION", "none-attestation", "allow or refuse attestation format none (empty: allow under trust any, refuse otherwise)",
 			str(func(c *Config) *string { return &c.Policy.NoneAttestation })),
+		setting{key: "policy.aaguidAllow", env: "PASSKEYD_AAGUID_ALLOW", flag: "aaguid-allow", help: "comma-separated AAGUIDs of the only authenticator models accepted at registration (empty: any)",
+			set: func(c *Config, v string) error { c.Policy.AAGUIDAllow = splitList(v); return nil },
+			get: func(c *Config) string { return strings.Join(c.Policy.AAGUIDAllow, ",") }},
+		setting{key: "policy.aaguidDeny", env: "PASSKEYD_AAGUID_DENY", flag: "aaguid-deny", help: "comma-separated AAGUIDs of authenticator models refused at registration",
+			set: func(c *Config, v string) error { c.Policy.AAGUIDDeny = splitList(v); return nil },
+			get: func(c *Config) string { return strings.Join(c.Policy.AAGUIDDeny, ",") }},
 	)
 }
 
@@ -104,6 +113,16 @@ func (c *Config) validateTrust(bad func(key, format string, args ...any)) {
 	if c.MDS != "" && strings.Contains(c.MDS, "://") {
 		if u, err := url.Parse(c.MDS); err != nil || u.Scheme != "https" || u.Host == "" {
 			bad("mds", "%q: use an https URL (e.g. https://mds3.fidoalliance.org/) or a file path", c.MDS)
+		}
+	}
+	for _, l := range []struct {
+		key  string
+		list []string
+	}{{"policy.aaguidAllow", c.Policy.AAGUIDAllow}, {"policy.aaguidDeny", c.Policy.AAGUIDDeny}} {
+		for _, s := range l.list {
+			if !aaguidShape.MatchString(s) {
+				bad(l.key, "%q is not an AAGUID; write it as 8-4-4-4-12 hex digits, e.g. fbfc3007-154e-4ecc-8c0b-6e020557d7bd", s)
+			}
 		}
 	}
 	p := c.Policy

@@ -59,3 +59,13 @@ func TestAttestationTrustValidation(t *testing.T) {
 		})
 	}
 }
+
+func TestAAGUIDListsValidated(t *testing.T) {
+	c, err := Load(nil, env(map[string]string{"PASSKEYD_AAGUID_DENY": "fbfc3007-154e-4ecc-8c0b-6e020557d7bd, c2e24016-552f-44e5-a053-c69977a97035"}))
+	if err != nil || len(c.Policy.AAGUIDDeny) != 2 {
+		t.Fatalf("%v %v", err, c)
+	}
+	if _, err := Load(nil, env(map[string]string{"PASSKEYD_AAGUID_ALLOW": "yubikey"})); err == nil || !strings.Contains(err.Error(), "PASSKEYD_AAGUID_ALLOW") {
+		t.Fatalf("error %v", err)
+	}
+}

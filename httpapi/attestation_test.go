@@ -5,6 +5,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/google/uuid"
+
 	"github.com/passkeyd/passkeyd"
 	"github.com/passkeyd/passkeyd/softauthn"
 	"github.com/passkeyd/passkeyd/trust"
@@ -75,5 +77,33 @@ func TestAttestationConveyanceInOptions(t *testing.T) {
 	expectStatus(t, r, 200)
 	if got := field(r.json(t), "publicKey", "attestation"); got != "direct" {
 		t.Fatalf("attestation %v, want direct", got)
+	}
+}
+
+func TestAAGUIDAllowAndDenyLists(t *testing.T) {
+	model := uuid.UUID(softauthn.DefaultAAGUID)
+	other := uuid.MustParse("fbfc3007-154e-4ecc-8c0b-6e020557d7bd")
+	for _, tc := range []struct {
+		name   string
+		list   trust.AAGUIDList
+		detail string
+	}{
+		{"no lists", trust.AAGUIDList{}, ""},
+		{"denied model", trust.AAGUIDList{Deny: []uuid.UUID{model}}, "not accepted on this server"},
+		{"not on the allow list", trust.AAGUIDList{Allow: []uuid.UUID{other}}, "not on this server's allow list"},
+		{"on the allow list", trust.AAGUIDList{Allow: []uuid.UUID{model}}, ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			e := newEnv(t, func(o *envOptions) { o.aaguids = tc.list })
+			r := registerWith(e, newAuthenticator(t, softauthn.Options{}), "alice")
+			if tc.detail == "" {
+				expectStatus(t, r, 201)
+				return
+			}
+			expectProblem(t, r, 400, passkeyd.CodeAttestationInvalid)
+			if d, _ := r.json(t)["detail"].(string); !strings.Contains(d, tc.detail) {
+				t.Fatalf("detail %q", d)
+			}
+		})
 	}
 }

@@ -63,6 +63,7 @@ type envOptions struct {
 	trust        trust.Policy  // attestation trust policy of every profile
 	anchors      trust.Anchors
 	conformance  bool // FIDO2 conformance API
+	aaguids      trust.AAGUIDList
 }
 
 func newEnv(t testing.TB, opts ...func(*envOptions)) *env {
@@ -86,7 +87,7 @@ func newEnv(t testing.TB, opts ...func(*envOptions)) *env {
 			}
 			return ceremony.Profile{ResidentKey: "required", UserVerification: o.uv, Trust: o.trust}
 		},
-		Trust: o.anchors,
+		Trust: o.anchors, AAGUIDs: o.aaguids,
 	})
 	if err != nil {
 		t.Fatal(err)

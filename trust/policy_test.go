@@ -152,3 +152,28 @@ func TestPolicyFrom(t *testing.T) {
 		t.Fatalf("%+v", p)
 	}
 }
+
+func TestAAGUIDList(t *testing.T) {
+	other := uuid.MustParse("fbfc3007-154e-4ecc-8c0b-6e020557d7bd")
+	for _, tc := range []struct {
+		name string
+		list trust.AAGUIDList
+		want string
+	}{
+		{"empty lists allow", trust.AAGUIDList{}, ""},
+		{"denied", trust.AAGUIDList{Deny: []uuid.UUID{model}}, "aaguid_denied"},
+		{"deny wins over allow", trust.AAGUIDList{Allow: []uuid.UUID{model}, Deny: []uuid.UUID{model}}, "aaguid_denied"},
+		{"allowed", trust.AAGUIDList{Allow: []uuid.UUID{model}}, ""},
+		{"not on the allow list", trust.AAGUIDList{Allow: []uuid.UUID{other}}, "aaguid_not_allowed"},
+		{"another model denied", trust.AAGUIDList{Deny: []uuid.UUID{other}}, ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if got := rule(tc.list.Check(model)); got != tc.want {
+				t.Fatalf("rule %q, want %q", got, tc.want)
+			}
+		})
+	}
+	if _, err := trust.ParseAAGUIDs([]string{"not-a-uuid"}); err == nil {
+		t.Fatal("a bad AAGUID parsed")
+	}
+}

@@ -320,6 +320,11 @@ func openDeps(ctx context.Context, cfg *config.Config, log *slog.Logger, obs *ob
 		return nil, err
 	}
 	d.anchors = anchors
+	aaguids, err := aaguidLists(cfg)
+	if err != nil {
+		d.close()
+		return nil, err
+	}
 	rp, err := ceremony.New(ceremony.Config{
 		RPID:          cfg.RPID,
 		RPName:        cfg.RPName,
@@ -333,7 +338,8 @@ func openDeps(ctx context.Context, cfg *config.Config, log *slog.Logger, obs *ob
 			return ceremony.Profile{ResidentKey: p.ResidentKey, UserVerification: p.UserVerification,
 				Attestation: a.Conveyance, Trust: trust.PolicyFrom(a.Trust, a.Self, a.None)}
 		},
-		Trust: anchors,
+		Trust:   anchors,
+		AAGUIDs: aaguids,
 	})
 	if err != nil {
 		d.close()

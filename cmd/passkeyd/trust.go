@@ -74,3 +74,16 @@ func conformanceRP(cfg *config.Config, anchors trust.Anchors, log *slog.Logger) 
 		Conformance: true,
 	})
 }
+
+// aaguidLists parses policy.aaguidAllow and policy.aaguidDeny (validated by config.Load).
+func aaguidLists(cfg *config.Config) (trust.AAGUIDList, error) {
+	allow, err := trust.ParseAAGUIDs(cfg.Policy.AAGUIDAllow)
+	if err != nil {
+		return trust.AAGUIDList{}, fmt.Errorf("policy.aaguidAllow: %w", err)
+	}
+	deny, err := trust.ParseAAGUIDs(cfg.Policy.AAGUIDDeny)
+	if err != nil {
+		return trust.AAGUIDList{}, fmt.Errorf("policy.aaguidDeny: %w", err)
+	}
+	return trust.AAGUIDList{Allow: allow, Deny: deny}, nil
+}
