@@ -43,5 +43,10 @@ func ProviderName(aaguid []byte) string {
 	if len(aaguid) != 16 {
 		return ""
 	}
+	if f := metadataNames.Load(); f != nil {
+		if name := (*f)([16]byte(aaguid)); name != "" {
+			return name
+		}
+	}
 	return providers()[[16]byte(aaguid)]
 }

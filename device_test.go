@@ -39,3 +39,26 @@ func TestDeviceType(t *testing.T) {
 		}
 	}
 }
+
+func TestProviderNameFromMetadata(t *testing.T) {
+	id := [16]byte{0xfb, 0xfc, 0x30, 0x07, 0x15, 0x4e, 0x4e, 0xcc, 0x8c, 0x0b, 0x6e, 0x02, 0x05, 0x57, 0xd7, 0xbd}
+	bundled := ProviderName(id[:])
+	SetMetadataNames(func(a [16]byte) string {
+		if a == id {
+			return "From Metadata"
+		}
+		return ""
+	})
+	t.Cleanup(func() { SetMetadataNames(nil) })
+	if got := ProviderName(id[:]); got != "From Metadata" {
+		t.Fatalf("metadata name not used: %q", got)
+	}
+	other := [16]byte{1}
+	if ProviderName(other[:]) != providers()[other] {
+		t.Fatal("unknown to metadata must fall back to the bundled list")
+	}
+	SetMetadataNames(nil)
+	if ProviderName(id[:]) != bundled {
+		t.Fatal("clearing the hook must restore the bundled name")
+	}
+}

@@ -6,7 +6,22 @@ import (
 	"encoding/json"
 	"strings"
 	"sync"
+	"sync/atomic"
 )
+
+// metadataNames, when set, names authenticators from the FIDO metadata in force (its
+// statements' descriptions); it takes precedence over the bundled list.
+var metadataNames atomic.Pointer[func(aaguid [16]byte) string]
+
+// SetMetadataNames makes ProviderName ask f first (nil: the bundled list only). f returns
+// "" for an AAGUID it does not know.
+func SetMetadataNames(f func(aaguid [16]byte) string) {
+	if f == nil {
+		metadataNames.Store(nil)
+		return
+	}
+	metadataNames.Store(&f)
+}
 
 // providers.json maps AAGUIDs to the names people know their passkey providers by ("Apple
 // Passwords", "Google Password Manager", "YubiKey 5 Series"). It is the npm package

@@ -67,6 +67,9 @@ type Config struct {
 	// OnAttestationFailure, when set, hears the format of every attestation statement that
 	// failed verification (metrics count them by format).
 	OnAttestationFailure func(format string)
+	// Conformance, when set, enables the FIDO2 conformance use cases with this relying
+	// party (every algorithm the tools use, their trust policy); see conformance.go.
+	Conformance *ceremony.RP
 }
 
 // Service runs the account use cases. It is safe for concurrent use.

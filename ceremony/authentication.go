@@ -95,7 +95,7 @@ func (rp *RP) VerifyAssertion(a *Assertion, ch *passkeyd.Challenge, p *passkeyd.
 	// whatever the options asked for: otherwise a thief holding the device (or a security
 	// key without its PIN) could sign in by asking for less. The platform profile requires
 	// UV at registration, so its passkeys are held to it here too.
-	if p.UserVerified && ch.UserVerification != "required" {
+	if p.UserVerified && ch.UserVerification != "required" && !rp.cfg.Conformance {
 		strict := *ch
 		strict.UserVerification = "required"
 		ch = &strict
@@ -115,7 +115,7 @@ func (rp *RP) VerifyAssertion(a *Assertion, ch *passkeyd.Challenge, p *passkeyd.
 	// Steps 20–21: the signature over authenticatorData || SHA-256(clientDataJSON), by
 	// go-webauthn. Everything else it re-checks has passed above.
 	if err := par.Verify(cd.Challenge, rp.cfg.RPID, "", rp.cfg.Origins, rp.cfg.OpaqueOrigins, rp.cfg.TopOrigins,
-		protocol.TopOriginExplicitVerificationMode, len(rp.cfg.TopOrigins) > 0, ch.UserVerification == "required", true,
+		protocol.TopOriginExplicitVerificationMode, len(rp.cfg.TopOrigins) > 0, ch.UserVerification == "required", !rp.presenceOptional(protocol.AssertCeremony, ch),
 		p.PublicKey, protocol.SignaturePolicy{}); err != nil {
 		return use, &passkeyd.Error{Code: passkeyd.CodeSignatureInvalid, Detail: "the assertion signature does not verify", Err: err}
 	}

@@ -98,7 +98,7 @@ func (rp *RP) CreationOptions(ch *passkeyd.Challenge, user *passkeyd.User, exclu
 			RequireResidentKey:      ch.ResidentKey == "required",
 			UserVerification:        ch.UserVerification,
 		},
-		Attestation: rp.cfg.Attestation,
+		Attestation: rp.conveyance(ch.Attachment),
 		Extensions:  creationExtensions{CredProps: true},
 	}
 	switch ch.Attachment {

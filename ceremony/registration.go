@@ -151,8 +151,18 @@ func (rp *RP) VerifyRegistration(r *Registration, ch *passkeyd.Challenge) (*pass
 	uvRequired := ch.UserVerification == "required"
 	if _, err := p.Verify(cd.Challenge, rp.cfg.RPID, rp.cfg.Origins, rp.cfg.OpaqueOrigins, rp.cfg.TopOrigins,
 		protocol.TopOriginExplicitVerificationMode, len(rp.cfg.TopOrigins) > 0, uvRequired, true,
-		rp.cfg.Metadata, rp.credParams, protocol.AttestationPolicy{}, protocol.SignaturePolicy{}); err != nil {
+		nil, rp.credParams, protocol.AttestationPolicy{}, protocol.SignaturePolicy{}); err != nil {
 		return nil, &passkeyd.Error{Code: passkeyd.CodeAttestationInvalid, Detail: "attestation statement (" + att.Format + ") does not verify: " + describe(err), Err: err}
+	}
+	// A U2F device has no AAGUID. The WebAuthn verification procedure (§8.6) does not
+	// check it (the specification's own example carries one), but the FIDO server test list
+	// refuses a fido-u2f statement with a non-zero AAGUID.
+	if rp.cfg.Conformance && att.Format == "fido-u2f" && !bytes.Equal(ad.AttData.AAGUID, make([]byte, 16)) {
+		return nil, passkeyd.Errorf(passkeyd.CodeAttestationInvalid, "a fido-u2f attestation must report the zero AAGUID (§8.6)")
+	}
+	// Step 23: is the verified statement trustworthy, per the profile's policy?
+	if err := rp.checkTrust(ch.Attachment, att); err != nil {
+		return nil, err
 	}
 
 	pk := &passkeyd.Passkey{
@@ -221,7 +231,15 @@ func (rp *RP) checkShared(typ protocol.CeremonyType, c passkeyd.Ceremony, cd *pr
 	if !bytes.Equal(ad.RPIDHash, rp.rpIDHash[:]) {
 		return passkeyd.Errorf(passkeyd.CodeRPIDMismatch, "authenticatorData.rpIdHash is not the SHA-256 of %q", rp.cfg.RPID)
 	}
-	return checkFlags(ad.Flags, ch.UserVerification)
+	f := ad.Flags
+	if rp.presenceOptional(typ, ch) {
+		f |= protocol.FlagUserPresent
+	}
+	return checkFlags(f, ch.UserVerification)
+}
+
+func (rp *RP) presenceOptional(typ protocol.CeremonyType, ch *passkeyd.Challenge) bool {
+	return rp.cfg.Conformance && typ == protocol.AssertCeremony && ch.UserVerification == "discouraged"
 }
 
 // checkOrigin covers §7.1 steps 9–10 and §7.2 steps 13–14.

@@ -11,8 +11,9 @@ import (
 	"strings"
 	"time"
 
-	"github.com/go-webauthn/webauthn/metadata"
 	"github.com/go-webauthn/webauthn/protocol"
+
+	"github.com/passkeyd/passkeyd/trust"
 )
 
 // Config is what a relying party needs to run ceremonies.
@@ -34,14 +35,29 @@ type Config struct {
 	// Profile returns the authenticator selection for an attachment ("", "platform",
 	// "cross-platform").
 	Profile func(attachment string) Profile
-	// Metadata, when set, is consulted to assess attestation trust (FIDO MDS3).
-	Metadata metadata.Provider
+	// Trust holds the roots and metadata the profiles' attestation trust policies are
+	// evaluated against; the zero value has neither.
+	Trust trust.Anchors
+	// AAGUIDs are the operator's allow and deny lists of authenticator models.
+	AAGUIDs trust.AAGUIDList
+	// Now is the clock for certificate validity and status reports; nil means time.Now.
+	Now func() time.Time
+	// Conformance is the FIDO2 server conformance profile, whose test list expects an
+	// assertion without UP to pass when its options discouraged user verification, and
+	// the options' userVerification to decide alone (no "verified once, verified always"
+	// rule). The passkeyd API never sets it.
+	Conformance bool
 }
 
 // Profile is the authenticator selection policy for one attachment.
 type Profile struct {
 	ResidentKey      string // "required" | "preferred" | "discouraged"
 	UserVerification string // "required" | "preferred" | "discouraged"
+	// Attestation is the conveyance asked for in creation options; "" uses
+	// Config.Attestation.
+	Attestation string
+	// Trust is what a verified attestation statement must show (see trust.Evaluate).
+	Trust trust.Policy
 }
 
 // RP runs ceremonies for one relying party. It is immutable and safe for concurrent use.
@@ -70,6 +86,9 @@ func New(cfg Config) (*RP, error) {
 	}
 	if cfg.Attestation == "" {
 		cfg.Attestation = "none"
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
 	}
 	if cfg.Profile == nil {
 		cfg.Profile = func(string) Profile { return Profile{ResidentKey: "required", UserVerification: "preferred"} }

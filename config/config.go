@@ -36,6 +36,10 @@ type Config struct {
 	LogLevel        string        `yaml:"logLevel"`
 	LogFormat       string        `yaml:"logFormat"`
 	FIDOConformance bool          `yaml:"fidoConformance"`
+	// AttestationRoots is a PEM file of extra trusted attestation roots; MDS a FIDO MDS3
+	// BLOB (file path or https URL). See config/trust.go.
+	AttestationRoots string `yaml:"attestationRoots"`
+	MDS              string `yaml:"mds"`
 	// RateLimit is the sustained requests per second one client IP may make to the
 	// endpoints that need no session; RateBurst the bucket size. 0 disables the limit.
 	RateLimit float64 `yaml:"rateLimit"`
@@ -124,6 +128,15 @@ type Policy struct {
 	// "refuse" it until deleted or cleared, or "warn" and let it sign in.
 	Counter  string   `yaml:"counter"`
 	Profiles Profiles `yaml:"profiles"`
+	// AttestationTrust ("any", "roots", "metadata"), SelfAttestation and NoneAttestation
+	// ("allow", "refuse"; empty: allow under "any", refuse otherwise) are the attestation
+	// trust policy of the default profile; see config/trust.go.
+	AttestationTrust string `yaml:"attestationTrust"`
+	SelfAttestation  string `yaml:"selfAttestation"`
+	NoneAttestation  string `yaml:"noneAttestation"`
+	// AAGUIDAllow and AAGUIDDeny are allow and deny lists of authenticator models.
+	AAGUIDAllow []string `yaml:"aaguidAllow"`
+	AAGUIDDeny  []string `yaml:"aaguidDeny"`
 }
 
 // Profiles are the authenticator selections of the two attachments a client can ask for.
@@ -136,6 +149,11 @@ type Profiles struct {
 type Profile struct {
 	ResidentKey      string `yaml:"residentKey"`
 	UserVerification string `yaml:"userVerification"`
+	// The attestation policy of the profile; empty values inherit policy.* .
+	Attestation      string `yaml:"attestation"`
+	AttestationTrust string `yaml:"attestationTrust"`
+	SelfAttestation  string `yaml:"selfAttestation"`
+	NoneAttestation  string `yaml:"noneAttestation"`
 }
 
 // Default returns the configuration used when nothing is set: one binary on

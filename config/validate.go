@@ -157,6 +157,7 @@ func (c *Config) Validate() error {
 			}
 		}
 	}
+	c.validateTrust(bad)
 	seenES256 := false
 	for _, a := range p.Algorithms {
 		if _, ok := algorithms[a]; !ok {

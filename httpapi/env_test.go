@@ -26,6 +26,7 @@ import (
 	"github.com/passkeyd/passkeyd/ratelimit"
 	"github.com/passkeyd/passkeyd/softauthn"
 	"github.com/passkeyd/passkeyd/token"
+	"github.com/passkeyd/passkeyd/trust"
 	"github.com/passkeyd/passkeyd/web"
 	"github.com/passkeyd/passkeyd/webhook"
 )
@@ -67,7 +68,11 @@ type envOptions struct {
 	timeout      time.Duration // request timeout; 0: the default
 	loginURL     string
 	cookieDomain string
-	webhookURL   string // set: webhooks to it, from a worker that gives up after 2 attempts
+	webhookURL   string       // set: webhooks to it, from a worker that gives up after 2 attempts
+	trust        trust.Policy // attestation trust policy of every profile
+	anchors      trust.Anchors
+	conformance  bool // FIDO2 conformance API
+	aaguids      trust.AAGUIDList
 }
 
 func newEnv(t testing.TB, opts ...func(*envOptions)) *env {
@@ -87,10 +92,11 @@ func newEnv(t testing.TB, opts ...func(*envOptions)) *env {
 		Algorithms: o.algorithms, Timeout: 5 * time.Minute, Attestation: o.attestation,
 		Profile: func(att string) ceremony.Profile {
 			if att == "platform" {
-				return ceremony.Profile{ResidentKey: "required", UserVerification: "required"}
+				return ceremony.Profile{ResidentKey: "required", UserVerification: "required", Trust: o.trust}
 			}
-			return ceremony.Profile{ResidentKey: "required", UserVerification: o.uv}
+			return ceremony.Profile{ResidentKey: "required", UserVerification: o.uv, Trust: o.trust}
 		},
+		Trust: o.anchors, AAGUIDs: o.aaguids,
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -107,7 +113,21 @@ func newEnv(t testing.TB, opts ...func(*envOptions)) *env {
 		t.Cleanup(func() { cancel(); <-done })
 	}
 	lockouts := lockout(e.clock)
-	e.accounts, err = account.New(context.Background(), db, challenges, rp, account.Config{Webhooks: deliveries, SessionTTL: time.Hour, ReauthWindow: o.reauthWindow, CounterPolicy: o.counter, RecoveryCodes: !o.noRecovery, Passwords: o.hasher(), Keys: o.keys, TOTP: !o.noTOTP, PasskeySecondFactor: o.secondFactor, Lockout: lockouts, OnGuess: func(string) { e.guesses.Add(1) }, AccountLimiter: accountLimiter(o.accountLimit, e.clock), OnEvent: httpapi.EventCounter(e.registry), OnAttestationFailure: httpapi.AttestationFailureCounter(e.registry)}, o.log)
+	var conformance *ceremony.RP
+	if o.conformance {
+		conformance, err = ceremony.New(ceremony.Config{
+			RPID: "localhost", RPName: "passkeyd test", Origins: []string{origin},
+			Algorithms: []int64{-7, -35, -36, -8, -257, -258, -259, -37, -38, -39, -65535}, Timeout: 5 * time.Minute,
+			Profile: func(string) ceremony.Profile {
+				return ceremony.Profile{ResidentKey: "discouraged", UserVerification: "preferred", Trust: trust.Policy{Mode: trust.Roots}}
+			},
+			Trust: o.anchors, Conformance: true,
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	e.accounts, err = account.New(context.Background(), db, challenges, rp, account.Config{Webhooks: deliveries, Conformance: conformance, SessionTTL: time.Hour, ReauthWindow: o.reauthWindow, CounterPolicy: o.counter, RecoveryCodes: !o.noRecovery, Passwords: o.hasher(), Keys: o.keys, TOTP: !o.noTOTP, PasskeySecondFactor: o.secondFactor, Lockout: lockouts, OnGuess: func(string) { e.guesses.Add(1) }, AccountLimiter: accountLimiter(o.accountLimit, e.clock), OnEvent: httpapi.EventCounter(e.registry), OnAttestationFailure: httpapi.AttestationFailureCounter(e.registry)}, o.log)
 	if err != nil {
 		t.Fatal(err)
 	}

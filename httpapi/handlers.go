@@ -286,6 +286,16 @@ func (s *server) handleReadyz() http.Handler {
 			}
 			out[name] = check{Status: "ok"}
 		}
+		// Notes are conditions that degrade a feature without making the server unsafe to
+		// use (a metadata refresh that failed while the last good copy serves): shown, not
+		// failing.
+		for name, note := range s.Notes {
+			if err := note(); err != nil {
+				out[name] = check{Status: "degraded", Error: err.Error()}
+			} else {
+				out[name] = check{Status: "ok"}
+			}
+		}
 		overall := "ok"
 		if status != http.StatusOK {
 			overall = "unavailable"

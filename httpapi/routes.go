@@ -46,6 +46,8 @@ func (s *server) routes(mux interface{ Handle(string, http.Handler) }) {
 	mux.Handle("GET /admin/v1/webhooks/dead", s.requireAdmin(s.feature(s.webhooksOn, "webhooks are", s.handleAdminDeadWebhooks())))
 	mux.Handle("POST /admin/v1/webhooks/{id}/retry", s.requireAdmin(s.feature(s.webhooksOn, "webhooks are", s.handleAdminRetryWebhook())))
 
+	s.conformanceRoutes(mux) // FIDO2 conformance API, only when enabled
+
 	mux.Handle("GET /api/openapi.json", s.handleOpenAPI())
 	mux.Handle("GET /healthz", s.handleHealthz())
 	mux.Handle("GET /readyz", s.handleReadyz())

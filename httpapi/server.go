@@ -32,6 +32,9 @@ type Deps struct {
 	Logger        *slog.Logger
 	// Checks are the readiness probes of /readyz, by dependency name.
 	Checks map[string]func(context.Context) error
+	// Notes are shown in /readyz as "degraded" when they return an error, without making
+	// it fail (e.g. "metadata": the last MDS refresh failed).
+	Notes map[string]func() error
 	// Web serves the reference pages and browser SDK (GET / and /assets/).
 	Web http.Handler
 	// OpenAPI is the document served at /api/openapi.json.
@@ -158,6 +161,29 @@ func AttestationFailureCounter(reg *prometheus.Registry) func(string) {
 	}, []string{"format"})
 	reg.MustRegister(c)
 	return func(format string) { c.WithLabelValues(format).Inc() }
+}
+
+// MetadataRefreshCounter returns a function that counts FIDO metadata loads by outcome
+// (passkeyd_metadata_refreshes_total{outcome="ok"|"failed"}) and records the time of the
+// last good one (passkeyd_metadata_last_success_timestamp_seconds).
+func MetadataRefreshCounter(reg *prometheus.Registry) func(error) {
+	c := prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "passkeyd_metadata_refreshes_total",
+		Help: "FIDO MDS3 BLOB loads by outcome; on failure the last good BLOB stays in force.",
+	}, []string{"outcome"})
+	g := prometheus.NewGauge(prometheus.GaugeOpts{
+		Name: "passkeyd_metadata_last_success_timestamp_seconds",
+		Help: "Unix time of the last FIDO MDS3 BLOB that loaded and verified.",
+	})
+	reg.MustRegister(c, g)
+	return func(err error) {
+		if err != nil {
+			c.WithLabelValues("failed").Inc()
+			return
+		}
+		c.WithLabelValues("ok").Inc()
+		g.SetToCurrentTime()
+	}
 }
 
 // MetricsHandler serves the Prometheus registry, for a separate metrics listener.

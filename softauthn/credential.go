@@ -7,7 +7,9 @@ import (
 	"crypto/elliptic"
 	"crypto/rand"
 	"crypto/rsa"
+	_ "crypto/sha1" // RS1 (conformance)
 	"crypto/sha256"
+	_ "crypto/sha512"
 	"fmt"
 	"math/big"
 	"sync/atomic"
@@ -55,14 +57,32 @@ func (c *credential) public() Credential {
 	}
 }
 
-func newKey(alg int64) (crypto.Signer, error) {
+// algHash is the hash each signature algorithm signs over (EdDSA signs the message).
+var algHash = map[int64]crypto.Hash{
+	ES256: crypto.SHA256, ES384: crypto.SHA384, ES512: crypto.SHA512,
+	RS256: crypto.SHA256, RS384: crypto.SHA384, RS512: crypto.SHA512, RS1: crypto.SHA1,
+	PS256: crypto.SHA256, PS384: crypto.SHA384, PS512: crypto.SHA512,
+}
+
+// curveOf is the curve of each ECDSA algorithm (RFC 9053 §2.1).
+var curveOf = map[int64]elliptic.Curve{ES256: elliptic.P256(), ES384: elliptic.P384(), ES512: elliptic.P521()}
+
+func isRSA(alg int64) bool {
 	switch alg {
-	case ES256:
-		return ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	case EdDSA:
+	case RS256, RS384, RS512, RS1, PS256, PS384, PS512:
+		return true
+	}
+	return false
+}
+
+func newKey(alg int64) (crypto.Signer, error) {
+	switch {
+	case curveOf[alg] != nil:
+		return ecdsa.GenerateKey(curveOf[alg], rand.Reader)
+	case alg == EdDSA:
 		_, k, err := ed25519.GenerateKey(rand.Reader)
 		return k, err
-	case RS256:
+	case isRSA(alg):
 		return rsa.GenerateKey(rand.Reader, 2048)
 	}
 	return nil, fmt.Errorf("softauthn: unsupported algorithm %d", alg)
@@ -72,27 +92,48 @@ func newKey(alg int64) (crypto.Signer, error) {
 func keyMatches(key crypto.Signer, alg int64) bool {
 	switch k := key.(type) {
 	case *ecdsa.PrivateKey:
-		return alg == ES256 && k.Curve == elliptic.P256()
+		return curveOf[alg] != nil && k.Curve == curveOf[alg]
 	case ed25519.PrivateKey:
 		return alg == EdDSA
 	case *rsa.PrivateKey:
-		return alg == RS256
+		return isRSA(alg)
 	}
 	return false
 }
 
-// sign produces a WebAuthn signature (§6.5.5) over msg: ASN.1 DER ECDSA, raw Ed25519,
-// RSASSA-PKCS1-v1_5; ECDSA and RSA over SHA-256(msg).
+// sign produces an ES256 / EdDSA / RS256 signature by key type; signAlg one for alg.
 func sign(key crypto.Signer, msg []byte) ([]byte, error) {
+	switch key.(type) {
+	case ed25519.PrivateKey:
+		return signAlg(key, EdDSA, msg)
+	case *rsa.PrivateKey:
+		return signAlg(key, RS256, msg)
+	}
+	return signAlg(key, ES256, msg)
+}
+
+// signAlg produces a WebAuthn signature (§6.5.5) over msg with alg: ASN.1 DER ECDSA, raw
+// Ed25519, RSASSA-PKCS1-v1_5 or RSASSA-PSS, over the algorithm's hash of msg.
+func signAlg(key crypto.Signer, alg int64, msg []byte) ([]byte, error) {
+	if k, ok := key.(ed25519.PrivateKey); ok {
+		return ed25519.Sign(k, msg), nil
+	}
+	hash, ok := algHash[alg]
+	if !ok {
+		return nil, fmt.Errorf("softauthn: unsupported algorithm %d for %T", alg, key)
+	}
+	h := hash.New()
+	h.Write(msg)
+	sum := h.Sum(nil)
 	switch k := key.(type) {
 	case *ecdsa.PrivateKey:
-		h := sha256.Sum256(msg)
-		return ecdsa.SignASN1(rand.Reader, k, h[:])
-	case ed25519.PrivateKey:
-		return ed25519.Sign(k, msg), nil
+		return ecdsa.SignASN1(rand.Reader, k, sum)
 	case *rsa.PrivateKey:
-		h := sha256.Sum256(msg)
-		return rsa.SignPKCS1v15(nil, k, crypto.SHA256, h[:])
+		switch alg {
+		case PS256, PS384, PS512:
+			return rsa.SignPSS(rand.Reader, k, hash, sum, &rsa.PSSOptions{SaltLength: rsa.PSSSaltLengthEqualsHash})
+		}
+		return rsa.SignPKCS1v15(nil, k, hash, sum)
 	}
 	return nil, fmt.Errorf("softauthn: unsupported key %T", key)
 }
@@ -116,7 +157,9 @@ func coseKey(pub crypto.PublicKey, alg int64) ([]byte, error) {
 		if err != nil {
 			return nil, err
 		}
-		return ctap2.Marshal(map[int]any{1: 2, 3: alg, -1: 1, -2: p[1:33], -3: p[33:65]})
+		crv := map[string]int{"P-256": 1, "P-384": 2, "P-521": 3}[k.Curve.Params().Name]
+		n := (len(p) - 1) / 2
+		return ctap2.Marshal(map[int]any{1: 2, 3: alg, -1: crv, -2: p[1 : 1+n], -3: p[1+n:]})
 	case ed25519.PublicKey:
 		return ctap2.Marshal(map[int]any{1: 1, 3: alg, -1: 6, -2: []byte(k)})
 	case *rsa.PublicKey:

@@ -52,7 +52,7 @@ func (a *Authenticator) LoginWith(options []byte, t Tamper) ([]byte, error) {
 	msg := a.appendAuthData(msgBuf[:0], rpIDHash, count, false, &t)
 	msg = append(msg, cdHash[:]...)
 	authData := msg[:37]
-	sig, err := sign(c.key, msg)
+	sig, err := signAlg(c.key, c.alg, msg)
 	if err != nil {
 		return nil, err
 	}

@@ -79,7 +79,11 @@ func (a *Authenticator) RegisterWith(options []byte, t Tamper) ([]byte, error) {
 		rpIDHash = sha256.Sum256([]byte(t.RPID))
 	}
 	authData := a.appendAuthData(make([]byte, 0, 37+16+2+len(id)+len(cose)), &rpIDHash, 0, true, &t)
-	authData = append(authData, a.opts.AAGUID[:]...)
+	aaguid := a.opts.AAGUID
+	if t.AAGUID != nil {
+		aaguid = *t.AAGUID
+	}
+	authData = append(authData, aaguid[:]...)
 	authData = binary.BigEndian.AppendUint16(authData, uint16(len(id)))
 	authData = append(authData, id...)
 	authData = append(authData, cose...)
@@ -175,7 +179,7 @@ func (a *Authenticator) attest(c *credential, alg int64, authData, cdHash []byte
 		}
 		return "none", map[string]any{}, nil
 	case AttestationPackedSelf: // §8.2 self attestation: alg is the credential's, sig by its key
-		sig, err = sign(c.key, signed)
+		sig, err = signAlg(c.key, c.alg, signed)
 		format, stmt = "packed", map[string]any{"alg": alg}
 	case AttestationPacked: // §8.2 basic attestation: sig by the key of x5c[0]
 		sig, err = sign(a.attKey, signed)

@@ -25,6 +25,16 @@ const (
 	ES256 int64 = -7   // ECDSA with P-256 and SHA-256
 	EdDSA int64 = -8   // Ed25519
 	RS256 int64 = -257 // RSASSA-PKCS1-v1_5 with SHA-256, 2048-bit keys
+
+	// Algorithms a FIDO2 server conformance test exercises besides the three above.
+	ES384 int64 = -35    // ECDSA with P-384 and SHA-384
+	ES512 int64 = -36    // ECDSA with P-521 and SHA-512
+	RS384 int64 = -258   // RSASSA-PKCS1-v1_5 with SHA-384
+	RS512 int64 = -259   // RSASSA-PKCS1-v1_5 with SHA-512
+	PS256 int64 = -37    // RSASSA-PSS with SHA-256
+	PS384 int64 = -38    // RSASSA-PSS with SHA-384
+	PS512 int64 = -39    // RSASSA-PSS with SHA-512
+	RS1   int64 = -65535 // RSASSA-PKCS1-v1_5 with SHA-1 (legacy TPMs; conformance only)
 )
 
 // Attestation statement formats (WebAuthn §8) the authenticator can produce.
@@ -58,7 +68,8 @@ var (
 // that increments by one, transports internal and hybrid, DefaultAAGUID. Booleans are
 // phrased so that false is the default.
 type Options struct {
-	// Algorithm is the COSE algorithm of new credentials: ES256 (default), EdDSA or RS256.
+	// Algorithm is the COSE algorithm of new credentials: ES256 (default), EdDSA, RS256,
+	// or ES384, ES512, RS384, RS512, PS256, PS384, PS512, RS1.
 	Algorithm int64
 	// Attestation is the statement format: AttestationNone (default), AttestationPackedSelf,
 	// AttestationPacked or AttestationFIDOU2F. It is produced whatever conveyance the
@@ -137,10 +148,8 @@ func New(opts Options) (*Authenticator, error) {
 	if opts.Algorithm == 0 {
 		opts.Algorithm = ES256
 	}
-	switch opts.Algorithm {
-	case ES256, EdDSA, RS256:
-	default:
-		return nil, fmt.Errorf("softauthn: Options.Algorithm %d is not ES256 (-7), EdDSA (-8) or RS256 (-257)", opts.Algorithm)
+	if _, ok := algHash[opts.Algorithm]; !ok && opts.Algorithm != EdDSA {
+		return nil, fmt.Errorf("softauthn: Options.Algorithm %d is not ES256 (-7), EdDSA (-8), RS256 (-257) or another COSE algorithm softauthn knows (ES384, ES512, RS384, RS512, PS256, PS384, PS512, RS1)", opts.Algorithm)
 	}
 	if opts.Attestation == "" {
 		opts.Attestation = AttestationNone

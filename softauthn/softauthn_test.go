@@ -678,7 +678,7 @@ func TestCrossOriginOptions(t *testing.T) {
 
 func TestNewRefusesBadOptions(t *testing.T) {
 	for name, o := range map[string]softauthn.Options{
-		"unknown algorithm":    {Algorithm: -35},
+		"unknown algorithm":    {Algorithm: -999},
 		"unknown attestation":  {Attestation: "tpm"},
 		"fido-u2f needs ES256": {Attestation: softauthn.AttestationFIDOU2F, Algorithm: softauthn.EdDSA},
 		"BS without BE":        {BackedUp: true},
@@ -875,6 +875,36 @@ func BenchmarkRegisterES256(b *testing.B) {
 	for b.Loop() {
 		if _, err := a.Register(opts); err != nil {
 			b.Fatal(err)
+		}
+	}
+}
+
+// TestEveryAlgorithmVerifies registers and signs in with every algorithm softauthn knows
+// and checks the assertion signature with go-webauthn's verifier, as a server would.
+func TestEveryAlgorithmVerifies(t *testing.T) {
+	for _, alg := range []int64{softauthn.ES256, softauthn.ES384, softauthn.ES512, softauthn.EdDSA, softauthn.RS256, softauthn.RS384, softauthn.RS512, softauthn.PS256, softauthn.PS384, softauthn.PS512, softauthn.RS1} {
+		a := softauthn.MustNew(softauthn.Options{Algorithm: alg})
+		opts := fmt.Sprintf(`{"rp":{"id":"localhost","name":"x"},"user":{"id":"AQID","name":"u","displayName":"u"},"challenge":"AAAAAAAAAAAAAAAAAAAAAA","pubKeyCredParams":[{"type":"public-key","alg":%d}]}`, alg)
+		if _, err := a.Register([]byte(opts)); err != nil {
+			t.Fatalf("alg %d: %v", alg, err)
+		}
+		out, err := a.Login([]byte(`{"challenge":"AAAAAAAAAAAAAAAAAAAAAA","rpId":"localhost"}`))
+		if err != nil {
+			t.Fatalf("alg %d: %v", alg, err)
+		}
+		var resp struct {
+			Response struct{ ClientDataJSON, AuthenticatorData, Signature string }
+		}
+		json.Unmarshal(out, &resp)
+		dec := func(s string) []byte { b, _ := base64.RawURLEncoding.DecodeString(s); return b }
+		cdh := sha256.Sum256(dec(resp.Response.ClientDataJSON))
+		msg := append(dec(resp.Response.AuthenticatorData), cdh[:]...)
+		pk, err := webauthncose.ParsePublicKey(a.Credentials()[0].PublicKey)
+		if err != nil {
+			t.Fatalf("alg %d: COSE key: %v", alg, err)
+		}
+		if ok, err := webauthncose.VerifySignature(pk, msg, dec(resp.Response.Signature)); !ok || err != nil {
+			t.Fatalf("alg %d: signature does not verify: %v", alg, err)
 		}
 	}
 }

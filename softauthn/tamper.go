@@ -33,10 +33,11 @@ type Tamper struct {
 	CorruptAttestation bool // register-only: flip a bit of attStmt.sig (§8)
 
 	// Credential ids and keys.
-	RawID           []byte // report this id and rawId instead of the credential's
-	CredentialID    []byte // register-only: create the credential under this id
-	CredentialIDLen int    // register-only: create it under a random id of this many bytes (e.g. 1024, §7.1 step 24)
-	Algorithm       int64  // register-only: claim this COSE alg in the credential public key and publicKeyAlgorithm
+	RawID           []byte    // report this id and rawId instead of the credential's
+	CredentialID    []byte    // register-only: create the credential under this id
+	CredentialIDLen int       // register-only: create it under a random id of this many bytes (e.g. 1024, §7.1 step 24)
+	Algorithm       int64     // register-only: claim this COSE alg in the credential public key and publicKeyAlgorithm
+	AAGUID          *[16]byte // register-only: report this AAGUID (e.g. a non-zero one with fido-u2f, §8.6)
 
 	// userHandle, which §7.2 matches against the credential's user.
 	UserHandle     []byte // login-only: report this userHandle
@@ -59,6 +60,8 @@ func (t *Tamper) check(register bool) error {
 		wrong = "CredentialID (registrations only; use RawID)"
 	case !register && t.Algorithm != 0:
 		wrong = "Algorithm (registrations only)"
+	case !register && t.AAGUID != nil:
+		wrong = "AAGUID (registrations only)"
 	}
 	if wrong != "" {
 		return fmt.Errorf("softauthn: Tamper.%s", wrong)

@@ -28,6 +28,7 @@ import (
 	"github.com/passkeyd/passkeyd/redis"
 	"github.com/passkeyd/passkeyd/sqlite"
 	"github.com/passkeyd/passkeyd/token"
+	"github.com/passkeyd/passkeyd/trust"
 	"github.com/passkeyd/passkeyd/web"
 )
 
@@ -126,6 +127,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	d, err := openDeps(ctx, cfg, log, &observers{
 		onEvent:              httpapi.EventCounter(registry),
 		onAttestationFailure: httpapi.AttestationFailureCounter(registry),
+		onMetadataRefresh:    httpapi.MetadataRefreshCounter(registry),
 		instruments:          instrument.New(registry),
 	})
 	if err != nil {
@@ -148,6 +150,10 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		defer hooks.stop() // before d.close: the POSTs in flight are recorded
 	}
 
+	notes := map[string]func() error{}
+	if l := d.anchors.Loader; l != nil {
+		notes["metadata"] = l.Err
+	}
 	proxies, _ := cfg.TrustedProxyPrefixes() // validated by config.Load
 	handler := httpapi.NewServer(httpapi.Deps{
 		Accounts:             accounts,
@@ -155,6 +161,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		SecureCookies:        cfg.SecureCookies(),
 		Logger:               log,
 		Checks:               checks,
+		Notes:                notes,
 		Web:                  web.Handler(),
 		OpenAPI:              openapi.Document,
 		RateLimit:            cfg.RateLimit,
@@ -260,6 +267,7 @@ type deps struct {
 	accounts                              *account.Service
 	// useStore is store as the use cases see it (instrumented when the server runs).
 	useStore passkeyd.Store
+	anchors  trust.Anchors
 }
 
 func (d *deps) close() {
@@ -274,6 +282,7 @@ func (d *deps) close() {
 type observers struct {
 	onEvent              func(*passkeyd.AuditEvent)
 	onAttestationFailure func(format string)
+	onMetadataRefresh    func(err error)
 	instruments          *instrument.Instruments
 }
 
@@ -335,6 +344,17 @@ func openDeps(ctx context.Context, cfg *config.Config, log *slog.Logger, obs *ob
 		d.close()
 		return nil, fmt.Errorf("encryptionKeys: %w", err)
 	}
+	anchors, err := openTrust(ctx, cfg, log, obs)
+	if err != nil {
+		d.close()
+		return nil, err
+	}
+	d.anchors = anchors
+	aaguids, err := aaguidLists(cfg)
+	if err != nil {
+		d.close()
+		return nil, err
+	}
 	rp, err := ceremony.New(ceremony.Config{
 		RPID:          cfg.RPID,
 		RPName:        cfg.RPName,
@@ -344,10 +364,18 @@ func openDeps(ctx context.Context, cfg *config.Config, log *slog.Logger, obs *ob
 		Timeout:       cfg.ChallengeTTL,
 		Attestation:   cfg.Policy.Attestation,
 		Profile: func(attachment string) ceremony.Profile {
-			p := cfg.Policy.For(attachment)
-			return ceremony.Profile{ResidentKey: p.ResidentKey, UserVerification: p.UserVerification}
+			p, a := cfg.Policy.For(attachment), cfg.Policy.AttestationFor(attachment)
+			return ceremony.Profile{ResidentKey: p.ResidentKey, UserVerification: p.UserVerification,
+				Attestation: a.Conveyance, Trust: trust.PolicyFrom(a.Trust, a.Self, a.None)}
 		},
+		Trust:   anchors,
+		AAGUIDs: aaguids,
 	})
+	if err != nil {
+		d.close()
+		return nil, err
+	}
+	conformance, err := conformanceRP(cfg, anchors, log)
 	if err != nil {
 		d.close()
 		return nil, err
@@ -373,6 +401,7 @@ func openDeps(ctx context.Context, cfg *config.Config, log *slog.Logger, obs *ob
 		OnEvent:              obs.onEvent,
 		OnAttestationFailure: obs.onAttestationFailure,
 		Webhooks:             webhookDeliveries(cfg),
+		Conformance:          conformance,
 	}, log)
 	if err != nil {
 		d.close()

@@ -1,0 +1,60 @@
+package ceremony
+
+import (
+	"crypto/x509"
+
+	"github.com/go-webauthn/webauthn/protocol"
+	"github.com/google/uuid"
+
+	"github.com/passkeyd/passkeyd"
+	"github.com/passkeyd/passkeyd/trust"
+)
+
+// conveyance is the attestation conveyance of an attachment's profile.
+func (rp *RP) conveyance(attachment string) string {
+	if a := rp.cfg.Profile(attachment).Attestation; a != "" {
+		return a
+	}
+	return rp.cfg.Attestation
+}
+
+// checkTrust is §7.1 step 23: it assesses the trustworthiness of a statement that has
+// verified, by the trust policy of the attachment the ceremony was for.
+func (rp *RP) checkTrust(attachment string, att *protocol.AttestationObject) error {
+	st, err := StatementOf(att)
+	if err != nil {
+		return err
+	}
+	if err := rp.cfg.AAGUIDs.Check(st.AAGUID); err != nil {
+		return &passkeyd.Error{Code: passkeyd.CodeAttestationInvalid, Detail: err.Error(), Err: err}
+	}
+	md := rp.cfg.Trust.Current()
+	entry := md.Entry(st.AAGUID, st.Chain)
+	if err := trust.Evaluate(rp.cfg.Profile(attachment).Trust, st, entry, rp.cfg.Trust.Roots, rp.cfg.Now()); err != nil {
+		return &passkeyd.Error{Code: passkeyd.CodeAttestationInvalid, Detail: err.Error(), Err: err}
+	}
+	return nil
+}
+
+// StatementOf extracts what trust decisions need from a verified attestation object: the
+// format, the type go-webauthn determined, the AAGUID and the x5c chain.
+func StatementOf(att *protocol.AttestationObject) (trust.Statement, error) {
+	st := trust.Statement{Format: att.Format, Type: att.Type}
+	if id, err := uuid.FromBytes(att.AuthData.AttData.AAGUID); err == nil {
+		st.AAGUID = id
+	}
+	// The format's verifier has accepted the chain; one this parser cannot read (some
+	// TPMs' negative serial numbers) is left out, so only a policy that needs the chain
+	// refuses it.
+	raw, _ := att.AttStatement["x5c"].([]any)
+	for _, c := range raw {
+		der, _ := c.([]byte)
+		cert, err := x509.ParseCertificate(der)
+		if err != nil {
+			st.Chain = nil
+			break
+		}
+		st.Chain = append(st.Chain, cert)
+	}
+	return st, nil
+}
