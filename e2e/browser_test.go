@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -101,7 +102,9 @@ func startServer(t *testing.T, extraEnv ...string) *server {
 		"PASSKEYD_DATABASE_URL=sqlite://"+filepath.Join(t.TempDir(), "e2e.db"),
 		"PASSKEYD_LOG_LEVEL=debug",
 	)
-	s.cmd.Env = append(s.cmd.Env, extraEnv...)
+	for _, e := range extraEnv { // "{port}" stands for the server's port
+		s.cmd.Env = append(s.cmd.Env, strings.ReplaceAll(e, "{port}", fmt.Sprint(port)))
+	}
 	s.cmd.Stderr = s.stderr
 	if err := s.cmd.Start(); err != nil {
 		t.Fatal(err)
@@ -521,5 +524,52 @@ func TestBrowserReauthentication(t *testing.T) {
 		chromedp.WaitNotVisible(css("#reauth-form")), visible("#codes-panel"))
 	if n := p.count("#codes-list li"); n != 10 {
 		t.Fatalf("%d codes after password re-authentication", n)
+	}
+}
+
+// TestBrowserCookieDomain: with PASSKEYD_COOKIE_DOMAIN the session cookie set on the sign-in
+// host reaches an app on a sibling subdomain, which asks passkeyd (forward-auth style) who
+// is signed in; a host outside the domain gets no cookie. Chromium resolves *.localhost to
+// the loopback address, so two host names need no resolver rules. (Without the setting the
+// app sees no session: the cookie is host-only.)
+func TestBrowserCookieDomain(t *testing.T) {
+	srv := startServer(t, "PASSKEYD_RP_ID=passkeyd.localhost", "PASSKEYD_ORIGINS=http://login.passkeyd.localhost:{port}", "PASSKEYD_COOKIE_DOMAIN=passkeyd.localhost")
+	app := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		req, _ := http.NewRequest("GET", srv.url+"/api/v1/authz", nil)
+		if c := r.Header.Get("Cookie"); c != "" {
+			req.Header.Set("Cookie", c)
+		}
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			http.Error(w, err.Error(), 500)
+			return
+		}
+		resp.Body.Close()
+		w.Header().Set("Content-Type", "text/plain")
+		if resp.StatusCode != 200 {
+			fmt.Fprintf(w, "status=%d", resp.StatusCode)
+			return
+		}
+		fmt.Fprintf(w, "user=%s", resp.Header.Get("X-Passkeyd-Username"))
+	}))
+	t.Cleanup(app.Close)
+	_, appPort, _ := net.SplitHostPort(app.Listener.Addr().String())
+	_, loginPort, _ := net.SplitHostPort(strings.TrimPrefix(srv.url, "http://"))
+	login := "http://login.passkeyd.localhost:" + loginPort
+
+	b := newBrowser(t)
+	b.withoutAutofill()
+	b.do(chromedp.Navigate(login+"/"), visible("#signed-out"))
+	if st := run(b, chromedp.Evaluate[int](`fetch("/api/v1/password/signup", {method: "POST", headers: {"Content-Type": "application/json"},
+		body: JSON.stringify({username: "carol", password: "a perfectly fine passphrase"})}).then(r => r.status)`, chromedp.EvalAwaitPromise)); st != 201 {
+		t.Fatalf("password sign-up on the login host: %d", st)
+	}
+	b.do(chromedp.Navigate("http://app.passkeyd.localhost:" + appPort + "/"))
+	if body := b.text("body"); body != "user=carol" {
+		t.Fatalf("the app on a sibling subdomain saw %q, want the session of carol", body)
+	}
+	b.do(chromedp.Navigate("http://elsewhere.localhost:" + appPort + "/"))
+	if body := b.text("body"); body != "status=401" {
+		t.Fatalf("a host outside the cookie domain saw %q, want no session", body)
 	}
 }
