@@ -10,6 +10,7 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -572,4 +573,40 @@ func TestBrowserCookieDomain(t *testing.T) {
 	if body := b.text("body"); body != "status=401" {
 		t.Fatalf("a host outside the cookie domain saw %q, want no session", body)
 	}
+
+	// The forward-auth round trip: signed out, the app sends the browser to the sign-in page
+	// with ?rd=<the app's URL>; after signing in there, the page returns to the app.
+	appURL := "http://app.passkeyd.localhost:" + appPort + "/dashboard"
+	b.do(chromedp.Navigate(login+"/"), visible("#signed-in"), click("#signout-button"), visible("#signed-out"),
+		chromedp.Navigate(login+"/?rd="+url.QueryEscape(appURL)), visible("#signed-out"),
+		click("#password-card summary"),
+		keys("#password-username", "carol"), keys("#password-password", "a perfectly fine passphrase"),
+		click("#password-button"), visible("#upgrade-panel"), click("#upgrade-later-button"))
+	b.waitForHost("app.passkeyd.localhost")
+	if body := b.text("body"); body != "user=carol" {
+		t.Fatalf("after signing in with ?rd= the browser is at %q showing %q", run(b, chromedp.Evaluate[string](`location.href`)), body)
+	}
+	// A return target outside the allowlist is not followed.
+	b.do(chromedp.Navigate(login+"/?rd="+url.QueryEscape("http://evil.localhost:"+appPort+"/")), visible("#signed-in"))
+	time.Sleep(300 * time.Millisecond)
+	if host := run(b, chromedp.Evaluate[string](`location.host`)); !strings.HasPrefix(host, "login.passkeyd.localhost") {
+		t.Fatalf("the page followed a return target outside the allowlist to %q", host)
+	}
+}
+
+// waitForHost waits until the page is on a host starting with prefix, across navigations
+// (an evaluation that races a navigation just tries again).
+func (b *browser) waitForHost(prefix string) {
+	b.t.Helper()
+	deadline := time.Now().Add(15 * time.Second)
+	for time.Now().Before(deadline) {
+		ctx, cancel := context.WithTimeout(b.ctx, 2*time.Second)
+		host, err := chromedp.Run(ctx, chromedp.Evaluate[string](`location.host`))
+		cancel()
+		if err == nil && strings.HasPrefix(host, prefix) {
+			return
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	b.fail(fmt.Errorf("the page never reached a host starting with %q", prefix))
 }

@@ -48,4 +48,14 @@ func TestReturnTargets(t *testing.T) {
 		dev.allowed("http://localhost:8080.evil.com/") != "" {
 		t.Error("development allowlist")
 	}
+	// A development cookie domain under localhost admits its *.localhost hosts over http; a
+	// production one (https origins) never admits http.
+	devDomain := &returnTarget{origins: map[string]bool{"http://login.passkeyd.localhost:8080": true}, cookieDomain: "passkeyd.localhost", allowHTTP: true}
+	if devDomain.allowed("http://app.passkeyd.localhost:9000/") != "http://app.passkeyd.localhost:9000/" || devDomain.allowed("http://evil.localhost/") != "" {
+		t.Error("development cookie domain")
+	}
+	prod := &returnTarget{origins: map[string]bool{"https://login.example.com": true}, cookieDomain: "example.com"}
+	if prod.allowed("http://app.example.com/") != "" {
+		t.Error("plain http to a cookie-domain host in production")
+	}
 }
