@@ -293,3 +293,39 @@ func TestCaddyForwardAuth(t *testing.T) {
 		t.Log(logs.String())
 	}
 }
+
+// TestHAProxyForwardAuth runs Debian's HAProxy with deploy/forward-auth/haproxy.cfg and its
+// Lua action passkeyd-auth.lua.
+func TestHAProxyForwardAuth(t *testing.T) {
+	need(t, "haproxy")
+	p := newProxyEnv(t)
+	dir := t.TempDir()
+	lua := filepath.Join("..", "..", "deploy", "forward-auth", "passkeyd-auth.lua")
+	abs, _ := filepath.Abs(lua)
+	listen := strings.Replace(hostPort(p.proxy), "localhost", "127.0.0.1", 1)
+	conf := snippet(t, "haproxy.cfg",
+		"lua-load /etc/haproxy/passkeyd-auth.lua", "lua-load "+abs,
+		"bind :443 ssl crt /etc/ssl/app.example.com.pem", "bind "+listen,
+		"http://127.0.0.1:8080/api/v1/authz", strings.Replace(p.base, "localhost", "127.0.0.1", 1)+"/api/v1/authz",
+		"server app app:3000", "server app "+hostPort(p.app.URL),
+		"https://login.example.com", p.base,
+	)
+	path := filepath.Join(dir, "haproxy.cfg")
+	os.WriteFile(path, []byte(conf), 0o600)
+	if out, err := exec.Command("haproxy", "-c", "-f", path).CombinedOutput(); err != nil {
+		t.Fatalf("haproxy -c: %v\n%s", err, out)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	cmd := exec.CommandContext(ctx, "haproxy", "-db", "-f", path)
+	var logs syncBuffer
+	cmd.Stdout, cmd.Stderr = &logs, &logs
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { cancel(); cmd.Wait() })
+	waitListening(t, listen, logs.String)
+	p.exercise(t, p.base+"/?rd=")
+	if t.Failed() {
+		t.Log(logs.String())
+	}
+}
