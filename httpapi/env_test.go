@@ -68,6 +68,7 @@ type envOptions struct {
 	loginURL     string
 	cookieDomain string
 	webhookURL   string // set: webhooks to it, from a worker that gives up after 2 attempts
+	apps         httpapi.Apps
 }
 
 func newEnv(t testing.TB, opts ...func(*envOptions)) *env {
@@ -132,6 +133,7 @@ func newEnv(t testing.TB, opts ...func(*envOptions)) *env {
 		LoginURL:       o.loginURL,
 		CookieDomain:   o.cookieDomain,
 		Webhooks:       worker,
+		Apps:           o.apps,
 	}))
 	t.Cleanup(e.srv.Close)
 	return e

@@ -89,6 +89,8 @@ type Deps struct {
 	// CookieDomain is the Domain attribute of the session cookie; empty: host-only. Hosts
 	// under it are also allowed as return targets after sign-in.
 	CookieDomain string
+	// Apps are the related origins and native apps published under /.well-known/.
+	Apps Apps
 }
 
 type server struct {
@@ -103,6 +105,7 @@ type server struct {
 	localLimiter *ratelimit.Local
 	cors         map[string]bool
 	returns      *returnTarget
+	wellKnown    wellKnown
 }
 
 // NewServer returns the passkeyd HTTP handler.
@@ -128,6 +131,7 @@ func NewServer(d Deps) http.Handler {
 		s.origins[o] = true
 	}
 	s.returns = &returnTarget{origins: s.origins, cookieDomain: d.CookieDomain, allowHTTP: !d.SecureCookies}
+	s.wellKnown = newWellKnown(d.Apps)
 	s.cors = map[string]bool{}
 	for _, o := range d.CORSOrigins {
 		s.cors[o] = true
