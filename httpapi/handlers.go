@@ -239,13 +239,21 @@ func (s *server) handlePasskeyDelete() http.Handler {
 }
 
 func (s *server) handleSessionGet() http.Handler {
+	// Factors lets a page show the account's state (a password to change or to set, TOTP
+	// to set up or to remove) without trying the changes.
 	type response struct {
-		User    userView    `json:"user"`
-		Session sessionView `json:"session"`
+		User    userView        `json:"user"`
+		Session sessionView     `json:"session"`
+		Factors account.Factors `json:"factors"`
 	}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		a := authFrom(r.Context())
-		encode(w, http.StatusOK, response{User: viewUser(a.user), Session: viewSession(a.session, "")})
+		f, err := s.Accounts.Factors(r.Context(), a.user)
+		if err != nil {
+			s.writeError(w, r, err)
+			return
+		}
+		encode(w, http.StatusOK, response{User: viewUser(a.user), Session: viewSession(a.session, ""), Factors: f})
 	})
 }
 

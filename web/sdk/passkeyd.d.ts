@@ -123,6 +123,8 @@ export interface AddPasskeyResult {
 export interface CurrentSession {
   user: User;
   session: Session;
+  /** Whether the account has a password and a confirmed TOTP. */
+  factors: { password: boolean; totp: boolean };
 }
 
 export interface TOTPEnrolment {
