@@ -230,10 +230,13 @@ async function render() {
   $("signed-in").hidden = !s;
   $("signed-out").hidden = !!s;
   if (!s) {
+    $("name-panel").hidden = true;
+    $("upgrade-panel").hidden = true;
     startAutofill();
     return;
   }
   stopAutofill();
+  clearFieldErrors($("signed-out"));
   $("whoami").textContent = t("account.whoami", { displayName: s.user.displayName, username: s.user.username });
   const m = s.session.method;
   const method = ["passkey", "password", "mfa", "recovery_code"].includes(m) ? t("method." + m) : t("method.other", { method: m });
