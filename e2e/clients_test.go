@@ -16,7 +16,7 @@ func (b *browser) shoot(name string) {
 	if dir == "" {
 		return
 	}
-	_ = os.WriteFile(filepath.Join(dir, name+".png"), run(b, chromedp.FullScreenshot(90)), 0o644)
+	_ = os.WriteFile(filepath.Join(dir, name+".png"), run(b, chromedp.FullScreenshot(100)), 0o644)
 }
 
 // TestBrowserThai: a browser whose first language is Thai gets the page in Thai (every
