@@ -166,3 +166,23 @@ func (s *Service) MFAVerify(ctx context.Context, token, code string) (*passkeyd.
 	s.audit(ctx, u.ID, "sign_in", "password+"+factor, nil, nil)
 	return u, ns, nil
 }
+
+// Factors are the sign-in factors an account has besides its passkeys, for pages that show
+// the account's state (set or change a password, set up or remove TOTP).
+type Factors struct {
+	Password bool `json:"password"`
+	TOTP     bool `json:"totp"`
+}
+
+// Factors reports which of the fallbacks u has set up.
+func (s *Service) Factors(ctx context.Context, u *passkeyd.User) (Factors, error) {
+	f := Factors{Password: u.PasswordHash != ""}
+	if s.cfg.TOTP {
+		t, err := s.store.TOTP(ctx, u.ID)
+		if err != nil && !errors.Is(err, passkeyd.ErrNotFound) {
+			return f, err
+		}
+		f.TOTP = err == nil && t.Confirmed
+	}
+	return f, nil
+}

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net/netip"
 	"net/url"
+	"slices"
 	"strings"
 )
 
@@ -38,11 +39,17 @@ func (c *Config) WebOrigins() []string {
 	return out
 }
 
-// OpaqueOrigins returns the native-app origins (android:apk-key-hash:…, ios:bundle-id:…).
+// OpaqueOrigins returns the native-app origins (android:apk-key-hash:…, ios:bundle-id:…):
+// those listed among the origins and those derived from the configured Android apps.
 func (c *Config) OpaqueOrigins() []string {
 	var out []string
 	for _, o := range c.Origins {
 		if !strings.Contains(o, "://") {
+			out = append(out, o)
+		}
+	}
+	for _, a := range c.AndroidApps() {
+		if o := a.Origin(); !slices.Contains(out, o) {
 			out = append(out, o)
 		}
 	}

@@ -79,6 +79,8 @@ type Config struct {
 	PasskeyRole string `yaml:"passkeyRole"`
 	// Tokens are the signed access tokens and forward authentication.
 	Tokens Tokens `yaml:",inline"`
+	// Apps are the native apps and related origins that share the RP's passkeys.
+	Apps Apps `yaml:"apps"`
 	// Argon2 is the cost of password hashing (password fallback).
 	Argon2 Argon2 `yaml:"argon2"`
 	Policy Policy `yaml:"policy"`
@@ -181,6 +183,7 @@ func Default() *Config {
 		CORSOrigins:      []string{},
 		EncryptionKeys:   []string{},
 		WebhookURLs:      []string{},
+		Apps:             Apps{RelatedOrigins: []string{}, Android: []string{}, IOS: []string{}},
 		Argon2:           Argon2{MemoryKiB: 64 * 1024, Time: 3, Threads: 2},
 		Tokens:           Tokens{Audience: []string{}, Lifetime: 5 * time.Minute, SigningAlgorithm: "ES256", SigningKeyRotation: 24 * time.Hour},
 		Policy: Policy{

@@ -151,6 +151,15 @@ var settings = []setting{
 		str(func(c *Config) *string { return &c.Tokens.LoginURL })),
 	mk("cookieDomain", "PASSKEYD_COOKIE_DOMAIN", "cookie-domain", "Domain of the session cookie: the RP ID or a parent of it (empty: host-only)",
 		str(func(c *Config) *string { return &c.Tokens.CookieDomain })),
+	{key: "apps.relatedOrigins", env: "PASSKEYD_RELATED_ORIGINS", flag: "related-origins", help: "comma-separated origins on other domains allowed to use the RP ID (published at /.well-known/webauthn)",
+		set: func(c *Config, v string) error { c.Apps.RelatedOrigins = splitList(v); return nil },
+		get: func(c *Config) string { return strings.Join(c.Apps.RelatedOrigins, ",") }},
+	{key: "apps.android", env: "PASSKEYD_ANDROID_APPS", flag: "android-apps", help: "comma-separated package.name:SHA256-fingerprint of Android apps (assetlinks.json, android:apk-key-hash origins)",
+		set: func(c *Config, v string) error { c.Apps.Android = splitList(v); return nil },
+		get: func(c *Config) string { return strings.Join(c.Apps.Android, ",") }},
+	{key: "apps.ios", env: "PASSKEYD_IOS_APPS", flag: "ios-apps", help: "comma-separated TEAMID.bundle.id of iOS apps (apple-app-site-association webcredentials)",
+		set: func(c *Config, v string) error { c.Apps.IOS = splitList(v); return nil },
+		get: func(c *Config) string { return strings.Join(c.Apps.IOS, ",") }},
 	{key: "argon2.memoryKiB", env: "PASSKEYD_ARGON2_MEMORY_KIB", flag: "argon2-memory-kib", help: "argon2id memory per password hash, KiB",
 		set: func(c *Config, v string) error {
 			n, err := strconv.ParseUint(strings.TrimSpace(v), 10, 32)

@@ -221,6 +221,10 @@ func (b *browser) fail(err error) {
 	if shot, e := chromedp.Run(ctx, chromedp.FullScreenshot(80)); e == nil {
 		p := filepath.Join(b.t.TempDir(), "failure.png")
 		_ = os.WriteFile(p, shot, 0o644)
+		if dir := os.Getenv("PASSKEYD_FAILURE_DIR"); dir != "" {
+			p = filepath.Join(dir, strings.ReplaceAll(b.t.Name(), "/", "_")+".png")
+			_ = os.WriteFile(p, shot, 0o644)
+		}
 		b.t.Logf("screenshot: %s", p)
 	}
 	errText, _ := chromedp.Run(ctx, chromedp.Evaluate[string](`document.getElementById("error")?.textContent || ""`))
@@ -265,7 +269,8 @@ func keys(sel, v string) chromedp.Action[chromedp.Void] { return chromedp.SendKe
 // withoutAutofill makes the page see a browser without conditional mediation, so sign-in
 // goes through the button (a modal request) instead of the autofill request.
 func (b *browser) withoutAutofill() {
-	b.onNewDocument(`PublicKeyCredential.isConditionalMediationAvailable = async () => false;`)
+	b.onNewDocument(`PublicKeyCredential.isConditionalMediationAvailable = async () => false;
+		if (PublicKeyCredential.getClientCapabilities) { const real = PublicKeyCredential.getClientCapabilities; PublicKeyCredential.getClientCapabilities = async () => ({ ...(await real()), conditionalGet: false }); }`)
 }
 
 // onNewDocument runs script in every page before the page's own scripts.
@@ -274,6 +279,24 @@ func (b *browser) onNewDocument(script string) {
 		_, err := chromedp.Call(ctx, page.AddScriptToEvaluateOnNewDocument, page.AddScriptToEvaluateOnNewDocumentParams{Source: script})
 		return err
 	}))
+}
+
+// sessionMethod is the page's current session's method, "" when signed out.
+func (b *browser) sessionMethod() string {
+	return run(b, chromedp.Evaluate[string](`fetch("/api/v1/session", {credentials: "same-origin"}).then(r => r.ok ? r.json() : null).then(j => j ? j.session.method : "")`, chromedp.EvalAwaitPromise))
+}
+
+// errorCode is the code of the error the page shows, next to a field or in its alert.
+func (b *browser) errorCode() string {
+	return run(b, chromedp.Evaluate[string](`[...document.querySelectorAll(".field-error, #error")].find(e => !e.hidden && e.offsetParent !== null)?.dataset.code || ""`))
+}
+
+// passwordSignIn signs in through the identifier-first form: the username, then the password.
+func passwordSignIn(username, password string) []chromedp.Action[chromedp.Void] {
+	return []chromedp.Action[chromedp.Void]{
+		keys("#signin-username", username), click("#signin-continue"),
+		visible("#password-form"), keys("#password-password", password), click("#password-button"),
+	}
 }
 
 func (b *browser) signUp(url, username, displayName string) {
@@ -382,7 +405,7 @@ func TestBrowserManagePasskeys(t *testing.T) {
 	b.do(click("#passkey-list li:first-child .delete"))
 	run(b, chromedp.Poll[bool](`document.querySelectorAll("#passkey-list li").length === 1`))
 	b.do(click("#passkey-list li:first-child .delete"), visible("#error"))
-	if code := run(b, chromedp.Evaluate[string](`document.getElementById("error").dataset.code`)); code != "last_credential" {
+	if code := b.errorCode(); code != "last_credential" {
 		t.Fatalf("deleting the last passkey showed %q (%s)", code, b.text("#error"))
 	}
 	if n := b.count("#passkey-list li"); n != 1 {
@@ -410,13 +433,13 @@ func TestBrowserRecoveryCodes(t *testing.T) {
 		keys("#recovery-code", code),
 		click("#recovery-button"),
 		visible("#signed-in"), visible("#notice"))
-	if info := b.text("#session-info"); !strings.Contains(info, "recovery code") {
-		t.Fatalf("session info %q", info)
+	if m := b.sessionMethod(); m != "recovery_code" || !strings.Contains(b.text("#session-info"), "recovery code") {
+		t.Fatalf("session %q, info %q", m, b.text("#session-info"))
 	}
 	// The code is used up.
 	b.do(click("#signout-button"), visible("#signed-out"),
-		keys("#recovery-username", "dora"), keys("#recovery-code", code), click("#recovery-button"), visible("#error"))
-	if c := run(b, chromedp.Evaluate[string](`document.getElementById("error").dataset.code`)); c != "invalid_credentials" {
+		keys("#recovery-username", "dora"), keys("#recovery-code", code), click("#recovery-button"), visible("#recovery-code-error"))
+	if c := b.errorCode(); c != "invalid_credentials" {
 		t.Fatalf("reused code showed %q", c)
 	}
 }
@@ -432,12 +455,9 @@ func TestBrowserPasswordUpgrade(t *testing.T) {
 		body: JSON.stringify({username: "pam", password: "a perfectly fine passphrase"})}).then(r => r.status)`, chromedp.EvalAwaitPromise)); st != 201 {
 		t.Fatalf("password sign-up: %d", st)
 	}
-	b.do(chromedp.Navigate(srv.url+"/"), visible("#signed-in"), click("#signout-button"), visible("#signed-out"),
-		click("#password-card summary"),
-		keys("#password-username", "pam"),
-		keys("#password-password", "a perfectly fine passphrase"),
-		click("#password-button"),
-		visible("#signed-in"), visible("#upgrade-panel"),
+	b.do(chromedp.Navigate(srv.url+"/"), visible("#signed-in"), click("#signout-button"), visible("#signed-out"))
+	b.do(passwordSignIn("pam", "a perfectly fine passphrase")...)
+	b.do(visible("#signed-in"), visible("#upgrade-panel"),
 		click("#upgrade-button"),
 		chromedp.WaitNotVisible(css("#upgrade-panel")),
 		visible("#passkey-list li"),
@@ -466,15 +486,27 @@ func TestBrowserTOTPSecondFactor(t *testing.T) {
 		t.Fatal(err)
 	}
 	b.do(keys("#totp-code", account.TOTPCode(secret, time.Now())), click("#totp-confirm-button"), visible("#codes-panel"),
-		click("#codes-done-button"), click("#signout-button"), visible("#signed-out"),
-		click("#password-card summary"),
-		keys("#password-username", "otto"), keys("#password-password", "a perfectly fine passphrase"), click("#password-button"),
-		visible("#mfa-form"))
+		click("#codes-done-button"), click("#signout-button"), visible("#signed-out"))
+	b.do(passwordSignIn("otto", "a perfectly fine passphrase")...)
+	b.do(visible("#mfa-form"))
+	// A wrong code keeps the step and what was typed, with the error next to the field.
+	b.do(keys("#mfa-code", "000000"), click("#mfa-button"), visible("#mfa-code-error"))
+	if c, v := b.errorCode(), run(b, chromedp.Evaluate[string](`document.getElementById("mfa-code").value`)); c != "invalid_credentials" || v != "000000" || b.count("#mfa-form:not([hidden])") != 1 {
+		t.Fatalf("after a wrong code: error %q, field %q, form shown %d", c, v, b.count("#mfa-form:not([hidden])"))
+	}
+	if inv := run(b, chromedp.Evaluate[string](`document.activeElement.id + " " + document.getElementById("mfa-code").getAttribute("aria-invalid") + " " + document.getElementById("mfa-code").getAttribute("aria-describedby")`)); !strings.HasPrefix(inv, "mfa-code true") || !strings.Contains(inv, "mfa-code-error") {
+		t.Fatalf("focus/aria after a wrong code: %q", inv)
+	}
+	// The token was spent by that attempt: the page starts the sign-in over at the password.
+	run(b, chromedp.Evaluate[bool](`document.getElementById("mfa-code").value = "", true`))
+	b.do(keys("#mfa-code", "111111"), click("#mfa-button"), visible("#password-form"))
+	b.do(keys("#password-password", "a perfectly fine passphrase"), click("#password-button"), visible("#mfa-form"))
+	run(b, chromedp.Evaluate[bool](`document.getElementById("mfa-code").value = "", true`))
 	// The code used to confirm is spent; a phone one step ahead shows the next one, which
 	// the server accepts (±1 step).
 	b.do(keys("#mfa-code", account.TOTPCode(secret, time.Now().Add(30*time.Second))), click("#mfa-button"), visible("#signed-in"))
-	if info := b.text("#session-info"); !strings.Contains(info, "mfa") {
-		t.Fatalf("signed in with %q", info)
+	if m := b.sessionMethod(); m != "mfa" {
+		t.Fatalf("signed in with %q (%s)", m, b.text("#session-info"))
 	}
 }
 
@@ -516,8 +548,8 @@ func TestBrowserReauthentication(t *testing.T) {
 	time.Sleep(1500 * time.Millisecond)
 	run(p, chromedp.Evaluate[bool](`window.confirm = () => true, true`))
 	p.do(click("#regenerate-codes-button"), visible("#reauth-form"),
-		keys("#reauth-password", "a wrong passphrase"), click("#reauth-button"), visible("#error"))
-	if code := run(p, chromedp.Evaluate[string](`document.getElementById("error").dataset.code`)); code != "invalid_credentials" {
+		keys("#reauth-password", "a wrong passphrase"), click("#reauth-button"), visible("#reauth-password-error"))
+	if code := p.errorCode(); code != "invalid_credentials" {
 		t.Fatalf("wrong password showed %q", code)
 	}
 	run(p, chromedp.Evaluate[bool](`document.getElementById("reauth-password").value = "", true`))

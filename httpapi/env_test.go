@@ -73,6 +73,7 @@ type envOptions struct {
 	anchors      trust.Anchors
 	conformance  bool // FIDO2 conformance API
 	aaguids      trust.AAGUIDList
+	apps         httpapi.Apps
 }
 
 func newEnv(t testing.TB, opts ...func(*envOptions)) *env {
@@ -152,6 +153,7 @@ func newEnv(t testing.TB, opts ...func(*envOptions)) *env {
 		LoginURL:       o.loginURL,
 		CookieDomain:   o.cookieDomain,
 		Webhooks:       worker,
+		Apps:           o.apps,
 	}))
 	t.Cleanup(e.srv.Close)
 	return e

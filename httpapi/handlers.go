@@ -2,6 +2,7 @@ package httpapi
 
 import (
 	"context"
+	"encoding/base64"
 	"encoding/json"
 	"net/http"
 	"slices"
@@ -173,8 +174,13 @@ func passkeyID(r *http.Request) ([]byte, error) {
 }
 
 func (s *server) handlePasskeyList() http.Handler {
+	// RPID and UserHandle are what the browser's Signal API needs to tell the passkey
+	// provider which of its passkeys for this account still exist
+	// (signalAllAcceptedCredentials), so deleted ones leave the user's autofill.
 	type response struct {
-		Passkeys []passkeyView `json:"passkeys"`
+		Passkeys   []passkeyView `json:"passkeys"`
+		RPID       string        `json:"rpId"`
+		UserHandle string        `json:"userHandle"`
 	}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		a := authFrom(r.Context())
@@ -183,7 +189,7 @@ func (s *server) handlePasskeyList() http.Handler {
 			s.writeError(w, r, err)
 			return
 		}
-		encode(w, http.StatusOK, response{Passkeys: viewPasskeys(ps)})
+		encode(w, http.StatusOK, response{Passkeys: viewPasskeys(ps), RPID: s.Accounts.RP().RPID(), UserHandle: base64.RawURLEncoding.EncodeToString(a.user.Handle)})
 	})
 }
 
@@ -233,13 +239,21 @@ func (s *server) handlePasskeyDelete() http.Handler {
 }
 
 func (s *server) handleSessionGet() http.Handler {
+	// Factors lets a page show the account's state (a password to change or to set, TOTP
+	// to set up or to remove) without trying the changes.
 	type response struct {
-		User    userView    `json:"user"`
-		Session sessionView `json:"session"`
+		User    userView        `json:"user"`
+		Session sessionView     `json:"session"`
+		Factors account.Factors `json:"factors"`
 	}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		a := authFrom(r.Context())
-		encode(w, http.StatusOK, response{User: viewUser(a.user), Session: viewSession(a.session, "")})
+		f, err := s.Accounts.Factors(r.Context(), a.user)
+		if err != nil {
+			s.writeError(w, r, err)
+			return
+		}
+		encode(w, http.StatusOK, response{User: viewUser(a.user), Session: viewSession(a.session, ""), Factors: f})
 	})
 }
 

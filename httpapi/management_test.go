@@ -58,6 +58,10 @@ func TestAddRenameDeletePasskeys(t *testing.T) {
 	}
 	keyID := items[0].(map[string]any)["id"].(string)
 	phoneID := items[1].(map[string]any)["id"].(string)
+	// The Signal API's inputs: the RP ID and the user handle the authenticators hold.
+	if m := list.json(t); m["rpId"] != "localhost" || m["userHandle"] != b64(phone.Credentials()[0].UserHandle) {
+		t.Fatalf("list rpId %v userHandle %v, want localhost and %s", m["rpId"], m["userHandle"], b64(phone.Credentials()[0].UserHandle))
+	}
 
 	ren := c.do("PATCH", "/api/v1/passkeys/"+keyID, map[string]string{"name": "  Blue key \t"})
 	expectStatus(t, ren, 200)

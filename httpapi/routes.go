@@ -47,6 +47,9 @@ func (s *server) routes(mux interface{ Handle(string, http.Handler) }) {
 	mux.Handle("POST /admin/v1/webhooks/{id}/retry", s.requireAdmin(s.feature(s.webhooksOn, "webhooks are", s.handleAdminRetryWebhook())))
 
 	s.conformanceRoutes(mux) // FIDO2 conformance API, only when enabled
+	mux.Handle("GET /.well-known/webauthn", s.handleWellKnown(func(w wellKnown) []byte { return w.webauthn }, "related origins"))
+	mux.Handle("GET /.well-known/assetlinks.json", s.handleWellKnown(func(w wellKnown) []byte { return w.assetlinks }, "Android apps"))
+	mux.Handle("GET /.well-known/apple-app-site-association", s.handleWellKnown(func(w wellKnown) []byte { return w.aasa }, "iOS apps"))
 
 	mux.Handle("GET /api/openapi.json", s.handleOpenAPI())
 	mux.Handle("GET /healthz", s.handleHealthz())

@@ -92,6 +92,8 @@ type Deps struct {
 	// CookieDomain is the Domain attribute of the session cookie; empty: host-only. Hosts
 	// under it are also allowed as return targets after sign-in.
 	CookieDomain string
+	// Apps are the related origins and native apps published under /.well-known/.
+	Apps Apps
 }
 
 type server struct {
@@ -106,6 +108,7 @@ type server struct {
 	localLimiter *ratelimit.Local
 	cors         map[string]bool
 	returns      *returnTarget
+	wellKnown    wellKnown
 }
 
 // NewServer returns the passkeyd HTTP handler.
@@ -131,6 +134,7 @@ func NewServer(d Deps) http.Handler {
 		s.origins[o] = true
 	}
 	s.returns = &returnTarget{origins: s.origins, cookieDomain: d.CookieDomain, allowHTTP: !d.SecureCookies}
+	s.wellKnown = newWellKnown(d.Apps)
 	s.cors = map[string]bool{}
 	for _, o := range d.CORSOrigins {
 		s.cors[o] = true

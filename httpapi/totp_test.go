@@ -2,6 +2,7 @@ package httpapi_test
 
 import (
 	"encoding/base32"
+	"fmt"
 	"net/url"
 	"strings"
 	"testing"
@@ -46,13 +47,26 @@ func TestTOTPSecondFactor(t *testing.T) {
 	e := newEnv(t)
 	c := e.browser()
 	c.post("/api/v1/password/signup", map[string]string{"username": "tom", "password": "a perfectly fine passphrase"})
+	factors := func(c *client) string {
+		f := c.do("GET", "/api/v1/session", nil).json(t)["factors"].(map[string]any)
+		return fmt.Sprintf("password=%v totp=%v", f["password"], f["totp"])
+	}
+	if f := factors(c); f != "password=true totp=false" {
+		t.Fatalf("factors before TOTP: %s", f)
+	}
 	secret := enrolTOTP(t, e, c)
+	if f := factors(c); f != "password=true totp=false" {
+		t.Fatalf("an unconfirmed TOTP counts: %s", f)
+	}
 	// A wrong code does not confirm; the right one does, and TOTP being the account's first
 	// authenticator (no passkey) brings recovery codes.
 	expectProblem(t, c.post("/api/v1/totp/confirm", map[string]string{"code": "000000"}), 401, passkeyd.CodeInvalidCredentials)
 	r := c.post("/api/v1/totp/confirm", map[string]string{"code": account.TOTPCode(secret, e.clock())})
 	expectStatus(t, r, 200)
 	codes := codesOf(t, r.json(t))
+	if f := factors(c); f != "password=true totp=true" {
+		t.Fatalf("factors after TOTP: %s", f)
+	}
 	// A confirmed TOTP is not replaced by another enrolment.
 	expectProblem(t, c.post("/api/v1/totp", map[string]any{}), 409, passkeyd.CodeCredentialExists)
 

@@ -15,8 +15,14 @@ import (
 	"time"
 )
 
-//go:embed index.html assets
+// The SDK's one source is the npm package in sdk/; the page and other sites load the same
+// file from /assets/passkeyd.js.
+//
+//go:embed index.html assets sdk/passkeyd.js sdk/passkeyd.d.ts
 var files embed.FS
+
+// servedAs maps embedded files kept elsewhere to their URL path.
+var servedAs = map[string]string{"sdk/passkeyd.js": "/assets/passkeyd.js", "sdk/passkeyd.d.ts": "/assets/passkeyd.d.ts"}
 
 type asset struct {
 	body  []byte
@@ -37,10 +43,17 @@ func Handler() http.Handler {
 		}
 		sum := sha256.Sum256(body)
 		ctype := mime.TypeByExtension(path.Ext(p))
-		if strings.HasSuffix(p, ".js") {
+		switch {
+		case strings.HasSuffix(p, ".d.ts"):
+			ctype = "text/plain; charset=utf-8"
+		case strings.HasSuffix(p, ".js"):
 			ctype = "text/javascript; charset=utf-8"
 		}
-		assets["/"+p] = asset{body: body, ctype: ctype, etag: `"` + hex.EncodeToString(sum[:8]) + `"`}
+		url := "/" + p
+		if u, ok := servedAs[p]; ok {
+			url = u
+		}
+		assets[url] = asset{body: body, ctype: ctype, etag: `"` + hex.EncodeToString(sum[:8]) + `"`}
 		return nil
 	})
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {

@@ -180,6 +180,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		LoginURL:             cfg.Tokens.LoginURL,
 		CookieDomain:         cfg.Tokens.CookieDomain,
 		Webhooks:             hooks.worker(),
+		Apps:                 publishedApps(cfg),
 	})
 	if cfg.MetricsAddr != "" {
 		mln, err := net.Listen("tcp", cfg.MetricsAddr)
@@ -358,7 +359,7 @@ func openDeps(ctx context.Context, cfg *config.Config, log *slog.Logger, obs *ob
 	rp, err := ceremony.New(ceremony.Config{
 		RPID:          cfg.RPID,
 		RPName:        cfg.RPName,
-		Origins:       cfg.WebOrigins(),
+		Origins:       cfg.CeremonyOrigins(),
 		OpaqueOrigins: cfg.OpaqueOrigins(),
 		Algorithms:    cfg.Policy.AlgorithmIDs(),
 		Timeout:       cfg.ChallengeTTL,
