@@ -17,12 +17,12 @@ const maxChallenges = 1_000_000
 // Challenges is an in-process ChallengeStore. Consume is atomic under one mutex; expired
 // challenges are swept every minute.
 type Challenges struct {
-	mu   sync.Mutex
-	m    map[string]*passkeyd.Challenge
+	mu sync.Mutex
+	m  map[string]*passkeyd.Challenge
 	// tickets are the TicketStore's values, bounded and swept with the challenges.
 	tickets map[string]ticket
 	stop    chan struct{}
-	once sync.Once
+	once    sync.Once
 }
 
 // NewChallenges returns an empty store with its sweeper running; Close stops it.
