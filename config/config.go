@@ -75,6 +75,9 @@ type Config struct {
 	PasskeyRole string `yaml:"passkeyRole"`
 	// Tokens are the signed access tokens and forward authentication.
 	Tokens Tokens `yaml:",inline"`
+	// OIDCClients are the OpenID Connect relying parties (configuration file only); with
+	// at least one, passkeyd is also an OpenID provider (docs/oidc.md).
+	OIDCClients []OIDCClient `yaml:"oidcClients"`
 	// Argon2 is the cost of password hashing (password fallback).
 	Argon2 Argon2 `yaml:"argon2"`
 	Policy Policy `yaml:"policy"`

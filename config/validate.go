@@ -141,6 +141,7 @@ func (c *Config) Validate() error {
 		bad("passkeyRole", "second-factor needs the password fallback (PASSKEYD_FALLBACKS must include password)")
 	}
 	c.validateTokens(bad)
+	c.validateOIDC(bad)
 	oneOf("logFormat", c.LogFormat, "text", "json")
 	p := &c.Policy
 	oneOf("policy.userVerification", p.UserVerification, "required", "preferred", "discouraged")

@@ -46,6 +46,14 @@ func (s *server) routes(mux interface{ Handle(string, http.Handler) }) {
 	mux.Handle("GET /admin/v1/webhooks/dead", s.requireAdmin(s.feature(s.webhooksOn, "webhooks are", s.handleAdminDeadWebhooks())))
 	mux.Handle("POST /admin/v1/webhooks/{id}/retry", s.requireAdmin(s.feature(s.webhooksOn, "webhooks are", s.handleAdminRetryWebhook())))
 
+	mux.Handle("GET /admin/v1/oidc/clients", s.requireAdmin(s.feature(s.oidcOn, "OpenID Connect is", s.handleAdminOIDCClients())))
+	mux.Handle("POST /admin/v1/oidc/clients", s.requireAdmin(s.feature(s.oidcOn, "OpenID Connect is", s.handleAdminAddOIDCClient())))
+	mux.Handle("DELETE /admin/v1/oidc/clients/{id}", s.requireAdmin(s.feature(s.oidcOn, "OpenID Connect is", s.handleAdminRemoveOIDCClient())))
+	if s.OIDC != nil {
+		mux.Handle("GET /.well-known/openid-configuration", s.OIDC)
+		mux.Handle("/oidc/", s.limited(s.OIDC))
+	}
+
 	mux.Handle("GET /api/openapi.json", s.handleOpenAPI())
 	mux.Handle("GET /healthz", s.handleHealthz())
 	mux.Handle("GET /readyz", s.handleReadyz())

@@ -82,6 +82,7 @@ func openStore(ctx context.Context, cfg *config.Config) (passkeyd.Store, error) 
 // (instances share ceremonies), else in process.
 type challengeStore interface {
 	passkeyd.ChallengeStore
+	passkeyd.TicketStore // the OpenID provider's authorization requests and codes
 	Close() error
 }
 
@@ -138,6 +139,10 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	if err != nil {
 		return err
 	}
+	provider, err := newOIDC(cfg, d, tokens, log)
+	if err != nil {
+		return err
+	}
 	checks := map[string]func(context.Context) error{"database": store.Ping}
 	if d.pingChallenges != nil {
 		checks["redis"] = d.pingChallenges
@@ -173,6 +178,8 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		LoginURL:             cfg.Tokens.LoginURL,
 		CookieDomain:         cfg.Tokens.CookieDomain,
 		Webhooks:             hooks.worker(),
+		OIDC:                 provider.handler(),
+		OIDCClients:          provider.clients(),
 	})
 	if cfg.MetricsAddr != "" {
 		mln, err := net.Listen("tcp", cfg.MetricsAddr)

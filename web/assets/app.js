@@ -125,8 +125,21 @@ let autofillAbort = null;
 // checks the URL against its allowlist: the page never follows rd by itself.
 const returnTo = new URLSearchParams(location.search).get("rd");
 
-function continueToApp() {
+// An OpenID client that asked for a fresh sign-in (prompt=login, max_age) sends reauth=1
+// with a session that is too old: the user confirms it's them before going back.
+let reauthPending = new URLSearchParams(location.search).has("reauth");
+
+async function continueToApp() {
   if (!returnTo || $("signed-in").hidden || !$("codes-panel").hidden || !$("upgrade-panel").hidden) return;
+  if (reauthPending) {
+    try {
+      await reauthenticate();
+    } catch (err) {
+      showError(err);
+      return;
+    }
+    reauthPending = false;
+  }
   location.assign("/return?rd=" + encodeURIComponent(returnTo));
 }
 
