@@ -70,17 +70,21 @@ func (p *Provider) handleLogin(w http.ResponseWriter, r *http.Request) {
 	http.Redirect(w, r, op.AuthCallbackURL(p.op)(op.ContextWithIssuer(ctx, p.cfg.Issuer), a.ID), http.StatusFound)
 }
 
-// freshEnough: prompt=login needs an authentication after the request was made (one
-// second of slack for stores that keep whole seconds); max_age one at most that old.
+// freshEnough: the sign-in must be no older than max_age at the time of the request, and
+// with prompt=login (which the library also turns into max_age=0) no older than the
+// request itself. A re-authentication after the request always satisfies both. Times are
+// compared to the second (auth_time's precision).
 func (p *Provider) freshEnough(s *passkeyd.Session, a *authRequest) bool {
-	at := s.AuthenticatedAt
-	if a.promptLogin() && at.Before(a.CreatedAt.Truncate(time.Second)) {
-		return false
+	var earliest time.Time
+	if a.promptLogin() {
+		earliest = a.CreatedAt
 	}
-	if a.MaxAge != nil && p.cfg.Now().Sub(at) > time.Duration(*a.MaxAge)*time.Second {
-		return false
+	if a.MaxAge != nil {
+		if e := a.CreatedAt.Add(-time.Duration(*a.MaxAge) * time.Second); e.After(earliest) {
+			earliest = e
+		}
 	}
-	return true
+	return !s.AuthenticatedAt.Before(earliest.Truncate(time.Second))
 }
 
 func (p *Provider) signInURL(back string, reauth bool) string {

@@ -34,7 +34,7 @@ func (s *storage) GetClientByClientID(ctx context.Context, id string) (op.Client
 	c, err := s.p.cfg.Clients.Get(ctx, id)
 	if err != nil {
 		if errors.Is(err, passkeyd.ErrNotFound) {
-			return nil, errors.New("unknown client")
+			return nil, oidc.ErrInvalidClient().WithDescription("unknown client")
 		}
 		return nil, oidc.ErrServerError().WithParent(err)
 	}
