@@ -249,6 +249,12 @@ func sweepSessions(ctx context.Context, store passkeyd.SessionStore, log *slog.L
 			} else if n > 0 {
 				log.Debug("expired sessions removed", "count", n)
 			}
+			// OpenID grants that expired or were revoked (their refresh tokens with them).
+			if g, ok := store.(passkeyd.OIDCStore); ok {
+				if _, err := g.DeleteExpiredOIDCGrants(ctx, time.Now()); err != nil {
+					log.Warn("OpenID grant sweep failed", "err", err)
+				}
+			}
 		}
 	}
 }
