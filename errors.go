@@ -93,3 +93,8 @@ var (
 	ErrUnauthenticated   = &Error{Code: CodeUnauthenticated, Detail: "a valid session is required"}
 	ErrUnavailable       = &Error{Code: CodeUnavailable, Detail: "a backing store is unavailable"}
 )
+
+// ErrTokenReused means a single-use OpenID Connect token (a rotated refresh token) was
+// presented again: the store has revoked its grant. It is no contract code: the OpenID
+// provider answers invalid_grant.
+var ErrTokenReused = errors.New("the token was already used: its grant is revoked")

@@ -230,3 +230,37 @@ type OutboxStats struct {
 	Dead          int
 	OldestPending time.Time // CreatedAt of the oldest pending delivery; zero when none
 }
+
+// OIDCClient is an OpenID Connect relying party that an operator added at run time (the
+// configuration file's clients are not stored: the file stays their source of truth).
+type OIDCClient struct {
+	ID string
+	// SecretHash verifies a confidential client's secret: "sha256:" + base64url of the
+	// digest for the high-entropy secrets passkeyd generates, or a bcrypt or argon2id PHC
+	// string an operator supplied. Empty for public clients.
+	SecretHash string
+	// RedirectURIs are matched exactly, never as patterns.
+	RedirectURIs           []string
+	PostLogoutRedirectURIs []string
+	Public                 bool
+	Scopes                 []string
+	CreatedAt              time.Time
+}
+
+// OIDCGrant is what a user granted a client with one authorization code: the family of every
+// access and refresh token issued from it. Refresh tokens rotate inside the family, and a
+// refresh token presented after it was rotated (or an authorization code presented twice)
+// revokes the whole family: a thief and the rightful client cannot both keep using it.
+type OIDCGrant struct {
+	ID        string
+	ClientID  string
+	UserID    string
+	SessionID string // the passkeyd session that signed in (the sid claim)
+	Scopes    []string
+	AMR       []string
+	ACR       string
+	AuthTime  time.Time
+	CreatedAt time.Time
+	// ExpiresAt ends the family (its refresh tokens): a limit that rotation does not extend.
+	ExpiresAt time.Time
+}

@@ -189,6 +189,52 @@ type SigningKeyStore interface {
 	DeleteExpiredSigningKeys(ctx context.Context, now time.Time) (int, error)
 }
 
+// TicketStore keeps the short-lived state of multi-step flows that any instance may serve
+// the next step of: OpenID Connect authorization requests (while the user signs in) and
+// authorization codes. It lives beside the challenges (Redis when configured).
+type TicketStore interface {
+	// PutTicket stores value under key until expiresAt, replacing what was there.
+	PutTicket(ctx context.Context, key string, value []byte, expiresAt time.Time) error
+	// Ticket returns the value under key; ErrNotFound when there is none or it expired.
+	Ticket(ctx context.Context, key string, now time.Time) ([]byte, error)
+	// TakeTicket removes and returns the value under key, atomically: of concurrent calls
+	// with one key at most one gets it. ErrNotFound when there is none or it expired.
+	TakeTicket(ctx context.Context, key string, now time.Time) ([]byte, error)
+}
+
+// OIDCStore keeps the OpenID provider's durable state: clients added at run time and the
+// grants behind access and refresh tokens, shared by every instance.
+type OIDCStore interface {
+	// AddOIDCClient stores a client; ErrCredentialExists when the id is taken.
+	AddOIDCClient(ctx context.Context, c *OIDCClient) error
+	// OIDCClient returns a client; ErrNotFound when there is none.
+	OIDCClient(ctx context.Context, id string) (*OIDCClient, error)
+	// OIDCClients lists the clients by id.
+	OIDCClients(ctx context.Context) ([]*OIDCClient, error)
+	// DeleteOIDCClient removes a client and, in the same transaction, its grants (so its
+	// refresh tokens stop working). ErrNotFound when there is none.
+	DeleteOIDCClient(ctx context.Context, id string) error
+
+	// CreateOIDCGrant stores a grant and, when refreshHash is not nil, its first refresh
+	// token (only the SHA-256 of a token is stored).
+	CreateOIDCGrant(ctx context.Context, g *OIDCGrant, refreshHash []byte) error
+	// OIDCGrant returns a live grant: not revoked, not expired at now; else ErrNotFound.
+	OIDCGrant(ctx context.Context, id string, now time.Time) (*OIDCGrant, error)
+	// OIDCRefresh returns the live grant whose current refresh token has that hash. A hash
+	// that was rotated already is reuse: the grant is revoked and the error is
+	// ErrTokenReused. Unknown hashes and dead grants are ErrNotFound.
+	OIDCRefresh(ctx context.Context, hash []byte, now time.Time) (*OIDCGrant, error)
+	// RotateOIDCRefresh replaces the current refresh token oldHash of a live grant with
+	// newHash, atomically: of concurrent rotations of one token at most one succeeds and
+	// the others are reuse (ErrTokenReused, grant revoked), as in OIDCRefresh.
+	RotateOIDCRefresh(ctx context.Context, oldHash, newHash []byte, now time.Time) (*OIDCGrant, error)
+	// RevokeOIDCGrant revokes a grant; revoking a missing or revoked one is not an error.
+	RevokeOIDCGrant(ctx context.Context, id string, now time.Time) error
+	// DeleteExpiredOIDCGrants removes grants that expired or were revoked before now, and
+	// says how many.
+	DeleteExpiredOIDCGrants(ctx context.Context, now time.Time) (int, error)
+}
+
 // Store is a database that keeps everything but, possibly, challenges.
 type Store interface {
 	UserStore
@@ -200,6 +246,7 @@ type Store interface {
 	OutboxStore
 	SecretStore
 	SigningKeyStore
+	OIDCStore
 	// Ping reports whether the store can serve requests (for /readyz).
 	Ping(ctx context.Context) error
 	Close() error

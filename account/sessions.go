@@ -66,3 +66,9 @@ func (s *Service) DeleteAccount(ctx context.Context, sess *passkeyd.Session) err
 	s.auditAnonymous(ctx, sess.UserID, "account_deleted")
 	return nil
 }
+
+// User returns the account with that id (for the OpenID provider's userinfo and token
+// refresh, which must stop working for a deleted account). ErrNotFound when there is none.
+func (s *Service) User(ctx context.Context, id string) (*passkeyd.User, error) {
+	return s.store.UserByID(ctx, id)
+}

@@ -81,6 +81,9 @@ type Config struct {
 	Tokens Tokens `yaml:",inline"`
 	// Apps are the native apps and related origins that share the RP's passkeys.
 	Apps Apps `yaml:"apps"`
+	// OIDCClients are the OpenID Connect relying parties (configuration file only); with
+	// at least one, passkeyd is also an OpenID provider (docs/oidc.md).
+	OIDCClients []OIDCClient `yaml:"oidcClients"`
 	// Argon2 is the cost of password hashing (password fallback).
 	Argon2 Argon2 `yaml:"argon2"`
 	Policy Policy `yaml:"policy"`

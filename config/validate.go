@@ -142,6 +142,7 @@ func (c *Config) Validate() error {
 	}
 	c.validateTokens(bad)
 	c.validateApps(bad)
+	c.validateOIDC(bad)
 	oneOf("logFormat", c.LogFormat, "text", "json")
 	p := &c.Policy
 	oneOf("policy.userVerification", p.UserVerification, "required", "preferred", "discouraged")

@@ -50,6 +50,13 @@ func (s *server) routes(mux interface{ Handle(string, http.Handler) }) {
 	mux.Handle("GET /.well-known/webauthn", s.handleWellKnown(func(w wellKnown) []byte { return w.webauthn }, "related origins"))
 	mux.Handle("GET /.well-known/assetlinks.json", s.handleWellKnown(func(w wellKnown) []byte { return w.assetlinks }, "Android apps"))
 	mux.Handle("GET /.well-known/apple-app-site-association", s.handleWellKnown(func(w wellKnown) []byte { return w.aasa }, "iOS apps"))
+	mux.Handle("GET /admin/v1/oidc/clients", s.requireAdmin(s.feature(s.oidcOn, "OpenID Connect is", s.handleAdminOIDCClients())))
+	mux.Handle("POST /admin/v1/oidc/clients", s.requireAdmin(s.feature(s.oidcOn, "OpenID Connect is", s.handleAdminAddOIDCClient())))
+	mux.Handle("DELETE /admin/v1/oidc/clients/{id}", s.requireAdmin(s.feature(s.oidcOn, "OpenID Connect is", s.handleAdminRemoveOIDCClient())))
+	if s.OIDC != nil {
+		mux.Handle("GET /.well-known/openid-configuration", s.OIDC)
+		mux.Handle("/oidc/", s.limited(s.OIDC))
+	}
 
 	mux.Handle("GET /api/openapi.json", s.handleOpenAPI())
 	mux.Handle("GET /healthz", s.handleHealthz())

@@ -89,6 +89,10 @@ type Deps struct {
 	// LoginURL is where forward authentication sends a browser without a session (an
 	// absolute URL or a path on the first origin); empty: only requests with ?rd=.
 	LoginURL string
+	// OIDC, when set, is the OpenID provider (oidc.Provider.Handler): the discovery
+	// document and /oidc/…; OIDCClients manages its clients for the operator API.
+	OIDC        http.Handler
+	OIDCClients OIDCClients
 	// CookieDomain is the Domain attribute of the session cookie; empty: host-only. Hosts
 	// under it are also allowed as return targets after sign-in.
 	CookieDomain string

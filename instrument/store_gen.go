@@ -385,3 +385,83 @@ func (w *Store) DeleteExpiredSigningKeys(ctx context.Context, now time.Time) (v0
 	v0, err = w.next.DeleteExpiredSigningKeys(ctx, now)
 	return
 }
+
+// AddOIDCClient calls the wrapped store inside a span and a latency observation.
+func (w *Store) AddOIDCClient(ctx context.Context, c *passkeyd.OIDCClient) (err error) {
+	ctx, end := w.start(ctx, "AddOIDCClient")
+	defer func(t time.Time) { end(t, err) }(time.Now())
+	err = w.next.AddOIDCClient(ctx, c)
+	return
+}
+
+// OIDCClient calls the wrapped store inside a span and a latency observation.
+func (w *Store) OIDCClient(ctx context.Context, id string) (v0 *passkeyd.OIDCClient, err error) {
+	ctx, end := w.start(ctx, "OIDCClient")
+	defer func(t time.Time) { end(t, err) }(time.Now())
+	v0, err = w.next.OIDCClient(ctx, id)
+	return
+}
+
+// OIDCClients calls the wrapped store inside a span and a latency observation.
+func (w *Store) OIDCClients(ctx context.Context) (v0 []*passkeyd.OIDCClient, err error) {
+	ctx, end := w.start(ctx, "OIDCClients")
+	defer func(t time.Time) { end(t, err) }(time.Now())
+	v0, err = w.next.OIDCClients(ctx)
+	return
+}
+
+// DeleteOIDCClient calls the wrapped store inside a span and a latency observation.
+func (w *Store) DeleteOIDCClient(ctx context.Context, id string) (err error) {
+	ctx, end := w.start(ctx, "DeleteOIDCClient")
+	defer func(t time.Time) { end(t, err) }(time.Now())
+	err = w.next.DeleteOIDCClient(ctx, id)
+	return
+}
+
+// CreateOIDCGrant calls the wrapped store inside a span and a latency observation.
+func (w *Store) CreateOIDCGrant(ctx context.Context, g *passkeyd.OIDCGrant, refreshHash []byte) (err error) {
+	ctx, end := w.start(ctx, "CreateOIDCGrant")
+	defer func(t time.Time) { end(t, err) }(time.Now())
+	err = w.next.CreateOIDCGrant(ctx, g, refreshHash)
+	return
+}
+
+// OIDCGrant calls the wrapped store inside a span and a latency observation.
+func (w *Store) OIDCGrant(ctx context.Context, id string, now time.Time) (v0 *passkeyd.OIDCGrant, err error) {
+	ctx, end := w.start(ctx, "OIDCGrant")
+	defer func(t time.Time) { end(t, err) }(time.Now())
+	v0, err = w.next.OIDCGrant(ctx, id, now)
+	return
+}
+
+// OIDCRefresh calls the wrapped store inside a span and a latency observation.
+func (w *Store) OIDCRefresh(ctx context.Context, hash []byte, now time.Time) (v0 *passkeyd.OIDCGrant, err error) {
+	ctx, end := w.start(ctx, "OIDCRefresh")
+	defer func(t time.Time) { end(t, err) }(time.Now())
+	v0, err = w.next.OIDCRefresh(ctx, hash, now)
+	return
+}
+
+// RotateOIDCRefresh calls the wrapped store inside a span and a latency observation.
+func (w *Store) RotateOIDCRefresh(ctx context.Context, oldHash, newHash []byte, now time.Time) (v0 *passkeyd.OIDCGrant, err error) {
+	ctx, end := w.start(ctx, "RotateOIDCRefresh")
+	defer func(t time.Time) { end(t, err) }(time.Now())
+	v0, err = w.next.RotateOIDCRefresh(ctx, oldHash, newHash, now)
+	return
+}
+
+// RevokeOIDCGrant calls the wrapped store inside a span and a latency observation.
+func (w *Store) RevokeOIDCGrant(ctx context.Context, id string, now time.Time) (err error) {
+	ctx, end := w.start(ctx, "RevokeOIDCGrant")
+	defer func(t time.Time) { end(t, err) }(time.Now())
+	err = w.next.RevokeOIDCGrant(ctx, id, now)
+	return
+}
+
+// DeleteExpiredOIDCGrants calls the wrapped store inside a span and a latency observation.
+func (w *Store) DeleteExpiredOIDCGrants(ctx context.Context, now time.Time) (v0 int, err error) {
+	ctx, end := w.start(ctx, "DeleteExpiredOIDCGrants")
+	defer func(t time.Time) { end(t, err) }(time.Now())
+	v0, err = w.next.DeleteExpiredOIDCGrants(ctx, now)
+	return
+}

@@ -50,6 +50,7 @@ func (s *Store) DeleteAccount(ctx context.Context, userID string) error {
 	s.dropSessions(func(sess *passkeyd.Session) bool { return sess.UserID == userID })
 	delete(s.totp, userID)
 	delete(s.recovery, userID)
+	s.dropGrants(func(g *oidcGrant) bool { return g.UserID == userID })
 	delete(s.byName, u.UsernameKey)
 	delete(s.byHandle, string(u.Handle))
 	delete(s.users, userID)

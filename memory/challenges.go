@@ -17,15 +17,17 @@ const maxChallenges = 1_000_000
 // Challenges is an in-process ChallengeStore. Consume is atomic under one mutex; expired
 // challenges are swept every minute.
 type Challenges struct {
-	mu   sync.Mutex
-	m    map[string]*passkeyd.Challenge
-	stop chan struct{}
-	once sync.Once
+	mu sync.Mutex
+	m  map[string]*passkeyd.Challenge
+	// tickets are the TicketStore's values, bounded and swept with the challenges.
+	tickets map[string]ticket
+	stop    chan struct{}
+	once    sync.Once
 }
 
 // NewChallenges returns an empty store with its sweeper running; Close stops it.
 func NewChallenges() *Challenges {
-	c := &Challenges{m: make(map[string]*passkeyd.Challenge), stop: make(chan struct{})}
+	c := &Challenges{m: make(map[string]*passkeyd.Challenge), tickets: map[string]ticket{}, stop: make(chan struct{})}
 	go c.sweep(time.Minute)
 	return c
 }
@@ -74,6 +76,11 @@ func (c *Challenges) sweep(every time.Duration) {
 			for k, ch := range c.m {
 				if !now.Before(ch.ExpiresAt) {
 					delete(c.m, k)
+				}
+			}
+			for k, t := range c.tickets {
+				if !now.Before(t.expiresAt) {
+					delete(c.tickets, k)
 				}
 			}
 			c.mu.Unlock()

@@ -19,3 +19,11 @@ func TestChallenges(t *testing.T) {
 		return c
 	})
 }
+
+func TestTickets(t *testing.T) {
+	storetest.RunTickets(t, func(t *testing.T) passkeyd.TicketStore {
+		c := memory.NewChallenges()
+		t.Cleanup(func() { c.Close() })
+		return c
+	})
+}

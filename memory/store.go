@@ -27,8 +27,11 @@ type Store struct {
 	events   []*passkeyd.AuditEvent
 	// signingKeys are few (three or four live at a time): a slice is the simplest index.
 	signingKeys []*passkeyd.SigningKey
-	outbox      []*outboxRow      // in creation order
-	seq         map[string]uint64 // passkey id → insertion order, to break createdAt ties
+	outbox      []*outboxRow // in creation order
+	oidcClients map[string]*passkeyd.OIDCClient
+	grants      map[string]*oidcGrant  // by ID
+	refresh     map[string]*refreshRow // by hash
+	seq         map[string]uint64      // passkey id → insertion order, to break createdAt ties
 	next        uint64
 }
 
@@ -38,6 +41,7 @@ func NewStore() *Store {
 		users: map[string]*passkeyd.User{}, byName: map[string]string{}, byHandle: map[string]string{},
 		passkeys: map[string]*passkeyd.Passkey{}, sessions: map[string]*passkeyd.Session{},
 		byToken: map[string]string{}, secrets: map[string][]byte{}, seq: map[string]uint64{}, recovery: map[string][]*recoveryCode{}, totp: map[string]*passkeyd.TOTP{},
+		oidcClients: map[string]*passkeyd.OIDCClient{}, grants: map[string]*oidcGrant{}, refresh: map[string]*refreshRow{},
 	}
 }
 

@@ -201,7 +201,7 @@ func mapErr(err error) error {
 			switch pg.ConstraintName {
 			case "users_username_key_unique":
 				return passkeyd.ErrUsernameTaken
-			case "passkeys_pkey":
+			case "passkeys_pkey", "oidc_clients_pkey", "oidc_grants_pkey", "oidc_refresh_tokens_pkey":
 				return passkeyd.ErrCredentialExists
 			}
 		case "23503": // foreign_key_violation

@@ -23,6 +23,15 @@ func TestChallenges(t *testing.T) {
 	})
 }
 
+// TestTickets: the shared ticket-store suite (OpenID authorization requests and codes).
+func TestTickets(t *testing.T) {
+	forEachTopology(t, func(t *testing.T, _ *redis.Challenges, client goredis.UniversalClient) {
+		storetest.RunTickets(t, func(t *testing.T) passkeyd.TicketStore {
+			return redis.New(client, randomPrefix("ticket"))
+		})
+	})
+}
+
 // TestSharedRateLimit: two "instances" draw from one bucket.
 func TestSharedRateLimit(t *testing.T) {
 	forEachTopology(t, func(t *testing.T, c *redis.Challenges, client goredis.UniversalClient) {

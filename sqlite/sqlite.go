@@ -187,7 +187,7 @@ func mapErr(err error) error {
 			switch {
 			case strings.Contains(msg, "users.username_key"):
 				return passkeyd.ErrUsernameTaken
-			case strings.Contains(msg, "passkeys.id"):
+			case strings.Contains(msg, "passkeys.id"), strings.Contains(msg, "oidc_"):
 				return passkeyd.ErrCredentialExists
 			}
 		case code == sqlite3lib.SQLITE_CONSTRAINT_FOREIGNKEY:

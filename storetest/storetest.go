@@ -56,6 +56,10 @@ func Run(t *testing.T, open func(t *testing.T) passkeyd.Store) {
 		{"Secret is created once", testSecret},
 		{"signing keys: one per slot, listed by NotBefore until they expire", testSigningKeys},
 		{"signing keys: concurrent creators of one slot end with one key", testSigningKeysConcurrent},
+		{"OpenID clients: add, list by id, refuse a taken id, delete", testOIDCClients},
+		{"OpenID grants: refresh rotation, reuse revokes the family, expiry, sweep", testOIDCGrants},
+		{"OpenID grants go with their client and their user", testOIDCGrantsGoWithClientAndUser},
+		{"OpenID grants: of concurrent rotations of one token one wins and the family is revoked", testOIDCRotateConcurrent},
 		{"Ping", func(t *testing.T, s passkeyd.Store) {
 			if err := s.Ping(context.Background()); err != nil {
 				t.Fatal(err)

@@ -44,15 +44,7 @@ type AccessToken struct {
 // AccessToken signs a token for the user of a live session. It reads no store: the key is
 // in memory (refreshed at slot boundaries), so a token costs one signature.
 func (i *Issuer) AccessToken(ctx context.Context, sess *passkeyd.Session, u *passkeyd.User) (*AccessToken, error) {
-	s, err := i.keys(ctx)
-	if err != nil {
-		return nil, err
-	}
 	now := i.cfg.Now()
-	_, signer, err := s.current(now)
-	if err != nil {
-		return nil, err
-	}
 	life := i.cfg.Lifetime
 	// A session that ends sooner than the token would outlive it: the token ends with it.
 	if left := sess.ExpiresAt.Sub(now); left < life {
@@ -64,15 +56,7 @@ func (i *Issuer) AccessToken(ctx context.Context, sess *passkeyd.Session, u *pas
 		ID: randomID(), SessionID: sess.ID, AuthTime: sess.AuthenticatedAt.Unix(),
 		AMR: AMR(sess), PreferredUsername: u.Username,
 	}
-	payload, err := json.Marshal(c)
-	if err != nil {
-		return nil, err
-	}
-	jws, err := signer.Sign(payload)
-	if err != nil {
-		return nil, err
-	}
-	tok, err := jws.CompactSerialize()
+	tok, err := i.Sign(ctx, c)
 	if err != nil {
 		return nil, err
 	}

@@ -28,13 +28,20 @@ type Issuer struct {
 	snap atomic.Pointer[snapshot]
 	mu   sync.Mutex // one refresh at a time
 	// signers caches opened private keys by kid: a key is decrypted and parsed once.
-	signers map[string]jose.Signer
+	signers map[string]*opened
+}
+
+// opened is a private key opened for signing: as go-jose's signer, and as the key itself for
+// libraries that sign with their own JOSE code (the OpenID provider).
+type opened struct {
+	jose jose.Signer
+	priv crypto.Signer
 }
 
 // snapshot is the live keys as last read from the store, with the JWK Set built from them.
 type snapshot struct {
 	keys      []*passkeyd.SigningKey
-	signers   map[string]jose.Signer // kid → signer; absent when the private key cannot be opened
+	signers   map[string]*opened // kid → signer; absent when the private key cannot be opened
 	jwks      []byte
 	etag      string
 	refreshAt time.Time
@@ -47,7 +54,7 @@ func New(ctx context.Context, cfg Config) (*Issuer, error) {
 	if err := cfg.defaults(); err != nil {
 		return nil, err
 	}
-	i := &Issuer{cfg: cfg, signers: map[string]jose.Signer{}}
+	i := &Issuer{cfg: cfg, signers: map[string]*opened{}}
 	s, err := i.refresh(ctx, cfg.Now())
 	if err != nil {
 		return nil, err
@@ -190,7 +197,7 @@ func aad(kid string) []byte { return []byte("signing-key:" + kid) }
 
 // build opens the private keys (once each) and renders the JWK Set.
 func (i *Issuer) build(keys []*passkeyd.SigningKey) (*snapshot, error) {
-	s := &snapshot{keys: keys, signers: map[string]jose.Signer{}}
+	s := &snapshot{keys: keys, signers: map[string]*opened{}}
 	set := jose.JSONWebKeySet{Keys: []jose.JSONWebKey{}}
 	for _, k := range keys {
 		pub, err := x509.ParsePKIXPublicKey(k.PublicKey)
@@ -226,7 +233,7 @@ func (i *Issuer) build(keys []*passkeyd.SigningKey) (*snapshot, error) {
 	return s, nil
 }
 
-func (i *Issuer) open(k *passkeyd.SigningKey) (jose.Signer, error) {
+func (i *Issuer) open(k *passkeyd.SigningKey) (*opened, error) {
 	der, err := i.cfg.Keyring.Open(k.PrivateKey, aad(k.ID))
 	if err != nil {
 		return nil, err
@@ -235,18 +242,26 @@ func (i *Issuer) open(k *passkeyd.SigningKey) (jose.Signer, error) {
 	if err != nil {
 		return nil, fmt.Errorf("private key: %w", err)
 	}
+	cs, ok := priv.(crypto.Signer)
+	if !ok {
+		return nil, fmt.Errorf("private key: %T cannot sign", priv)
+	}
 	opts := (&jose.SignerOptions{}).WithType("JWT")
-	return jose.NewSigner(jose.SigningKey{
+	js, err := jose.NewSigner(jose.SigningKey{
 		Algorithm: jose.SignatureAlgorithm(k.Algorithm),
 		Key:       jose.JSONWebKey{Key: priv, KeyID: k.ID},
 	}, opts)
+	if err != nil {
+		return nil, err
+	}
+	return &opened{jose: js, priv: cs}, nil
 }
 
 // errNoKey means no key may sign now: its private key cannot be opened here.
 var errNoKey = &passkeyd.Error{Code: passkeyd.CodeUnavailable, Detail: "no signing key is usable on this instance"}
 
 // current returns the key that signs at now: the newest one whose slot holds now.
-func (s *snapshot) current(now time.Time) (*passkeyd.SigningKey, jose.Signer, error) {
+func (s *snapshot) current(now time.Time) (*passkeyd.SigningKey, *opened, error) {
 	for j := len(s.keys) - 1; j >= 0; j-- {
 		k := s.keys[j]
 		if k.NotBefore.After(now) || !now.Before(k.NotAfter) {

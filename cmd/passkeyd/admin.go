@@ -22,6 +22,11 @@ const adminUsage = `usage: passkeyd admin [-url URL] [-token T] COMMAND ARGS
   revoke-sessions USER-ID           sign the user out everywhere
   webhooks-dead                     list webhook deliveries that were given up on
   webhook-retry DELIVERY-ID         send a dead webhook delivery again
+  oidc-clients                      list the OpenID Connect clients
+  oidc-client-add ID REDIRECT-URI[,URI…] [public] [SCOPE,…]
+                                    add a client (confidential unless "public"; the
+                                    generated secret is printed once)
+  oidc-client-remove ID             remove a client added at run time, and its grants
 The token defaults to PASSKEYD_ADMIN_TOKEN.`
 
 // admin calls the operator API of a running server.
@@ -39,6 +44,7 @@ func admin(ctx context.Context, args []string, getenv func(string) string, stdou
 	}
 	p := url.PathEscape
 	var method, path string
+	var reqBody io.Reader
 	switch {
 	case rest[0] == "search" && len(rest) == 2:
 		method, path = http.MethodGet, "/admin/v1/users?q="+url.QueryEscape(rest[1])
@@ -54,14 +60,24 @@ func admin(ctx context.Context, args []string, getenv func(string) string, stdou
 		method, path = http.MethodGet, "/admin/v1/webhooks/dead"
 	case rest[0] == "webhook-retry" && len(rest) == 2:
 		method, path = http.MethodPost, "/admin/v1/webhooks/"+p(rest[1])+"/retry"
+	case rest[0] == "oidc-clients" && len(rest) == 1:
+		method, path = http.MethodGet, "/admin/v1/oidc/clients"
+	case rest[0] == "oidc-client-add" && len(rest) >= 3 && len(rest) <= 5:
+		method, path = http.MethodPost, "/admin/v1/oidc/clients"
+		reqBody = oidcClientBody(rest[1:])
+	case rest[0] == "oidc-client-remove" && len(rest) == 2:
+		method, path = http.MethodDelete, "/admin/v1/oidc/clients/"+p(rest[1])
 	default:
 		return fmt.Errorf("%s", adminUsage)
 	}
 	ctx, cancel := context.WithTimeout(ctx, 15*time.Second)
 	defer cancel()
-	req, err := http.NewRequestWithContext(ctx, method, strings.TrimRight(*base, "/")+path, nil)
+	req, err := http.NewRequestWithContext(ctx, method, strings.TrimRight(*base, "/")+path, reqBody)
 	if err != nil {
 		return err
+	}
+	if reqBody != nil {
+		req.Header.Set("Content-Type", "application/json")
 	}
 	req.Header.Set("Authorization", "Bearer "+*token)
 	resp, err := http.DefaultClient.Do(req)
@@ -83,4 +99,23 @@ func admin(ctx context.Context, args []string, getenv func(string) string, stdou
 	}
 	fmt.Fprintln(stdout, string(body))
 	return nil
+}
+
+// oidcClientBody is the JSON of oidc-client-add ID URIS [public] [SCOPES].
+func oidcClientBody(args []string) io.Reader {
+	c := struct {
+		ID           string   `json:"id"`
+		RedirectURIs []string `json:"redirectURIs"`
+		Public       bool     `json:"public"`
+		Scopes       []string `json:"scopes,omitempty"`
+	}{ID: args[0], RedirectURIs: strings.Split(args[1], ",")}
+	for _, a := range args[2:] {
+		if a == "public" {
+			c.Public = true
+		} else {
+			c.Scopes = strings.Split(a, ",")
+		}
+	}
+	b, _ := json.Marshal(c)
+	return bytes.NewReader(b)
 }

@@ -83,6 +83,7 @@ func openStore(ctx context.Context, cfg *config.Config) (passkeyd.Store, error) 
 // (instances share ceremonies), else in process.
 type challengeStore interface {
 	passkeyd.ChallengeStore
+	passkeyd.TicketStore // the OpenID provider's authorization requests and codes
 	Close() error
 }
 
@@ -140,6 +141,10 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	if err != nil {
 		return err
 	}
+	provider, err := newOIDC(cfg, d, tokens, log)
+	if err != nil {
+		return err
+	}
 	checks := map[string]func(context.Context) error{"database": store.Ping}
 	if d.pingChallenges != nil {
 		checks["redis"] = d.pingChallenges
@@ -181,6 +186,8 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		CookieDomain:         cfg.Tokens.CookieDomain,
 		Webhooks:             hooks.worker(),
 		Apps:                 publishedApps(cfg),
+		OIDC:                 provider.handler(),
+		OIDCClients:          provider.clients(),
 	})
 	if cfg.MetricsAddr != "" {
 		mln, err := net.Listen("tcp", cfg.MetricsAddr)
@@ -249,6 +256,12 @@ func sweepSessions(ctx context.Context, store passkeyd.SessionStore, log *slog.L
 				log.Warn("session sweep failed", "err", err)
 			} else if n > 0 {
 				log.Debug("expired sessions removed", "count", n)
+			}
+			// OpenID grants that expired or were revoked (their refresh tokens with them).
+			if g, ok := store.(passkeyd.OIDCStore); ok {
+				if _, err := g.DeleteExpiredOIDCGrants(ctx, time.Now()); err != nil {
+					log.Warn("OpenID grant sweep failed", "err", err)
+				}
 			}
 		}
 	}

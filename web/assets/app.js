@@ -216,10 +216,24 @@ export function onSignedIn(hook) {
   afterSignInHooks.push(hook);
 }
 
-function continueToApp() {
+// An OpenID client that asked for a fresh sign-in (prompt=login, max_age) sends reauth=1
+// with a session that is too old: the user confirms it's them before going back.
+let reauthPending = new URLSearchParams(location.search).has("reauth");
+
+async function continueToApp() {
   if ($("signed-in").hidden || !$("codes-panel").hidden || !$("upgrade-panel").hidden || !$("name-panel").hidden) return;
   for (const hook of afterSignInHooks) if (hook() === true) return;
-  if (returnTo) location.assign("/return?rd=" + encodeURIComponent(returnTo));
+  if (!returnTo) return;
+  if (reauthPending) {
+    try {
+      await reauthenticate();
+    } catch (err) {
+      showError(err);
+      return;
+    }
+    reauthPending = false;
+  }
+  location.assign("/return?rd=" + encodeURIComponent(returnTo));
 }
 
 // ---- Rendering -----------------------------------------------------------------------------

@@ -1,0 +1,55 @@
+package main
+
+import (
+	"fmt"
+	"log/slog"
+	"net/http"
+
+	"github.com/passkeyd/passkeyd/config"
+	"github.com/passkeyd/passkeyd/httpapi"
+	"github.com/passkeyd/passkeyd/oidc"
+	"github.com/passkeyd/passkeyd/token"
+)
+
+// openIDProvider is the OpenID provider when oidcClients are configured, else nil.
+type openIDProvider struct{ p *oidc.Provider }
+
+// newOIDC builds the OpenID provider over the server's accounts, keys and stores: grants
+// and runtime clients in the database, authorization requests and codes beside the
+// challenges (Redis when configured), so every instance serves every step.
+func newOIDC(cfg *config.Config, d *deps, tokens *token.Issuer, log *slog.Logger) (*openIDProvider, error) {
+	if !cfg.OIDCEnabled() {
+		return nil, nil
+	}
+	var cc []oidc.ClientConfig
+	for _, c := range cfg.OIDCClients {
+		cc = append(cc, oidc.ClientConfig{ID: c.ID, Secret: c.Secret, RedirectURIs: c.RedirectURIs,
+			PostLogoutRedirectURIs: c.PostLogoutRedirectURIs, Public: c.Public, Scopes: c.Scopes})
+	}
+	clients, err := oidc.NewClients(cc, d.useStore, nil)
+	if err != nil {
+		return nil, fmt.Errorf("oidcClients: %w", err)
+	}
+	p, err := oidc.New(oidc.Config{
+		Issuer: cfg.TokenIssuer(), Accounts: d.accounts, Tokens: tokens, Clients: clients,
+		Grants: d.useStore, Tickets: d.challenges, Insecure: !cfg.SecureCookies(), Logger: log,
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &openIDProvider{p}, nil
+}
+
+func (o *openIDProvider) handler() http.Handler {
+	if o == nil {
+		return nil
+	}
+	return o.p.Handler()
+}
+
+func (o *openIDProvider) clients() httpapi.OIDCClients {
+	if o == nil {
+		return nil
+	}
+	return o.p.Clients()
+}
