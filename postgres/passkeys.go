@@ -88,7 +88,7 @@ func (db *DB) passkeys(ctx context.Context, userID string) ([]*passkeyd.Passkey,
 // RecordLogin implements passkeyd.PasskeyStore. The UPDATE's WHERE clause is the counter
 // rule, so under READ COMMITTED a concurrent login that updated the row first makes this
 // one match nothing (PostgreSQL re-evaluates the condition on the new row version).
-func (db *DB) RecordLogin(ctx context.Context, id []byte, use passkeyd.PasskeyUse, s *passkeyd.Session) error {
+func (db *DB) RecordLogin(ctx context.Context, id []byte, use passkeyd.PasskeyUse, s *passkeyd.Session, e *passkeyd.AuditEvent, webhooks ...*passkeyd.WebhookDelivery) error {
 	return db.tx(ctx, func(tx pgx.Tx) error {
 		n := int64(use.SignCount)
 		tag, err := tx.Exec(ctx, `UPDATE passkeys SET sign_count = $2, backed_up = $3, last_used_at = $4
@@ -104,7 +104,12 @@ func (db *DB) RecordLogin(ctx context.Context, id []byte, use passkeyd.PasskeyUs
 			return passkeyd.ErrCounterRegression
 		}
 		if s != nil {
-			return insertSession(ctx, tx, s)
+			if err := insertSession(ctx, tx, s); err != nil {
+				return err
+			}
+		}
+		if e != nil {
+			return insertEvent(ctx, tx, e, webhooks)
 		}
 		return nil
 	})
