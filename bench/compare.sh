@@ -15,6 +15,7 @@ set -euo pipefail
 # pgticks prints the summed utime+stime (clock ticks) of the backends named $PGAPP, one
 # "pid ticks" line each.
 pgticks() {
+	local pid
 	for pid in $(psql -Atc "SELECT pid FROM pg_stat_activity WHERE application_name = '$PGAPP'" 2>/dev/null); do
 		[ -r /proc/$pid/stat ] && awk -v p=$pid '{print p, $14+$15}' /proc/$pid/stat
 	done
