@@ -46,12 +46,14 @@ type PasskeyStore interface {
 	Passkey(ctx context.Context, id []byte) (*Passkey, error)
 	// Passkeys lists a user's passkeys, newest first.
 	Passkeys(ctx context.Context, userID string) ([]*Passkey, error)
-	// RecordLogin applies a successful assertion and creates its session in one atomic
-	// write. The counter update is conditional, so that concurrent logins can never move a
-	// counter backwards: unless use.SignCount and the stored count are both zero,
-	// use.SignCount must be greater than the stored count, else ErrCounterRegression and
-	// nothing is written.
-	RecordLogin(ctx context.Context, id []byte, use PasskeyUse, s *Session) error
+	// RecordLogin applies a successful assertion and, in the same transaction, creates its
+	// session (when s is not nil) and records its audit event e (when not nil) with the
+	// webhook deliveries e causes: a sign-in costs one durable write, and its session never
+	// exists without its audit row (nor the other way round). The counter update is
+	// conditional, so that concurrent logins can never move a counter backwards: unless
+	// use.SignCount and the stored count are both zero, use.SignCount must be greater than
+	// the stored count, else ErrCounterRegression and nothing is written.
+	RecordLogin(ctx context.Context, id []byte, use PasskeyUse, s *Session, e *AuditEvent, webhooks ...*WebhookDelivery) error
 	// SetCloneWarning sets or clears a passkey's clone warning flag.
 	SetCloneWarning(ctx context.Context, id []byte, flagged bool) error
 	// RenamePasskey renames one of userID's passkeys and returns it. ErrNotFound when the

@@ -71,6 +71,26 @@ func (s *Service) Close() {
 // audit records one event. The audit log must not turn a sign-in that succeeded into a
 // failure, so a failed write is logged and otherwise ignored.
 func (s *Service) audit(ctx context.Context, userID, typ, method string, credID []byte, cause error) {
+	e, webhooks := s.newEvent(ctx, userID, typ, method, credID, cause)
+	s.emitted(e)
+	if len(webhooks) > 0 && !signInAttempts[typ] {
+		// A change to the account (a passkey added, a password changed, sessions revoked)
+		// is rare and its webhook is what tells the apps: it is durable before the client
+		// hears of the change, at the cost of one commit. Sign-in attempts stay in the
+		// background, where they cost the sign-in nothing (see docs/webhooks.md).
+		s.writeEvent(e, webhooks)
+		return
+	}
+	select {
+	case s.auditQ <- auditItem{e: e, webhooks: webhooks}:
+	default:
+		s.writeEvent(e, webhooks)
+	}
+}
+
+// newEvent builds an audit event and the webhook deliveries it causes, without recording
+// it: a successful sign-in writes its event in the sign-in's own transaction.
+func (s *Service) newEvent(ctx context.Context, userID, typ, method string, credID []byte, cause error) (*passkeyd.AuditEvent, []*passkeyd.WebhookDelivery) {
 	c, _ := ctx.Value(clientKey{}).(ClientInfo)
 	e := &passkeyd.AuditEvent{
 		ID: randomID(12), UserID: userID, Type: typ, Method: method, CredentialID: credID,
@@ -84,25 +104,17 @@ func (s *Service) audit(ctx context.Context, userID, typ, method string, credID 
 			e.Outcome, e.Reason = "failure", string(passkeyd.ErrorCode(cause))
 		}
 	}
-	if s.cfg.OnEvent != nil {
-		s.cfg.OnEvent(e)
-	}
 	var webhooks []*passkeyd.WebhookDelivery
 	if s.cfg.Webhooks != nil {
 		webhooks = s.cfg.Webhooks(e)
 	}
-	if len(webhooks) > 0 && !signInAttempts[typ] {
-		// A change to the account (a passkey added, a password changed, sessions revoked)
-		// is rare and its webhook is what tells the apps: it is durable before the client
-		// hears of the change, at the cost of one commit. Sign-in attempts stay in the
-		// background, where they cost the sign-in nothing (see docs/webhooks.md).
-		s.writeEvent(e, webhooks)
-		return
-	}
-	select {
-	case s.auditQ <- auditItem{e: e, webhooks: webhooks}:
-	default:
-		s.writeEvent(e, webhooks)
+	return e, webhooks
+}
+
+// emitted tells OnEvent (the metrics) about an event that happened.
+func (s *Service) emitted(e *passkeyd.AuditEvent) {
+	if s.cfg.OnEvent != nil {
+		s.cfg.OnEvent(e)
 	}
 }
 

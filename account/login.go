@@ -137,6 +137,8 @@ type LoggedIn struct {
 	User    *passkeyd.User
 	Passkey *passkeyd.Passkey
 	Session NewSession
+	// audited says the sign_in event was written in the sign-in's transaction.
+	audited bool
 }
 
 // FinishLogin verifies an AuthenticationResponseJSON (§7.2) and creates a session. Every
@@ -145,8 +147,10 @@ func (s *Service) FinishLogin(ctx context.Context, credential json.RawMessage) (
 	if s.cfg.PasskeySecondFactor {
 		return nil, &passkeyd.Error{Code: passkeyd.CodeUnauthenticated, Detail: "on this server a passkey is a second factor: sign in with your password first"}
 	}
-	res, userID, credID, err := s.finishLogin(ctx, credential, "")
+	res, userID, credID, err := s.finishLogin(ctx, credential, "", "passkey")
 	switch {
+	case err == nil && res.audited:
+		// written with the sign-in
 	case err == nil && res.Passkey.CloneWarning:
 		s.audit(ctx, userID, "sign_in_clone_warning", "passkey", credID, nil)
 	case err == nil:
@@ -161,8 +165,9 @@ func (s *Service) FinishLogin(ctx context.Context, credential json.RawMessage) (
 
 // finishLogin verifies an assertion. With mfaUser set it is the second factor of that
 // user's password sign-in, and only a challenge issued for that (SecondFactor) will do;
-// otherwise it is a primary sign-in, which such a challenge cannot be used for.
-func (s *Service) finishLogin(ctx context.Context, credential json.RawMessage, mfaUser string) (res *LoggedIn, userID string, credID []byte, err error) {
+// otherwise it is a primary sign-in, which such a challenge cannot be used for. A sign-in
+// that moves the counter records its sign_in event (with auditMethod) in the same write.
+func (s *Service) finishLogin(ctx context.Context, credential json.RawMessage, mfaUser, auditMethod string) (res *LoggedIn, userID string, credID []byte, err error) {
 	a, err := ceremony.ParseAssertion(credential)
 	if err != nil {
 		return nil, "", nil, err
@@ -207,7 +212,8 @@ func (s *Service) finishLogin(ctx context.Context, credential json.RawMessage, m
 		in = secondFactorSignIn(method, in)
 	}
 	ns := s.newSession(ctx, owner.ID, in)
-	if err := s.store.RecordLogin(ctx, pk.ID, use, ns.Session); err != nil {
+	e, webhooks := s.newEvent(ctx, owner.ID, "sign_in", auditMethod, credID, nil)
+	if err := s.store.RecordLogin(ctx, pk.ID, use, ns.Session, e, webhooks...); err != nil {
 		if errors.Is(err, passkeyd.ErrCounterRegression) {
 			// A concurrent login with the same or a later counter won the conditional
 			// update: one of the two signatures was replayed or cloned.
@@ -216,8 +222,9 @@ func (s *Service) finishLogin(ctx context.Context, credential json.RawMessage, m
 		}
 		return nil, owner.ID, credID, err
 	}
+	s.emitted(e)
 	pk.SignCount, pk.BackedUp, pk.LastUsedAt = use.SignCount, use.BackedUp, use.UsedAt
-	return &LoggedIn{User: owner, Passkey: pk, Session: ns}, owner.ID, credID, nil
+	return &LoggedIn{User: owner, Passkey: pk, Session: ns, audited: true}, owner.ID, credID, nil
 }
 
 // cloneSuspected handles a credential whose signature counter went backwards (now or

@@ -106,12 +106,14 @@ func (s *Service) MFAVerifyPasskey(ctx context.Context, token string, credential
 	if err != nil {
 		return nil, NewSession{}, err
 	}
-	res, userID, credID, err := s.finishLogin(ctx, credential, mfa.UserID)
+	res, userID, credID, err := s.finishLogin(ctx, credential, mfa.UserID, "password+passkey")
 	if err != nil {
 		s.audit(ctx, userID, "second_factor_failed", "passkey", credID, err)
 		return nil, NewSession{}, err
 	}
-	s.audit(ctx, userID, "sign_in", "password+passkey", credID, nil)
+	if !res.audited {
+		s.audit(ctx, userID, "sign_in", "password+passkey", credID, nil)
+	}
 	return res.User, res.Session, nil
 }
 

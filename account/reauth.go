@@ -98,7 +98,7 @@ func (s *Service) ReauthPasskey(ctx context.Context, sess *passkeyd.Session, cre
 			s.audit(ctx, sess.UserID, "counter_regression", "passkey", credID, err)
 			return nil, err
 		}
-	} else if err := s.store.RecordLogin(ctx, pk.ID, use, nil); err != nil {
+	} else if err := s.store.RecordLogin(ctx, pk.ID, use, nil, nil); err != nil {
 		if errors.Is(err, passkeyd.ErrCounterRegression) {
 			_, err = s.cloneSuspectedNoSession(ctx, owner, pk, use, err)
 		}

@@ -75,10 +75,10 @@ func (w *Store) Passkeys(ctx context.Context, userID string) (v0 []*passkeyd.Pas
 }
 
 // RecordLogin calls the wrapped store inside a span and a latency observation.
-func (w *Store) RecordLogin(ctx context.Context, id []byte, use passkeyd.PasskeyUse, s *passkeyd.Session) (err error) {
+func (w *Store) RecordLogin(ctx context.Context, id []byte, use passkeyd.PasskeyUse, s *passkeyd.Session, e *passkeyd.AuditEvent, webhooks ...*passkeyd.WebhookDelivery) (err error) {
 	ctx, end := w.start(ctx, "RecordLogin")
 	defer func(t time.Time) { end(t, err) }(time.Now())
-	err = w.next.RecordLogin(ctx, id, use, s)
+	err = w.next.RecordLogin(ctx, id, use, s, e, webhooks...)
 	return
 }
 

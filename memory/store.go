@@ -167,7 +167,7 @@ func (s *Store) Passkeys(ctx context.Context, userID string) ([]*passkeyd.Passke
 }
 
 // RecordLogin implements passkeyd.PasskeyStore.
-func (s *Store) RecordLogin(ctx context.Context, id []byte, use passkeyd.PasskeyUse, sess *passkeyd.Session) error {
+func (s *Store) RecordLogin(ctx context.Context, id []byte, use passkeyd.PasskeyUse, sess *passkeyd.Session, e *passkeyd.AuditEvent, webhooks ...*passkeyd.WebhookDelivery) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	p, ok := s.passkeys[string(id)]
@@ -176,6 +176,12 @@ func (s *Store) RecordLogin(ctx context.Context, id []byte, use passkeyd.Passkey
 	}
 	if !(use.SignCount > p.SignCount || use.SignCount == 0 && p.SignCount == 0) {
 		return passkeyd.ErrCounterRegression
+	}
+	if e != nil {
+		if err := s.checkDeliveries(webhooks); err != nil {
+			return err
+		}
+		s.recordEvent(e, webhooks)
 	}
 	p.SignCount, p.BackedUp, p.LastUsedAt = use.SignCount, use.BackedUp, use.UsedAt.UTC()
 	if sess != nil {

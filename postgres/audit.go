@@ -10,18 +10,21 @@ import (
 
 // RecordEvent implements passkeyd.AuditStore.
 func (db *DB) RecordEvent(ctx context.Context, e *passkeyd.AuditEvent, webhooks ...*passkeyd.WebhookDelivery) error {
+	return db.tx(ctx, func(tx pgx.Tx) error { return insertEvent(ctx, tx, e, webhooks) })
+}
+
+// insertEvent writes e and its webhook deliveries inside the caller's transaction.
+func insertEvent(ctx context.Context, tx pgx.Tx, e *passkeyd.AuditEvent, webhooks []*passkeyd.WebhookDelivery) error {
 	var userID *string
 	if e.UserID != "" {
 		userID = &e.UserID
 	}
-	return db.tx(ctx, func(tx pgx.Tx) error {
-		_, err := tx.Exec(ctx, `INSERT INTO audit_events (id, user_id, type, method, credential_id, ip, user_agent, outcome, reason, at)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`, e.ID, userID, e.Type, e.Method, e.CredentialID, e.IP, e.UserAgent, e.Outcome, e.Reason, e.At)
-		if err != nil {
-			return err
-		}
-		return enqueueWebhooks(ctx, tx, webhooks)
-	})
+	_, err := tx.Exec(ctx, `INSERT INTO audit_events (id, user_id, type, method, credential_id, ip, user_agent, outcome, reason, at)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`, e.ID, userID, e.Type, e.Method, e.CredentialID, e.IP, e.UserAgent, e.Outcome, e.Reason, e.At)
+	if err != nil {
+		return err
+	}
+	return enqueueWebhooks(ctx, tx, webhooks)
 }
 
 // Events implements passkeyd.AuditStore.

@@ -85,31 +85,6 @@ func (db *DB) passkeys(ctx context.Context, userID string) ([]*passkeyd.Passkey,
 	return out, mapErr(rows.Err())
 }
 
-// RecordLogin implements passkeyd.PasskeyStore. The UPDATE's WHERE clause is the counter
-// rule, so under READ COMMITTED a concurrent login that updated the row first makes this
-// one match nothing (PostgreSQL re-evaluates the condition on the new row version).
-func (db *DB) RecordLogin(ctx context.Context, id []byte, use passkeyd.PasskeyUse, s *passkeyd.Session) error {
-	return db.tx(ctx, func(tx pgx.Tx) error {
-		n := int64(use.SignCount)
-		tag, err := tx.Exec(ctx, `UPDATE passkeys SET sign_count = $2, backed_up = $3, last_used_at = $4
-			WHERE id = $1 AND (sign_count < $2 OR ($2 = 0 AND sign_count = 0))`, id, n, use.BackedUp, use.UsedAt)
-		if err != nil {
-			return err
-		}
-		if tag.RowsAffected() == 0 {
-			var one int
-			if err := tx.QueryRow(ctx, `SELECT 1 FROM passkeys WHERE id = $1`, id).Scan(&one); err != nil {
-				return err
-			}
-			return passkeyd.ErrCounterRegression
-		}
-		if s != nil {
-			return insertSession(ctx, tx, s)
-		}
-		return nil
-	})
-}
-
 // SetCloneWarning implements passkeyd.PasskeyStore.
 func (db *DB) SetCloneWarning(ctx context.Context, id []byte, flagged bool) error {
 	tag, err := do(ctx, db, func() (pgconn.CommandTag, error) {

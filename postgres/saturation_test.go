@@ -50,7 +50,7 @@ func TestSaturation(t *testing.T) {
 			if _, err = db.Passkey(cctx, p.ID); err == nil {
 				if _, err = db.UserByID(cctx, "sat"); err == nil {
 					sess := &passkeyd.Session{ID: randomID(), TokenHash: []byte(randomID()), UserID: "sat", Method: passkeyd.MethodPasskey, AuthenticatedAt: now, ExpiresAt: now.Add(time.Hour)}
-					err = db.RecordLogin(cctx, p.ID, passkeyd.PasskeyUse{SignCount: uint32(i + 1), UsedAt: now}, sess)
+					err = db.RecordLogin(cctx, p.ID, passkeyd.PasskeyUse{SignCount: uint32(i + 1), UsedAt: now}, sess, nil)
 				}
 			}
 			code := passkeyd.Code("ok")
@@ -125,7 +125,7 @@ func TestOverloadAnswersQuickly(t *testing.T) {
 			cctx, cancel := context.WithTimeout(ctx, 8*time.Second)
 			defer cancel()
 			start := time.Now()
-			err := db.RecordLogin(cctx, p.ID, passkeyd.PasskeyUse{SignCount: uint32(i + 1), UsedAt: now}, nil)
+			err := db.RecordLogin(cctx, p.ID, passkeyd.PasskeyUse{SignCount: uint32(i + 1), UsedAt: now}, nil, nil)
 			code := passkeyd.Code("ok")
 			if err != nil {
 				code = passkeyd.ErrorCode(err)

@@ -9,15 +9,18 @@ import (
 
 // RecordEvent implements passkeyd.AuditStore.
 func (db *DB) RecordEvent(ctx context.Context, e *passkeyd.AuditEvent, webhooks ...*passkeyd.WebhookDelivery) error {
-	return db.tx(ctx, func(tx wtx) error {
-		_, err := tx.ExecContext(ctx, `INSERT INTO audit_events (id, user_id, type, method, credential_id, ip, user_agent, outcome, reason, at)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, e.ID, sql.NullString{String: e.UserID, Valid: e.UserID != ""}, e.Type, e.Method,
-			e.CredentialID, e.IP, e.UserAgent, e.Outcome, e.Reason, micros(e.At))
-		if err != nil {
-			return err
-		}
-		return enqueueWebhooks(ctx, tx, webhooks)
-	})
+	return db.tx(ctx, func(tx wtx) error { return insertEvent(ctx, tx, e, webhooks) })
+}
+
+// insertEvent writes e and its webhook deliveries inside the caller's transaction.
+func insertEvent(ctx context.Context, tx wtx, e *passkeyd.AuditEvent, webhooks []*passkeyd.WebhookDelivery) error {
+	_, err := tx.ExecContext(ctx, `INSERT INTO audit_events (id, user_id, type, method, credential_id, ip, user_agent, outcome, reason, at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, e.ID, sql.NullString{String: e.UserID, Valid: e.UserID != ""}, e.Type, e.Method,
+		e.CredentialID, e.IP, e.UserAgent, e.Outcome, e.Reason, micros(e.At))
+	if err != nil {
+		return err
+	}
+	return enqueueWebhooks(ctx, tx, webhooks)
 }
 
 // Events implements passkeyd.AuditStore.

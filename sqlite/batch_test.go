@@ -65,3 +65,71 @@ func TestCancelledWriteDoesNothing(t *testing.T) {
 		t.Fatal("write after Close succeeded")
 	}
 }
+
+// TestGroupCommitGroupsConcurrentSignIns: sign-ins arriving together share commits (the
+// writer holds a batch open once it sees concurrency), and every one is acknowledged.
+func TestGroupCommitGroupsConcurrentSignIns(t *testing.T) {
+	db := open(t)
+	ctx := context.Background()
+	const clients, each = 16, 20
+	ids := make([][]byte, clients)
+	for i := range ids {
+		ids[i] = []byte(fmt.Sprintf("cred-%02d", i))
+		u := &passkeyd.User{ID: fmt.Sprintf("u%d", i), Handle: []byte(fmt.Sprintf("h%d", i)), Username: fmt.Sprintf("n%d", i), UsernameKey: fmt.Sprintf("n%d", i), DisplayName: "n", CreatedAt: time.Now()}
+		p := &passkeyd.Passkey{ID: ids[i], UserID: u.ID, Name: "k", PublicKey: []byte{1}, Algorithm: -7, AAGUID: make([]byte, 16), CreatedAt: time.Now()}
+		if err := db.CreateAccount(ctx, passkeyd.NewAccount{User: u, Passkey: p}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	before := db.CommitStats()
+	var wg sync.WaitGroup
+	errs := make(chan error, clients*each)
+	for i := range ids {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for n := 1; n <= each; n++ {
+				now := time.Now()
+				s := &passkeyd.Session{ID: fmt.Sprintf("s%d-%d", i, n), TokenHash: []byte(fmt.Sprintf("t%d-%d", i, n)), UserID: fmt.Sprintf("u%d", i),
+					Method: passkeyd.MethodPasskey, AuthenticatedAt: now, ExpiresAt: now.Add(time.Hour)}
+				e := &passkeyd.AuditEvent{ID: fmt.Sprintf("e%d-%d", i, n), UserID: s.UserID, Type: "sign_in", Method: "passkey", Outcome: "success", At: now}
+				errs <- db.RecordLogin(ctx, ids[i], passkeyd.PasskeyUse{SignCount: uint32(n), UsedAt: now}, s, e)
+			}
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	after := db.CommitStats()
+	writes, commits := after.Writes-before.Writes, after.Commits-before.Commits
+	if writes != clients*each {
+		t.Fatalf("%d writes counted, want %d", writes, clients*each)
+	}
+	// 16 writers that never think between writes: a commit that groups nothing (320
+	// commits) would mean the writer does not batch at all.
+	if commits*2 > writes {
+		t.Fatalf("%d commits for %d sign-ins: group commit does not group", commits, writes)
+	}
+	t.Logf("%d sign-ins in %d commits (%.1f per commit)", writes, commits, float64(writes)/float64(commits))
+	for i, id := range ids {
+		if p, err := db.Passkey(ctx, id); err != nil || p.SignCount != each {
+			t.Fatalf("client %d: counter %v, %v; want %d", i, p, err, each)
+		}
+	}
+}
+
+// TestWriterDoesNotCheckpoint: checkpoints are the background checkpointer's, never the
+// committing writer's.
+func TestWriterDoesNotCheckpoint(t *testing.T) {
+	db := open(t)
+	if v, err := db.Pragma(context.Background(), "wal_autocheckpoint"); err != nil || v != "0" {
+		t.Fatalf("writer wal_autocheckpoint = %q, %v; want 0", v, err)
+	}
+	if v, err := db.Pragma(context.Background(), "synchronous"); err != nil || v != "2" {
+		t.Fatalf("writer synchronous = %q, %v; want 2 (FULL)", v, err)
+	}
+}

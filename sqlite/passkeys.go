@@ -85,7 +85,7 @@ func (db *DB) Passkeys(ctx context.Context, userID string) ([]*passkeyd.Passkey,
 
 // RecordLogin implements passkeyd.PasskeyStore: the counter update is conditional in SQL,
 // so no interleaving of logins can move it backwards.
-func (db *DB) RecordLogin(ctx context.Context, id []byte, use passkeyd.PasskeyUse, s *passkeyd.Session) error {
+func (db *DB) RecordLogin(ctx context.Context, id []byte, use passkeyd.PasskeyUse, s *passkeyd.Session, e *passkeyd.AuditEvent, webhooks ...*passkeyd.WebhookDelivery) error {
 	return db.tx(ctx, func(tx wtx) error {
 		n := int64(use.SignCount)
 		res, err := tx.ExecContext(ctx, `UPDATE passkeys SET sign_count = ?, backed_up = ?, last_used_at = ?
@@ -102,7 +102,12 @@ func (db *DB) RecordLogin(ctx context.Context, id []byte, use passkeyd.PasskeyUs
 			return passkeyd.ErrCounterRegression
 		}
 		if s != nil {
-			return insertSession(ctx, tx, s)
+			if err := insertSession(ctx, tx, s); err != nil {
+				return err
+			}
+		}
+		if e != nil {
+			return insertEvent(ctx, tx, e, webhooks)
 		}
 		return nil
 	})

@@ -42,6 +42,10 @@ type DB struct {
 
 	wstmts, rstmts stmtCache
 	unprepared     sync.Map // write statements to prepare between batches
+	stats          commitCounters
+
+	cp                *sql.DB // the checkpointer's connection
+	cpStop, cpStopped chan struct{}
 }
 
 type stmtCache = sync.Map
@@ -60,7 +64,8 @@ func Open(ctx context.Context, path string) (*DB, error) {
 		q.Set("_txlock", "immediate")
 		return "file:" + path + "?" + q.Encode() + extra
 	}
-	w, err := sql.Open("sqlite", dsn(""))
+	// The writer never checkpoints: the checkpointer does, off the commit path.
+	w, err := sql.Open("sqlite", dsn("&_pragma=wal_autocheckpoint(0)"))
 	if err != nil {
 		return nil, err
 	}
@@ -81,22 +86,37 @@ func Open(ctx context.Context, path string) (*DB, error) {
 	r.SetMaxOpenConns(n)
 	r.SetMaxIdleConns(n)
 	db.r = r
+	cp, err := sql.Open("sqlite", dsn(""))
+	if err != nil {
+		w.Close()
+		r.Close()
+		return nil, err
+	}
+	cp.SetMaxOpenConns(1)
+	db.cp = cp
 	db.queue = make(chan write, 4*maxBatch)
 	db.stopped = make(chan struct{})
+	db.cpStop, db.cpStopped = make(chan struct{}), make(chan struct{})
 	go db.writer()
+	go db.checkpointer()
 	return db, nil
 }
 
 // Close finishes queued writes and closes the database.
 func (db *DB) Close() error {
 	db.mu.Lock()
-	if !db.closed {
+	first := !db.closed
+	if first {
 		db.closed = true
 		close(db.queue)
 	}
 	db.mu.Unlock()
 	<-db.stopped
-	return errors.Join(db.r.Close(), db.w.Close())
+	if first {
+		close(db.cpStop) // after the writer: the last checkpoint sees every write
+	}
+	<-db.cpStopped
+	return errors.Join(db.r.Close(), db.cp.Close(), db.w.Close())
 }
 
 // Ping checks that the database answers.

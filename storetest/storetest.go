@@ -31,6 +31,7 @@ func Run(t *testing.T, open func(t *testing.T) passkeyd.Store) {
 		{"Passkeys round-trip every field, newest first", testPasskeyFields},
 		{"RecordLogin applies the counter rule", testRecordLogin},
 		{"RecordLogin lets one of concurrent equal counters win", testRecordLoginConcurrent},
+		{"RecordLogin writes counter, session, audit event and webhooks together or not at all", testRecordLoginAtomic},
 		{"SetCloneWarning", testCloneWarning},
 		{"RenamePasskey", testRename},
 		{"DeletePasskey enforces the last-way-in rule", testDelete},
@@ -189,7 +190,7 @@ func testNotFound(t *testing.T, s passkeyd.Store) {
 	mustIs(t, err, passkeyd.ErrNotFound)
 	_, err = s.SessionByTokenHash(ctx, random(32), now)
 	mustIs(t, err, passkeyd.ErrNotFound)
-	mustIs(t, s.RecordLogin(ctx, random(16), passkeyd.PasskeyUse{SignCount: 1, UsedAt: now}, nil), passkeyd.ErrNotFound)
+	mustIs(t, s.RecordLogin(ctx, random(16), passkeyd.PasskeyUse{SignCount: 1, UsedAt: now}, nil, nil), passkeyd.ErrNotFound)
 	mustIs(t, s.SetCloneWarning(ctx, random(16), true), passkeyd.ErrNotFound)
 	if ps, err := s.Passkeys(ctx, "nope"); err != nil || len(ps) != 0 {
 		t.Fatalf("Passkeys of nobody: %v %v", ps, err)
@@ -282,7 +283,7 @@ func testRecordLogin(t *testing.T, s passkeyd.Store) {
 	u, p, _ := account(t, s, "alice")
 	login := func(count uint32) (error, *passkeyd.Session) {
 		sess := newSession(u.ID, now.Add(time.Hour))
-		return s.RecordLogin(ctx, p.ID, passkeyd.PasskeyUse{SignCount: count, BackedUp: count%2 == 0, UsedAt: now.Add(time.Duration(count) * time.Second)}, sess), sess
+		return s.RecordLogin(ctx, p.ID, passkeyd.PasskeyUse{SignCount: count, BackedUp: count%2 == 0, UsedAt: now.Add(time.Duration(count) * time.Second)}, sess, nil), sess
 	}
 	if err, _ := login(0); err != nil {
 		t.Fatalf("0 → 0: %v", err)
@@ -315,7 +316,7 @@ func testRecordLoginConcurrent(t *testing.T, s passkeyd.Store) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			err := s.RecordLogin(ctx, p.ID, passkeyd.PasskeyUse{SignCount: 7, UsedAt: now}, newSession(u.ID, now.Add(time.Hour)))
+			err := s.RecordLogin(ctx, p.ID, passkeyd.PasskeyUse{SignCount: 7, UsedAt: now}, newSession(u.ID, now.Add(time.Hour)), nil)
 			mu.Lock()
 			defer mu.Unlock()
 			switch {

@@ -136,6 +136,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	}
 	defer d.close()
 	httpapi.PasswordQueueMetrics(registry, d.passwords)
+	storeMetrics(registry, d.store)
 	store, accounts := d.store, d.accounts
 	tokens, err := newIssuer(ctx, cfg, d, log)
 	if err != nil {
