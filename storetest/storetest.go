@@ -56,6 +56,8 @@ func Run(t *testing.T, open func(t *testing.T) passkeyd.Store) {
 		{"Secret is created once", testSecret},
 		{"signing keys: one per slot, listed by NotBefore until they expire", testSigningKeys},
 		{"signing keys: concurrent creators of one slot end with one key", testSigningKeysConcurrent},
+		{"AAGUID rules: one per AAGUID, listed by AAGUID, moved and deleted", testAAGUIDRules},
+		{"PasskeysByAAGUID pages by user, each user whole", testPasskeysByAAGUID},
 		{"Ping", func(t *testing.T, s passkeyd.Store) {
 			if err := s.Ping(context.Background()); err != nil {
 				t.Fatal(err)
