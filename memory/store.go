@@ -27,7 +27,7 @@ type Store struct {
 	events   []*passkeyd.AuditEvent
 	// signingKeys are few (three or four live at a time): a slice is the simplest index.
 	signingKeys []*passkeyd.SigningKey
-	outbox      []*outboxRow      // in creation order
+	outbox      []*outboxRow // in creation order
 	aaguidRules map[[16]byte]*passkeyd.AAGUIDRule
 	seq         map[string]uint64 // passkey id → insertion order, to break createdAt ties
 	next        uint64
