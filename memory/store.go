@@ -27,10 +27,11 @@ type Store struct {
 	events   []*passkeyd.AuditEvent
 	// signingKeys are few (three or four live at a time): a slice is the simplest index.
 	signingKeys []*passkeyd.SigningKey
-	outbox      []*outboxRow // in creation order
-	aaguidRules map[[16]byte]*passkeyd.AAGUIDRule
+	outbox      []*outboxRow      // in creation order
 	seq         map[string]uint64 // passkey id → insertion order, to break createdAt ties
 	next        uint64
+
+	aaguidRules map[[16]byte]*passkeyd.AAGUIDRule // nil until the first rule
 }
 
 // NewStore returns an empty store.
