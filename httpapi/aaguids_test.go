@@ -136,7 +136,7 @@ func TestAdminAAGUIDPolicy(t *testing.T) {
 	expectStatus(t, e.operator("DELETE", "/admin/v1/aaguids/"+testModel, nil), 204)
 	expectProblem(t, e.operator("DELETE", "/admin/v1/aaguids/"+testModel, nil), 404, passkeyd.CodeNotFound)
 	expectStatus(t, e.operator("DELETE", "/admin/v1/aaguids/"+configuredDeny, nil), 204) // its run-time allow
-	r = e.operator("DELETE", "/admin/v1/aaguids/"+configuredDeny, nil)                    // the configured deny stays
+	r = e.operator("DELETE", "/admin/v1/aaguids/"+configuredDeny, nil)                   // the configured deny stays
 	expectProblem(t, r, 404, passkeyd.CodeNotFound)
 	if d, _ := r.json(t)["detail"].(string); !strings.Contains(d, "policy.aaguidDeny") {
 		t.Fatalf("detail %q should name the configuration", d)
