@@ -264,3 +264,20 @@ type OIDCGrant struct {
 	// ExpiresAt ends the family (its refresh tokens): a limit that rotation does not extend.
 	ExpiresAt time.Time
 }
+
+// AAGUIDRule is an operator's run-time entry on the AAGUID allow or deny list (see
+// AAGUIDStore): it adds to the lists of the configuration, and is shared by every instance.
+type AAGUIDRule struct {
+	AAGUID    [16]byte
+	List      AAGUIDList
+	Note      string // the operator's reason, for the next operator
+	UpdatedAt time.Time
+}
+
+// AAGUIDList names the list an AAGUIDRule is on.
+type AAGUIDList string
+
+const (
+	AAGUIDAllow AAGUIDList = "allow"
+	AAGUIDDeny  AAGUIDList = "deny"
+)

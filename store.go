@@ -237,6 +237,23 @@ type OIDCStore interface {
 	DeleteExpiredOIDCGrants(ctx context.Context, now time.Time) (int, error)
 }
 
+// AAGUIDStore keeps the run-time AAGUID allow and deny lists, which every instance reads,
+// and finds the passkeys of one authenticator model (for when that model is found
+// compromised).
+type AAGUIDStore interface {
+	// PutAAGUIDRule puts r on its list, replacing the rule the AAGUID has: an AAGUID is on
+	// one run-time list at a time.
+	PutAAGUIDRule(ctx context.Context, r *AAGUIDRule) error
+	// DeleteAAGUIDRule removes the AAGUID's rule. ErrNotFound when it has none.
+	DeleteAAGUIDRule(ctx context.Context, aaguid [16]byte) error
+	// AAGUIDRules lists every rule, by AAGUID.
+	AAGUIDRules(ctx context.Context) ([]*AAGUIDRule, error)
+	// PasskeysByAAGUID returns a page of the users holding passkeys with that AAGUID: the
+	// first limit such users whose id sorts after afterUser, each with all their passkeys of
+	// the model, ordered by user id and then credential id.
+	PasskeysByAAGUID(ctx context.Context, aaguid [16]byte, afterUser string, limit int) ([]*Passkey, error)
+}
+
 // Store is a database that keeps everything but, possibly, challenges.
 type Store interface {
 	UserStore
@@ -249,6 +266,7 @@ type Store interface {
 	SecretStore
 	SigningKeyStore
 	OIDCStore
+	AAGUIDStore
 	// Ping reports whether the store can serve requests (for /readyz).
 	Ping(ctx context.Context) error
 	Close() error

@@ -21,6 +21,7 @@ import (
 	"github.com/passkeyd/passkeyd/keyring"
 	"github.com/passkeyd/passkeyd/password"
 	"github.com/passkeyd/passkeyd/ratelimit"
+	"github.com/passkeyd/passkeyd/trust"
 )
 
 // Config is the account policy.
@@ -70,6 +71,10 @@ type Config struct {
 	// Conformance, when set, enables the FIDO2 conformance use cases with this relying
 	// party (every algorithm the tools use, their trust policy); see conformance.go.
 	Conformance *ceremony.RP
+	// AAGUIDs is the AAGUID policy applied at registration: the configured lists and the
+	// run-time rules. New fills in a nil policy, and a nil Rules or Now, with the store and
+	// the service's clock.
+	AAGUIDs *trust.AAGUIDPolicy
 }
 
 // Service runs the account use cases. It is safe for concurrent use.
@@ -106,6 +111,15 @@ func New(ctx context.Context, store passkeyd.Store, challenges passkeyd.Challeng
 		return nil, fmt.Errorf("load server secret: %w", err)
 	}
 	s := &Service{store: store, challenges: challenges, rp: rp, cfg: cfg, log: log, decoyKey: key, Now: time.Now, auditQ: make(chan auditItem, 4096)}
+	if s.cfg.AAGUIDs == nil {
+		s.cfg.AAGUIDs = &trust.AAGUIDPolicy{}
+	}
+	if s.cfg.AAGUIDs.Rules == nil {
+		s.cfg.AAGUIDs.Rules = store
+	}
+	if s.cfg.AAGUIDs.Now == nil {
+		s.cfg.AAGUIDs.Now = func() time.Time { return s.Now() }
+	}
 	go s.runAuditWriter()
 	return s, nil
 }

@@ -215,5 +215,5 @@ func (s *Service) FinishConformanceAssertion(ctx context.Context, binding string
 		return err
 	}
 	use.UsedAt = s.Now().UTC()
-	return s.store.RecordLogin(ctx, pk.ID, use, nil)
+	return s.store.RecordLogin(ctx, pk.ID, use, nil, nil)
 }

@@ -148,6 +148,9 @@ func (s *Service) finishRegistration(ctx context.Context, sess *passkeyd.Session
 		}
 	}
 	pk, err := s.rp.VerifyRegistration(reg, ch)
+	if err == nil {
+		err = s.checkAAGUID(ctx, pk.AAGUID) // §7.1 step 23, with the run-time lists
+	}
 	if err != nil {
 		if s.cfg.OnAttestationFailure != nil && passkeyd.ErrorCode(err) == passkeyd.CodeAttestationInvalid {
 			s.cfg.OnAttestationFailure(reg.Format())

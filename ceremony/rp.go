@@ -38,7 +38,9 @@ type Config struct {
 	// Trust holds the roots and metadata the profiles' attestation trust policies are
 	// evaluated against; the zero value has neither.
 	Trust trust.Anchors
-	// AAGUIDs are the operator's allow and deny lists of authenticator models.
+	// AAGUIDs are allow and deny lists of authenticator models checked here, in the pure
+	// ceremony. passkeyd's server leaves them empty: its account service applies the
+	// configured lists together with the run-time ones (trust.AAGUIDPolicy).
 	AAGUIDs trust.AAGUIDList
 	// Now is the clock for certificate validity and status reports; nil means time.Now.
 	Now func() time.Time

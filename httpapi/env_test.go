@@ -97,7 +97,7 @@ func newEnv(t testing.TB, opts ...func(*envOptions)) *env {
 			}
 			return ceremony.Profile{ResidentKey: "required", UserVerification: o.uv, Trust: o.trust}
 		},
-		Trust: o.anchors, AAGUIDs: o.aaguids,
+		Trust: o.anchors,
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -128,7 +128,8 @@ func newEnv(t testing.TB, opts ...func(*envOptions)) *env {
 			t.Fatal(err)
 		}
 	}
-	e.accounts, err = account.New(context.Background(), db, challenges, rp, account.Config{Webhooks: deliveries, Conformance: conformance, SessionTTL: time.Hour, ReauthWindow: o.reauthWindow, CounterPolicy: o.counter, RecoveryCodes: !o.noRecovery, Passwords: o.hasher(), Keys: o.keys, TOTP: !o.noTOTP, PasskeySecondFactor: o.secondFactor, Lockout: lockouts, OnGuess: func(string) { e.guesses.Add(1) }, AccountLimiter: accountLimiter(o.accountLimit, e.clock), OnEvent: httpapi.EventCounter(e.registry), OnAttestationFailure: httpapi.AttestationFailureCounter(e.registry)}, o.log)
+	e.accounts, err = account.New(context.Background(), db, challenges, rp, account.Config{Webhooks: deliveries, Conformance: conformance, SessionTTL: time.Hour, ReauthWindow: o.reauthWindow, CounterPolicy: o.counter, RecoveryCodes: !o.noRecovery, Passwords: o.hasher(), Keys: o.keys, TOTP: !o.noTOTP, PasskeySecondFactor: o.secondFactor, Lockout: lockouts, OnGuess: func(string) { e.guesses.Add(1) }, AccountLimiter: accountLimiter(o.accountLimit, e.clock), OnEvent: httpapi.EventCounter(e.registry), OnAttestationFailure: httpapi.AttestationFailureCounter(e.registry),
+		AAGUIDs: &trust.AAGUIDPolicy{Configured: o.aaguids}}, o.log)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -45,6 +45,11 @@ func (s *server) routes(mux interface{ Handle(string, http.Handler) }) {
 	mux.Handle("DELETE /admin/v1/users/{user}/sessions", s.requireAdmin(s.handleAdminRevokeSessions()))
 	mux.Handle("GET /admin/v1/webhooks/dead", s.requireAdmin(s.feature(s.webhooksOn, "webhooks are", s.handleAdminDeadWebhooks())))
 	mux.Handle("POST /admin/v1/webhooks/{id}/retry", s.requireAdmin(s.feature(s.webhooksOn, "webhooks are", s.handleAdminRetryWebhook())))
+	mux.Handle("GET /admin/v1/aaguids", s.requireAdmin(s.handleAdminAAGUIDs()))
+	mux.Handle("PUT /admin/v1/aaguids/{aaguid}", s.requireAdmin(s.handleAdminPutAAGUID()))
+	mux.Handle("DELETE /admin/v1/aaguids/{aaguid}", s.requireAdmin(s.handleAdminDeleteAAGUID()))
+	mux.Handle("GET /admin/v1/aaguids/{aaguid}/users", s.requireAdmin(s.handleAdminAAGUIDUsers()))
+	mux.Handle("POST /admin/v1/aaguids/{aaguid}/revoke", s.requireAdmin(s.handleAdminRevokeAAGUID()))
 
 	s.conformanceRoutes(mux) // FIDO2 conformance API, only when enabled
 	mux.Handle("GET /.well-known/webauthn", s.handleWellKnown(func(w wellKnown) []byte { return w.webauthn }, "related origins"))

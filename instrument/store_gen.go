@@ -465,3 +465,35 @@ func (w *Store) DeleteExpiredOIDCGrants(ctx context.Context, now time.Time) (v0 
 	v0, err = w.next.DeleteExpiredOIDCGrants(ctx, now)
 	return
 }
+
+// PutAAGUIDRule calls the wrapped store inside a span and a latency observation.
+func (w *Store) PutAAGUIDRule(ctx context.Context, r *passkeyd.AAGUIDRule) (err error) {
+	ctx, end := w.start(ctx, "PutAAGUIDRule")
+	defer func(t time.Time) { end(t, err) }(time.Now())
+	err = w.next.PutAAGUIDRule(ctx, r)
+	return
+}
+
+// DeleteAAGUIDRule calls the wrapped store inside a span and a latency observation.
+func (w *Store) DeleteAAGUIDRule(ctx context.Context, aaguid [16]byte) (err error) {
+	ctx, end := w.start(ctx, "DeleteAAGUIDRule")
+	defer func(t time.Time) { end(t, err) }(time.Now())
+	err = w.next.DeleteAAGUIDRule(ctx, aaguid)
+	return
+}
+
+// AAGUIDRules calls the wrapped store inside a span and a latency observation.
+func (w *Store) AAGUIDRules(ctx context.Context) (v0 []*passkeyd.AAGUIDRule, err error) {
+	ctx, end := w.start(ctx, "AAGUIDRules")
+	defer func(t time.Time) { end(t, err) }(time.Now())
+	v0, err = w.next.AAGUIDRules(ctx)
+	return
+}
+
+// PasskeysByAAGUID calls the wrapped store inside a span and a latency observation.
+func (w *Store) PasskeysByAAGUID(ctx context.Context, aaguid [16]byte, afterUser string, limit int) (v0 []*passkeyd.Passkey, err error) {
+	ctx, end := w.start(ctx, "PasskeysByAAGUID")
+	defer func(t time.Time) { end(t, err) }(time.Now())
+	v0, err = w.next.PasskeysByAAGUID(ctx, aaguid, afterUser, limit)
+	return
+}

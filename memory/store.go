@@ -33,6 +33,8 @@ type Store struct {
 	refresh     map[string]*refreshRow // by hash
 	seq         map[string]uint64      // passkey id → insertion order, to break createdAt ties
 	next        uint64
+
+	aaguidRules map[[16]byte]*passkeyd.AAGUIDRule // nil until the first rule
 }
 
 // NewStore returns an empty store.

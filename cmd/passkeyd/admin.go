@@ -27,6 +27,12 @@ const adminUsage = `usage: passkeyd admin [-url URL] [-token T] COMMAND ARGS
                                     add a client (confidential unless "public"; the
                                     generated secret is printed once)
   oidc-client-remove ID             remove a client added at run time, and its grants
+  aaguids                           show the AAGUID allow and deny lists (configured and run-time)
+  aaguid-allow AAGUID [NOTE]        put a model on the run-time allow list (all instances)
+  aaguid-deny AAGUID [NOTE]         put a model on the run-time deny list (all instances)
+  aaguid-remove AAGUID              take a model off the run-time lists
+  aaguid-users AAGUID [AFTER]       list the users holding passkeys of a model, a page at a time
+  aaguid-revoke AAGUID              revoke every passkey of a model, ending their sessions
 The token defaults to PASSKEYD_ADMIN_TOKEN.`
 
 // admin calls the operator API of a running server.
@@ -44,7 +50,7 @@ func admin(ctx context.Context, args []string, getenv func(string) string, stdou
 	}
 	p := url.PathEscape
 	var method, path string
-	var reqBody io.Reader
+	var body any
 	switch {
 	case rest[0] == "search" && len(rest) == 2:
 		method, path = http.MethodGet, "/admin/v1/users?q="+url.QueryEscape(rest[1])
@@ -64,45 +70,109 @@ func admin(ctx context.Context, args []string, getenv func(string) string, stdou
 		method, path = http.MethodGet, "/admin/v1/oidc/clients"
 	case rest[0] == "oidc-client-add" && len(rest) >= 3 && len(rest) <= 5:
 		method, path = http.MethodPost, "/admin/v1/oidc/clients"
-		reqBody = oidcClientBody(rest[1:])
+		body = oidcClientBody(rest[1:])
 	case rest[0] == "oidc-client-remove" && len(rest) == 2:
 		method, path = http.MethodDelete, "/admin/v1/oidc/clients/"+p(rest[1])
+	case rest[0] == "aaguids" && len(rest) == 1:
+		method, path = http.MethodGet, "/admin/v1/aaguids"
+	case (rest[0] == "aaguid-allow" || rest[0] == "aaguid-deny") && len(rest) >= 2:
+		method, path = http.MethodPut, "/admin/v1/aaguids/"+p(rest[1])
+		body = map[string]string{"list": strings.TrimPrefix(rest[0], "aaguid-"), "note": strings.Join(rest[2:], " ")}
+	case rest[0] == "aaguid-remove" && len(rest) == 2:
+		method, path = http.MethodDelete, "/admin/v1/aaguids/"+p(rest[1])
+	case rest[0] == "aaguid-users" && (len(rest) == 2 || len(rest) == 3):
+		method, path = http.MethodGet, "/admin/v1/aaguids/"+p(rest[1])+"/users"
+		if len(rest) == 3 {
+			path += "?after=" + url.QueryEscape(rest[2])
+		}
+	case rest[0] == "aaguid-revoke" && len(rest) == 2:
+		return revokeAAGUID(ctx, *base, *token, rest[1], stdout)
 	default:
 		return fmt.Errorf("%s", adminUsage)
 	}
-	ctx, cancel := context.WithTimeout(ctx, 15*time.Second)
-	defer cancel()
-	req, err := http.NewRequestWithContext(ctx, method, strings.TrimRight(*base, "/")+path, reqBody)
+	out, err := adminCall(ctx, *base, *token, method, path, body)
 	if err != nil {
 		return err
 	}
-	if reqBody != nil {
-		req.Header.Set("Content-Type", "application/json")
-	}
-	req.Header.Set("Authorization", "Bearer "+*token)
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		return err
-	}
-	defer resp.Body.Close()
-	body, _ := io.ReadAll(io.LimitReader(resp.Body, 4<<20))
-	if resp.StatusCode/100 != 2 {
-		return fmt.Errorf("%s %s: %d %s", method, path, resp.StatusCode, bytes.TrimSpace(body))
-	}
-	if len(body) == 0 {
+	if len(out) == 0 {
 		fmt.Fprintln(stdout, "ok")
 		return nil
 	}
 	var pretty bytes.Buffer
-	if json.Indent(&pretty, body, "", "  ") == nil {
-		body = pretty.Bytes()
+	if json.Indent(&pretty, out, "", "  ") == nil {
+		out = pretty.Bytes()
 	}
-	fmt.Fprintln(stdout, string(body))
+	fmt.Fprintln(stdout, string(out))
+	return nil
+}
+
+// adminCall makes one operator API request and returns the body of a 2xx answer.
+func adminCall(ctx context.Context, base, token, method, path string, body any) ([]byte, error) {
+	ctx, cancel := context.WithTimeout(ctx, 15*time.Second)
+	defer cancel()
+	var rd io.Reader
+	if body != nil {
+		raw, err := json.Marshal(body)
+		if err != nil {
+			return nil, err
+		}
+		rd = bytes.NewReader(raw)
+	}
+	req, err := http.NewRequestWithContext(ctx, method, strings.TrimRight(base, "/")+path, rd)
+	if err != nil {
+		return nil, err
+	}
+	req.Header.Set("Authorization", "Bearer "+token)
+	if body != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return nil, err
+	}
+	defer resp.Body.Close()
+	out, _ := io.ReadAll(io.LimitReader(resp.Body, 4<<20))
+	if resp.StatusCode/100 != 2 {
+		return nil, fmt.Errorf("%s %s: %d %s", method, path, resp.StatusCode, bytes.TrimSpace(out))
+	}
+	return out, nil
+}
+
+// revokeAAGUID calls the bulk revocation until no passkey of the model is left (each call
+// revokes a bounded batch) and prints the total.
+func revokeAAGUID(ctx context.Context, base, token, aaguid string, stdout io.Writer) error {
+	path := "/admin/v1/aaguids/" + url.PathEscape(aaguid) + "/revoke"
+	total := 0
+	for {
+		out, err := adminCall(ctx, base, token, http.MethodPost, path, nil)
+		if err != nil {
+			if total > 0 {
+				return fmt.Errorf("%d passkeys revoked, then: %w", total, err)
+			}
+			return err
+		}
+		var r struct {
+			Revoked int  `json:"revoked"`
+			More    bool `json:"more"`
+		}
+		if err := json.Unmarshal(out, &r); err != nil {
+			return fmt.Errorf("POST %s: %s", path, bytes.TrimSpace(out))
+		}
+		total += r.Revoked
+		if !r.More {
+			break
+		}
+		if r.Revoked == 0 {
+			// The server says more remain but revoked none this time: do not spin.
+			return fmt.Errorf("%d passkeys revoked; the server reports more but revoked none on the last call, try again", total)
+		}
+	}
+	fmt.Fprintf(stdout, "{\n  \"revoked\": %d\n}\n", total)
 	return nil
 }
 
 // oidcClientBody is the JSON of oidc-client-add ID URIS [public] [SCOPES].
-func oidcClientBody(args []string) io.Reader {
+func oidcClientBody(args []string) any {
 	c := struct {
 		ID           string   `json:"id"`
 		RedirectURIs []string `json:"redirectURIs"`
@@ -116,6 +186,5 @@ func oidcClientBody(args []string) io.Reader {
 			c.Scopes = strings.Split(a, ",")
 		}
 	}
-	b, _ := json.Marshal(c)
-	return bytes.NewReader(b)
+	return c
 }

@@ -383,8 +383,8 @@ func openDeps(ctx context.Context, cfg *config.Config, log *slog.Logger, obs *ob
 			return ceremony.Profile{ResidentKey: p.ResidentKey, UserVerification: p.UserVerification,
 				Attestation: a.Conveyance, Trust: trust.PolicyFrom(a.Trust, a.Self, a.None)}
 		},
-		Trust:   anchors,
-		AAGUIDs: aaguids,
+		Trust: anchors,
+		// The AAGUID lists are applied by the account service, with the run-time ones.
 	})
 	if err != nil {
 		d.close()
@@ -417,6 +417,7 @@ func openDeps(ctx context.Context, cfg *config.Config, log *slog.Logger, obs *ob
 		OnAttestationFailure: obs.onAttestationFailure,
 		Webhooks:             webhookDeliveries(cfg),
 		Conformance:          conformance,
+		AAGUIDs:              &trust.AAGUIDPolicy{Configured: aaguids, Rules: useStore},
 	}, log)
 	if err != nil {
 		d.close()
