@@ -610,10 +610,9 @@ func TestBrowserCookieDomain(t *testing.T) {
 	// with ?rd=<the app's URL>; after signing in there, the page returns to the app.
 	appURL := "http://app.passkeyd.localhost:" + appPort + "/dashboard"
 	b.do(chromedp.Navigate(login+"/"), visible("#signed-in"), click("#signout-button"), visible("#signed-out"),
-		chromedp.Navigate(login+"/?rd="+url.QueryEscape(appURL)), visible("#signed-out"),
-		click("#password-card summary"),
-		keys("#password-username", "carol"), keys("#password-password", "a perfectly fine passphrase"),
-		click("#password-button"), visible("#upgrade-panel"), click("#upgrade-later-button"))
+		chromedp.Navigate(login+"/?rd="+url.QueryEscape(appURL)), visible("#signed-out"))
+	b.do(passwordSignIn("carol", "a perfectly fine passphrase")...)
+	b.do(visible("#upgrade-panel"), click("#upgrade-later-button"))
 	b.waitForHost("app.passkeyd.localhost")
 	if body := b.text("body"); body != "user=carol" {
 		t.Fatalf("after signing in with ?rd= the browser is at %q showing %q", run(b, chromedp.Evaluate[string](`location.href`)), body)

@@ -217,6 +217,7 @@ func attack(t *testing.T, extra map[string]string) {
 	})
 
 	t.Run("login CSRF and cross-site forms", func(t *testing.T) {
+		time.Sleep(2 * time.Second) // the guesses above spent this address's per-IP bucket
 		c := &attacker{t: t, base: base, hc: &http.Client{}, origin: "https://evil.example"}
 		st, m, h := c.do("POST", "/api/v1/password/login", "text/plain", []byte(`{"username":"victim","password":"x"}`))
 		expectCode(t, "text/plain form post", st, m, 415, "unsupported_media_type")
