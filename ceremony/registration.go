@@ -238,8 +238,11 @@ func (rp *RP) checkShared(typ protocol.CeremonyType, c passkeyd.Ceremony, cd *pr
 	return checkFlags(f, ch.UserVerification)
 }
 
+// presenceOptional reports whether UP may be clear: only in the conformance profile's
+// assertions, whose test list (Server-ServerAuthenticatorAssertionResponse-Resp-3 P-2, P-4,
+// P-6, P-7) expects assertions without UP to pass whatever userVerification asked for.
 func (rp *RP) presenceOptional(typ protocol.CeremonyType, ch *passkeyd.Challenge) bool {
-	return rp.cfg.Conformance && typ == protocol.AssertCeremony && ch.UserVerification == "discouraged"
+	return rp.cfg.Conformance && typ == protocol.AssertCeremony
 }
 
 // checkOrigin covers §7.1 steps 9–10 and §7.2 steps 13–14.
@@ -254,8 +257,16 @@ func (rp *RP) checkOrigin(cd *protocol.CollectedClientData) error {
 			return passkeyd.Errorf(passkeyd.CodeOriginMismatch, "cross-origin ceremony from top origin %q is not allowed", cd.TopOrigin)
 		}
 	}
-	if cd.TokenBinding != nil && cd.TokenBinding.Status != protocol.Present && cd.TokenBinding.Status != protocol.Supported && cd.TokenBinding.Status != protocol.NotSupported {
-		return invalid("clientDataJSON.tokenBinding.status is invalid")
+	// Level 2 §7.1 step 10 / §7.2 step 14: tokenBinding.status must match the connection.
+	// passkeyd never negotiates Token Binding, so "present" cannot be true of it.
+	if tb := cd.TokenBinding; tb != nil {
+		switch tb.Status {
+		case protocol.Supported, protocol.NotSupported:
+		case protocol.Present:
+			return invalid("clientDataJSON.tokenBinding.status is present, but this server does not use Token Binding")
+		default:
+			return invalid("clientDataJSON.tokenBinding.status %q is not present, supported or not-supported", tb.Status)
+		}
 	}
 	return nil
 }
