@@ -3,6 +3,7 @@ package ceremony
 import (
 	"bytes"
 	"crypto/subtle"
+	"crypto/x509"
 	"encoding/json"
 	"fmt"
 	"slices"
@@ -76,7 +77,14 @@ func ParseRegistration(data []byte) (*Registration, error) {
 	}
 	parsed, err := parseCreation(ccr)
 	if err != nil {
-		return nil, invalid("credential: %s", describe(err))
+		return nil, invalid("credential: %s", describe(responseError(ccr, err)))
+	}
+	// §7.1 step 12 decodes fmt, authData and attStmt; go-webauthn leaves a missing fmt or
+	// attStmt to the format verifiers, whose messages would not say what is missing.
+	if att := &parsed.Response.AttestationObject; att.Format == "" {
+		return nil, invalid("attestationObject.fmt is missing or empty")
+	} else if att.AttStatement == nil {
+		return nil, invalid("attestationObject.attStmt is missing")
 	}
 	ch, err := DecodeBase64(parsed.Response.CollectedClientData.Challenge)
 	if err != nil {
@@ -94,6 +102,28 @@ func parseCreation(ccr protocol.CredentialCreationResponse) (p *protocol.ParsedC
 		}
 	}()
 	return ccr.Parse()
+}
+
+// responseError returns why the response member failed to parse when err is go-webauthn's
+// generic verdict on it, which drops the cause (an attestation object that is not a CBOR
+// map, authData whose flags and length disagree, ...).
+func responseError(ccr protocol.CredentialCreationResponse, err error) error {
+	if e, ok := err.(*protocol.Error); !ok || e.Details != "Error parsing attestation response" {
+		return err
+	}
+	var inner error
+	func() {
+		defer func() {
+			if r := recover(); r != nil {
+				inner = fmt.Errorf("malformed credential")
+			}
+		}()
+		_, inner = ccr.AttestationResponse.Parse()
+	}()
+	if inner == nil {
+		return err
+	}
+	return inner
 }
 
 // Format returns the attestation statement format, reduced to the registered formats
@@ -160,6 +190,11 @@ func (rp *RP) VerifyRegistration(r *Registration, ch *passkeyd.Challenge) (*pass
 	if rp.cfg.Conformance && att.Format == "fido-u2f" && !bytes.Equal(ad.AttData.AAGUID, make([]byte, 16)) {
 		return nil, passkeyd.Errorf(passkeyd.CodeAttestationInvalid, "a fido-u2f attestation must report the zero AAGUID (§8.6)")
 	}
+	// The FIDO server test list (Resp-5 F-10) refuses a packed x5c that carries its root:
+	// a trust anchor is the relying party's to supply, never the authenticator's.
+	if rp.cfg.Conformance && att.Format == "packed" && carriesRoot(att) {
+		return nil, passkeyd.Errorf(passkeyd.CodeAttestationInvalid, "packed attStmt.x5c must not include a self-signed root certificate")
+	}
 	// Step 23: is the verified statement trustworthy, per the profile's policy?
 	if err := rp.checkTrust(ch.Attachment, att); err != nil {
 		return nil, err
@@ -180,6 +215,20 @@ func (rp *RP) VerifyRegistration(r *Registration, ch *passkeyd.Challenge) (*pass
 		Discoverable:      discoverable(ch.ResidentKey, p.ClientExtensionResults.CredProps),
 	}
 	return pk, nil
+}
+
+// carriesRoot reports whether a statement's x5c, beyond its leaf, includes a self-signed
+// certificate.
+func carriesRoot(att *protocol.AttestationObject) bool {
+	raw, _ := att.AttStatement["x5c"].([]any)
+	for i, c := range raw {
+		der, _ := c.([]byte)
+		cert, err := x509.ParseCertificate(der)
+		if i > 0 && err == nil && bytes.Equal(cert.RawIssuer, cert.RawSubject) && cert.CheckSignatureFrom(cert) == nil {
+			return true
+		}
+	}
+	return false
 }
 
 // discoverable applies the credProps rule: residentKey=required ⇒ true; else credProps.rk
@@ -238,8 +287,11 @@ func (rp *RP) checkShared(typ protocol.CeremonyType, c passkeyd.Ceremony, cd *pr
 	return checkFlags(f, ch.UserVerification)
 }
 
+// presenceOptional reports whether UP may be clear: only in the conformance profile's
+// assertions, whose test list (Server-ServerAuthenticatorAssertionResponse-Resp-3 P-2, P-4,
+// P-6, P-7) expects assertions without UP to pass whatever userVerification asked for.
 func (rp *RP) presenceOptional(typ protocol.CeremonyType, ch *passkeyd.Challenge) bool {
-	return rp.cfg.Conformance && typ == protocol.AssertCeremony && ch.UserVerification == "discouraged"
+	return rp.cfg.Conformance && typ == protocol.AssertCeremony
 }
 
 // checkOrigin covers §7.1 steps 9–10 and §7.2 steps 13–14.
@@ -254,8 +306,16 @@ func (rp *RP) checkOrigin(cd *protocol.CollectedClientData) error {
 			return passkeyd.Errorf(passkeyd.CodeOriginMismatch, "cross-origin ceremony from top origin %q is not allowed", cd.TopOrigin)
 		}
 	}
-	if cd.TokenBinding != nil && cd.TokenBinding.Status != protocol.Present && cd.TokenBinding.Status != protocol.Supported && cd.TokenBinding.Status != protocol.NotSupported {
-		return invalid("clientDataJSON.tokenBinding.status is invalid")
+	// Level 2 §7.1 step 10 / §7.2 step 14: tokenBinding.status must match the connection.
+	// passkeyd never negotiates Token Binding, so "present" cannot be true of it.
+	if tb := cd.TokenBinding; tb != nil {
+		switch tb.Status {
+		case protocol.Supported, protocol.NotSupported:
+		case protocol.Present:
+			return invalid("clientDataJSON.tokenBinding.status is present, but this server does not use Token Binding")
+		default:
+			return invalid("clientDataJSON.tokenBinding.status %q is not present, supported or not-supported", tb.Status)
+		}
 	}
 	return nil
 }

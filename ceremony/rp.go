@@ -45,7 +45,7 @@ type Config struct {
 	// Now is the clock for certificate validity and status reports; nil means time.Now.
 	Now func() time.Time
 	// Conformance is the FIDO2 server conformance profile, whose test list expects an
-	// assertion without UP to pass when its options discouraged user verification, and
+	// assertion without UP to pass (UV is still enforced when required), and
 	// the options' userVerification to decide alone (no "verified once, verified always"
 	// rule). The passkeyd API never sets it.
 	Conformance bool

@@ -2,6 +2,9 @@ package ceremony
 
 import (
 	"crypto/x509"
+	"encoding/base64"
+	"encoding/json"
+	"strings"
 
 	"github.com/go-webauthn/webauthn/protocol"
 	"github.com/google/uuid"
@@ -47,6 +50,9 @@ func StatementOf(att *protocol.AttestationObject) (trust.Statement, error) {
 	// TPMs' negative serial numbers) is left out, so only a policy that needs the chain
 	// refuses it.
 	raw, _ := att.AttStatement["x5c"].([]any)
+	if att.Format == "android-safetynet" {
+		raw = safetyNetChain(att.AttStatement)
+	}
 	for _, c := range raw {
 		der, _ := c.([]byte)
 		cert, err := x509.ParseCertificate(der)
@@ -57,4 +63,30 @@ func StatementOf(att *protocol.AttestationObject) (trust.Statement, error) {
 		st.Chain = append(st.Chain, cert)
 	}
 	return st, nil
+}
+
+// safetyNetChain returns the x5c of an android-safetynet statement (§8.5), which is in the
+// header of its JWS rather than in attStmt. The verifier has already checked the JWS; this
+// only reads the header, so the trust policy can check the chain like any other.
+func safetyNetChain(stmt map[string]any) []any {
+	jws, _ := stmt["response"].([]byte)
+	header, _, ok := strings.Cut(string(jws), ".")
+	if !ok {
+		return nil
+	}
+	h, err := base64.RawURLEncoding.DecodeString(header)
+	if err != nil {
+		return nil
+	}
+	var hdr struct {
+		X5C [][]byte `json:"x5c"` // RFC 7515 §4.1.6: standard base64, which encoding/json decodes
+	}
+	if json.Unmarshal(h, &hdr) != nil {
+		return nil
+	}
+	out := make([]any, len(hdr.X5C))
+	for i, c := range hdr.X5C {
+		out[i] = c
+	}
+	return out
 }

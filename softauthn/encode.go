@@ -14,6 +14,7 @@ const (
 	flagBE = 0x08
 	flagBS = 0x10
 	flagAT = 0x40
+	flagED = 0x80
 )
 
 // appendClientData appends CollectedClientData serialised as browsers do (§5.8.1.1,

@@ -41,7 +41,10 @@ func (a *Authenticator) LoginWith(options []byte, t Tamper) ([]byte, error) {
 
 	// clientDataJSON and the signed message stay on the stack in the common case.
 	var cdBuf [384]byte
-	clientData := a.appendClientData(cdBuf[:0], "webauthn.get", o.Challenge, &t)
+	clientData, err := t.editClientData(a.appendClientData(cdBuf[:0], "webauthn.get", o.Challenge, &t))
+	if err != nil {
+		return nil, err
+	}
 	cdHash := sha256.Sum256(clientData)
 	rpIDHash := &c.rpIDHash
 	if t.RPID != "" {
@@ -50,8 +53,11 @@ func (a *Authenticator) LoginWith(options []byte, t Tamper) ([]byte, error) {
 	}
 	var msgBuf [37 + 32]byte
 	msg := a.appendAuthData(msgBuf[:0], rpIDHash, count, false, &t)
+	if t.AuthData != nil {
+		msg = t.AuthData(msg)
+	}
+	authData := msg[:len(msg):len(msg)]
 	msg = append(msg, cdHash[:]...)
-	authData := msg[:37]
 	sig, err := signAlg(c.key, c.alg, msg)
 	if err != nil {
 		return nil, err

@@ -70,7 +70,14 @@ func (a *Authenticator) RegisterWith(options []byte, t Tamper) ([]byte, error) {
 		}
 	}
 
-	clientData := a.appendClientData(make([]byte, 0, 256), "webauthn.create", o.Challenge, &t)
+	if cose, err = t.editCredentialKey(cose); err != nil {
+		return nil, err
+	}
+
+	clientData, err := t.editClientData(a.appendClientData(make([]byte, 0, 256), "webauthn.create", o.Challenge, &t))
+	if err != nil {
+		return nil, err
+	}
 	cdHash := sha256.Sum256(clientData)
 
 	// authenticatorData with attested credential data (§6.5.1).
@@ -87,12 +94,19 @@ func (a *Authenticator) RegisterWith(options []byte, t Tamper) ([]byte, error) {
 	authData = binary.BigEndian.AppendUint16(authData, uint16(len(id)))
 	authData = append(authData, id...)
 	authData = append(authData, cose...)
+	if t.AuthData != nil {
+		authData = t.AuthData(authData)
+	}
 
 	format, stmt, err := a.attest(c, alg, authData, cdHash[:], &t)
 	if err != nil {
 		return nil, err
 	}
-	attObj, err := ctap2.Marshal(map[string]any{"fmt": format, "attStmt": stmt, "authData": authData})
+	var obj any = map[string]any{"fmt": format, "attStmt": stmt, "authData": authData}
+	if t.AttestationObject != nil {
+		obj = t.AttestationObject(obj.(map[string]any))
+	}
+	attObj, err := ctap2.Marshal(obj)
 	if err != nil {
 		return nil, err
 	}

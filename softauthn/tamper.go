@@ -1,8 +1,11 @@
 package softauthn
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
+
+	"github.com/fxamacker/cbor/v2"
 )
 
 // Tamper changes what one RegisterWith or LoginWith call produces, to make each payload a
@@ -42,7 +45,35 @@ type Tamper struct {
 	// userHandle, which §7.2 matches against the credential's user.
 	UserHandle     []byte // login-only: report this userHandle
 	OmitUserHandle bool   // login-only: report none, even for a discoverable credential
+
+	// Structure edits, for the malformed payloads of the FIDO server test list (wrong types,
+	// missing members, leftover bytes). Each runs on the value about to be encoded, so the
+	// signatures cover the edited bytes and only the edit itself can make a server refuse.
+	//
+	// ClientData edits the members of clientDataJSON, which is then re-serialised with
+	// encoding/json (members sorted); e.g. set "tokenBinding" or delete "type".
+	ClientData func(members map[string]any)
+	// AuthData replaces authenticatorData (flags, attested credential data, extensions,
+	// trailing bytes); see AuthDataFlags for the bits.
+	AuthData func(authData []byte) []byte
+	// CredentialKey (register-only) edits the COSE_Key (RFC 9052 §7: 1 kty, 3 alg, -1 crv,
+	// ...) before it goes into the attested credential data.
+	CredentialKey func(key map[int]any)
+	// AttestationObject (register-only) returns the value encoded as attestationObject,
+	// given the map about to be encoded (fmt, attStmt, authData): edit and return it, or
+	// return something else entirely (an array, a string).
+	AttestationObject func(obj map[string]any) any
 }
+
+// AuthDataFlags are the flag bits of authenticatorData (§6.1), for Tamper.AuthData.
+const (
+	FlagUP = flagUP
+	FlagUV = flagUV
+	FlagBE = flagBE
+	FlagBS = flagBS
+	FlagAT = flagAT
+	FlagED = flagED
+)
 
 // check refuses fields that do not apply to the ceremony.
 func (t *Tamper) check(register bool) error {
@@ -62,6 +93,10 @@ func (t *Tamper) check(register bool) error {
 		wrong = "Algorithm (registrations only)"
 	case !register && t.AAGUID != nil:
 		wrong = "AAGUID (registrations only)"
+	case !register && t.CredentialKey != nil:
+		wrong = "CredentialKey (registrations only)"
+	case !register && t.AttestationObject != nil:
+		wrong = "AttestationObject (registrations only)"
 	}
 	if wrong != "" {
 		return fmt.Errorf("softauthn: Tamper.%s", wrong)
@@ -73,6 +108,32 @@ func (t *Tamper) check(register bool) error {
 		return errors.New("softauthn: a credential id must fit authenticatorData's 16-bit length (§6.5.1)")
 	}
 	return nil
+}
+
+// editClientData applies t.ClientData to serialised clientDataJSON.
+func (t *Tamper) editClientData(clientData []byte) ([]byte, error) {
+	if t.ClientData == nil {
+		return clientData, nil
+	}
+	var m map[string]any
+	if err := json.Unmarshal(clientData, &m); err != nil {
+		return nil, err
+	}
+	t.ClientData(m)
+	return json.Marshal(m)
+}
+
+// editCredentialKey applies t.CredentialKey to an encoded COSE_Key.
+func (t *Tamper) editCredentialKey(cose []byte) ([]byte, error) {
+	if t.CredentialKey == nil {
+		return cose, nil
+	}
+	var m map[int]any
+	if err := cbor.Unmarshal(cose, &m); err != nil {
+		return nil, err
+	}
+	t.CredentialKey(m)
+	return ctap2.Marshal(m)
 }
 
 // corrupt flips the low bit of a signature's last byte: still well-formed DER for ECDSA,

@@ -2,9 +2,11 @@ package softauthn_test
 
 import (
 	"bytes"
+	"encoding/json"
 	"strings"
 	"testing"
 
+	"github.com/fxamacker/cbor/v2"
 	"github.com/go-webauthn/webauthn/protocol"
 
 	"github.com/passkeyd/passkeyd/softauthn"
@@ -215,6 +217,8 @@ func TestTamperForTheOtherCeremonyIsRefused(t *testing.T) {
 		"CredentialID":       {CredentialID: []byte("x")},
 		"CredentialIDLen":    {CredentialIDLen: 1024},
 		"Algorithm":          {Algorithm: -36},
+		"CredentialKey":      {CredentialKey: func(map[int]any) {}},
+		"AttestationObject":  {AttestationObject: func(o map[string]any) any { return o }},
 	} {
 		if _, err := a.LoginWith(requestOptions(newChallenge()), tm); err == nil {
 			t.Errorf("LoginWith accepted Tamper.%s", name)
@@ -232,5 +236,60 @@ func checkVerdict(t *testing.T, err error, want string) {
 		t.Fatalf("verified; want %q", want)
 	case want != "" && !strings.Contains(describe(err), want):
 		t.Fatalf("refused for %q; want %q", describe(err), want)
+	}
+}
+
+// The structure edits reach the bytes sent: clientDataJSON members, authenticatorData (in
+// the response and inside the attestation object), the COSE key and the attestation object.
+func TestTamperStructureEdits(t *testing.T) {
+	a := softauthn.MustNew(softauthn.Options{})
+	out, err := a.RegisterWith(creationOptions(newChallenge(), userID, allAlgs), softauthn.Tamper{
+		ClientData:        func(m map[string]any) { m["tokenBinding"] = map[string]any{"status": "supported"} },
+		AuthData:          func(ad []byte) []byte { return append(ad, 0xee) },
+		CredentialKey:     func(k map[int]any) { k[-1] = 2 },
+		AttestationObject: func(o map[string]any) any { return []any{o["fmt"], o["authData"]} },
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var r struct {
+		Response struct {
+			ClientDataJSON    protocol.URLEncodedBase64 `json:"clientDataJSON"`
+			AuthenticatorData protocol.URLEncodedBase64 `json:"authenticatorData"`
+			AttestationObject protocol.URLEncodedBase64 `json:"attestationObject"`
+		} `json:"response"`
+	}
+	if err := json.Unmarshal(out, &r); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(r.Response.ClientDataJSON), `"tokenBinding":{"status":"supported"}`) {
+		t.Errorf("clientDataJSON %s", r.Response.ClientDataJSON)
+	}
+	ad := r.Response.AuthenticatorData
+	if ad[len(ad)-1] != 0xee {
+		t.Error("authenticatorData edit missing")
+	}
+	var obj []any
+	if err := cbor.Unmarshal(r.Response.AttestationObject, &obj); err != nil || len(obj) != 2 || obj[0] != "none" || !bytes.Equal(obj[1].([]byte), ad) {
+		t.Fatalf("attestationObject %x: %v", []byte(r.Response.AttestationObject), err)
+	}
+	var key map[int]any
+	start := 37 + 16 + 2 + (int(ad[53])<<8 | int(ad[54]))
+	if err := cbor.Unmarshal(ad[start:len(ad)-1], &key); err != nil || key[-1] != uint64(2) {
+		t.Fatalf("credential key %v: %v", key, err)
+	}
+
+	registered(t, a)
+	out, err = a.LoginWith(requestOptions(newChallenge()), softauthn.Tamper{
+		AuthData: func(ad []byte) []byte { ad[32] |= softauthn.FlagED; return append(ad, 0xa0) },
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := json.Unmarshal(out, &r); err != nil {
+		t.Fatal(err)
+	}
+	if ad := r.Response.AuthenticatorData; len(ad) != 38 || ad[32]&softauthn.FlagED == 0 || ad[37] != 0xa0 {
+		t.Errorf("assertion authenticatorData %x", []byte(ad))
 	}
 }
