@@ -7,7 +7,6 @@ package postgres
 import (
 	"context"
 	"embed"
-	"errors"
 	"fmt"
 	"io/fs"
 	"path"
@@ -17,7 +16,6 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
-	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/passkeyd/passkeyd"
@@ -178,48 +176,6 @@ func do[T any](ctx context.Context, db *DB, fn func() (T, error)) (T, error) {
 // tx runs fn in a transaction and commits it.
 func (db *DB) tx(ctx context.Context, fn func(tx pgx.Tx) error) error {
 	_, err := do(ctx, db, func() (struct{}, error) { return struct{}{}, mapErr(pgx.BeginFunc(ctx, db.pool, fn)) })
-	return err
-}
-
-// mapErr turns driver errors into the store contract's sentinels. Anything that means the
-// database could not be reached is ErrUnavailable, which the HTTP layer answers with 503.
-func mapErr(err error) error {
-	if err == nil {
-		return nil
-	}
-	var perr *passkeyd.Error
-	if errors.As(err, &perr) {
-		return err
-	}
-	if errors.Is(err, pgx.ErrNoRows) {
-		return passkeyd.ErrNotFound
-	}
-	var pg *pgconn.PgError
-	if errors.As(err, &pg) {
-		switch pg.Code {
-		case "23505": // unique_violation
-			switch pg.ConstraintName {
-			case "users_username_key_unique":
-				return passkeyd.ErrUsernameTaken
-			case "passkeys_pkey":
-				return passkeyd.ErrCredentialExists
-			}
-		case "23503": // foreign_key_violation
-			return passkeyd.ErrNotFound
-		case "57P01", "57P02", "57P03", "53300", "08000", "08003", "08006", "08001", "08004", "40001", "40P01", "25006":
-			// shutting down, cannot connect, too many connections, serialization failure,
-			// deadlock, read-only transaction (a demoted primary).
-			return &passkeyd.Error{Code: passkeyd.CodeUnavailable, Detail: "the database is unavailable", Err: err}
-		}
-		return err
-	}
-	if pgconn.SafeToRetry(err) || pgconn.Timeout(err) || errors.Is(err, context.DeadlineExceeded) || errors.Is(err, context.Canceled) {
-		return &passkeyd.Error{Code: passkeyd.CodeUnavailable, Detail: "the database is unavailable", Err: err}
-	}
-	var ce *pgconn.ConnectError
-	if errors.As(err, &ce) {
-		return &passkeyd.Error{Code: passkeyd.CodeUnavailable, Detail: "the database is unavailable", Err: err}
-	}
 	return err
 }
 
