@@ -33,6 +33,10 @@ type Config struct {
 	// recovery codes, deleting the account).
 	ReauthWindow    time.Duration `yaml:"reauthWindow"`
 	ShutdownTimeout time.Duration `yaml:"shutdownTimeout"`
+	// DrainTimeout is how long, after SIGTERM, the listener keeps serving while /readyz
+	// already fails: longer than the load balancer takes to notice (HAProxy's inter × fall),
+	// so no request is sent to a closed port. ShutdownTimeout follows it.
+	DrainTimeout time.Duration `yaml:"drainTimeout"`
 	LogLevel        string        `yaml:"logLevel"`
 	LogFormat       string        `yaml:"logFormat"`
 	FIDOConformance bool          `yaml:"fidoConformance"`
@@ -152,6 +156,7 @@ func Default() *Config {
 		SessionTTL:       14 * 24 * time.Hour,
 		ReauthWindow:     5 * time.Minute,
 		ShutdownTimeout:  30 * time.Second,
+		DrainTimeout:     5 * time.Second,
 		LogLevel:         "info",
 		LogFormat:        "text",
 		RateLimit:        20,

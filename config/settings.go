@@ -80,6 +80,8 @@ var settings = []setting{
 		dur(func(c *Config) *time.Duration { return &c.ReauthWindow })),
 	mk("shutdownTimeout", "PASSKEYD_SHUTDOWN_TIMEOUT", "shutdown-timeout", "how long in-flight requests may run after SIGTERM",
 		dur(func(c *Config) *time.Duration { return &c.ShutdownTimeout })),
+	mk("drainTimeout", "PASSKEYD_DRAIN_TIMEOUT", "drain-timeout", "after SIGTERM, how long /readyz fails while requests are still served, before shutdownTimeout starts (longer than the load balancer's check interval × fall)",
+		dur(func(c *Config) *time.Duration { return &c.DrainTimeout })),
 	mk("logLevel", "PASSKEYD_LOG_LEVEL", "log-level", "debug, info, warn or error",
 		str(func(c *Config) *string { return &c.LogLevel })),
 	mk("logFormat", "PASSKEYD_LOG_FORMAT", "log-format", "text or json",

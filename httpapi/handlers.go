@@ -275,6 +275,10 @@ func (s *server) handleReadyz() http.Handler {
 		Error  string `json:"error,omitempty"`
 	}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if s.Draining != nil && s.Draining() {
+			encode(w, http.StatusServiceUnavailable, map[string]any{"status": "draining", "note": "shutting down: requests are still served until the drain ends"})
+			return
+		}
 		ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
 		defer cancel()
 		status, out := http.StatusOK, map[string]check{}

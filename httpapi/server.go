@@ -32,6 +32,10 @@ type Deps struct {
 	Logger        *slog.Logger
 	// Checks are the readiness probes of /readyz, by dependency name.
 	Checks map[string]func(context.Context) error
+	// Draining, when it reports true, makes /readyz answer 503 "draining" at once: the
+	// instance is shutting down and the load balancer should stop sending it requests,
+	// which it still serves meanwhile. Nil: never.
+	Draining func() bool
 	// Web serves the reference pages and browser SDK (GET / and /assets/).
 	Web http.Handler
 	// OpenAPI is the document served at /api/openapi.json.

@@ -9,6 +9,7 @@ import (
 	"net"
 	"net/http"
 	"slices"
+	"sync/atomic"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -148,6 +149,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		defer hooks.stop() // before d.close: the POSTs in flight are recorded
 	}
 
+	var draining atomic.Bool
 	proxies, _ := cfg.TrustedProxyPrefixes() // validated by config.Load
 	handler := httpapi.NewServer(httpapi.Deps{
 		Accounts:             accounts,
@@ -155,6 +157,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		SecureCookies:        cfg.SecureCookies(),
 		Logger:               log,
 		Checks:               checks,
+		Draining:             draining.Load,
 		Web:                  web.Handler(),
 		OpenAPI:              openapi.Document,
 		RateLimit:            cfg.RateLimit,
@@ -213,6 +216,16 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	case err := <-errc:
 		return err
 	case <-ctx.Done():
+	}
+	// Drain: /readyz fails at once while the listener keeps serving, until the load
+	// balancer has seen enough failed checks to stop sending here. Closing the port first
+	// would fail the requests it sends meanwhile.
+	draining.Store(true)
+	log.Info("draining: /readyz answers 503, requests are still served", "drain_timeout", cfg.DrainTimeout)
+	select {
+	case err := <-errc:
+		return err
+	case <-time.After(cfg.DrainTimeout):
 	}
 	// Graceful shutdown: stop accepting, let in-flight requests finish within the budget.
 	log.Info("shutting down", "timeout", cfg.ShutdownTimeout)
