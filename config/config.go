@@ -36,7 +36,7 @@ type Config struct {
 	// DrainTimeout is how long, after SIGTERM, the listener keeps serving while /readyz
 	// already fails: longer than the load balancer takes to notice (HAProxy's inter × fall),
 	// so no request is sent to a closed port. ShutdownTimeout follows it.
-	DrainTimeout time.Duration `yaml:"drainTimeout"`
+	DrainTimeout    time.Duration `yaml:"drainTimeout"`
 	LogLevel        string        `yaml:"logLevel"`
 	LogFormat       string        `yaml:"logFormat"`
 	FIDOConformance bool          `yaml:"fidoConformance"`
