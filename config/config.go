@@ -71,6 +71,10 @@ type Config struct {
 	// MetricsAddr serves /metrics on a listener of its own (host:port) instead of the main
 	// one, so that it can stay inside the operator's network.
 	MetricsAddr string `yaml:"metricsAddr"`
+	// DatabaseTimeout bounds each PostgreSQL operation, connection attempt and statement
+	// (statement_timeout): a hung or partitioned database fails requests with 503 within it
+	// instead of holding them, and their pool connections, to the request deadline.
+	DatabaseTimeout time.Duration `yaml:"databaseTimeout"`
 	// RedisTimeout bounds each Redis read and write: past it the limits fall back to
 	// in-process counts and ceremonies answer 503.
 	RedisTimeout time.Duration `yaml:"redisTimeout"`
@@ -153,6 +157,7 @@ func Default() *Config {
 		Fallbacks:        []string{"password", "totp", "recovery_code"},
 		ChallengeTTL:     5 * time.Minute,
 		RedisTimeout:     time.Second,
+		DatabaseTimeout:  3 * time.Second,
 		SessionTTL:       14 * 24 * time.Hour,
 		ReauthWindow:     5 * time.Minute,
 		ShutdownTimeout:  30 * time.Second,

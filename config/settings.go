@@ -65,6 +65,8 @@ var settings = []setting{
 		get: func(c *Config) string { return strings.Join(c.Origins, ",") }},
 	mk("databaseURL", "PASSKEYD_DATABASE_URL", "database-url", "sqlite://path/file.db or postgres://…",
 		str(func(c *Config) *string { return &c.DatabaseURL })),
+	mk("databaseTimeout", "PASSKEYD_DATABASE_TIMEOUT", "database-timeout", "bound on each PostgreSQL operation, connect and statement (100ms to 60s)",
+		dur(func(c *Config) *time.Duration { return &c.DatabaseTimeout })),
 	mk("redisURL", "PASSKEYD_REDIS_URL", "redis-url", "Redis for challenges and shared rate limits (empty: in process)",
 		str(func(c *Config) *string { return &c.RedisURL })),
 	mk("redisTimeout", "PASSKEYD_REDIS_TIMEOUT", "redis-timeout", "bound on each Redis read and write (50ms to 30s)",

@@ -70,6 +70,7 @@ func (c *Config) Validate() error {
 		}
 	}
 	within("challengeTTL", c.ChallengeTTL, 10*time.Second, 30*time.Minute)
+	within("databaseTimeout", c.DatabaseTimeout, 100*time.Millisecond, time.Minute)
 	within("redisTimeout", c.RedisTimeout, 50*time.Millisecond, 30*time.Second)
 	within("sessionTTL", c.SessionTTL, time.Minute, 8760*time.Hour)
 	within("reauthWindow", c.ReauthWindow, time.Second, 24*time.Hour)

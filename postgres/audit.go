@@ -14,7 +14,7 @@ func (db *DB) RecordEvent(ctx context.Context, e *passkeyd.AuditEvent, webhooks 
 	if e.UserID != "" {
 		userID = &e.UserID
 	}
-	return db.tx(ctx, func(tx pgx.Tx) error {
+	return db.tx(ctx, func(ctx context.Context, tx pgx.Tx) error {
 		_, err := tx.Exec(ctx, `INSERT INTO audit_events (id, user_id, type, method, credential_id, ip, user_agent, outcome, reason, at)
 			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`, e.ID, userID, e.Type, e.Method, e.CredentialID, e.IP, e.UserAgent, e.Outcome, e.Reason, e.At)
 		if err != nil {
@@ -26,7 +26,7 @@ func (db *DB) RecordEvent(ctx context.Context, e *passkeyd.AuditEvent, webhooks 
 
 // Events implements passkeyd.AuditStore.
 func (db *DB) Events(ctx context.Context, userID string, limit int) ([]*passkeyd.AuditEvent, error) {
-	return retryRead(ctx, db, func() ([]*passkeyd.AuditEvent, error) {
+	return retryRead(ctx, db, func(ctx context.Context) ([]*passkeyd.AuditEvent, error) {
 		rows, err := db.pool.Query(ctx, `SELECT id, COALESCE(user_id, ''), type, method, credential_id, ip, user_agent, outcome, reason, at
 			FROM audit_events WHERE user_id = $1 ORDER BY seq DESC LIMIT $2`, userID, limit)
 		if err != nil {

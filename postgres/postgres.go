@@ -35,16 +35,33 @@ type DB struct {
 	// waits at most admitWait and then fails with ErrUnavailable: under overload clients get
 	// a quick 503 instead of queueing until their deadline.
 	gate chan struct{}
+	// timeout bounds each operation (and each attempt of a retried read).
+	timeout time.Duration
 }
+
+// DefaultTimeout is the bound on each database operation, connection attempt and
+// statement when none is configured (PASSKEYD_DATABASE_TIMEOUT): a few seconds, far below
+// the request deadline, so a hung database fails requests fast instead of holding them.
+const DefaultTimeout = 3 * time.Second
 
 // admitWait is how long an operation may wait for a free connection.
 const admitWait = time.Second
 
 var _ passkeyd.Store = (*DB)(nil)
 
-// Open connects to url (postgres://…). It does not migrate; call Migrate (or run
-// `passkeyd migrate`) first.
+// Open connects to url (postgres://…) with DefaultTimeout. It does not migrate; call
+// Migrate (or run `passkeyd migrate`) first.
 func Open(ctx context.Context, url string) (*DB, error) {
+	return OpenTimeout(ctx, url, 0)
+}
+
+// OpenTimeout is Open with timeout (0: DefaultTimeout) bounding each operation on the
+// client, and, unless the URL sets its own, the server's statement_timeout and the
+// connect_timeout of each new connection.
+func OpenTimeout(ctx context.Context, url string, timeout time.Duration) (*DB, error) {
+	if timeout <= 0 {
+		timeout = DefaultTimeout
+	}
 	cfg, err := pgxpool.ParseConfig(url)
 	if err != nil {
 		return nil, fmt.Errorf("postgres: %w", err)
@@ -52,11 +69,19 @@ func Open(ctx context.Context, url string) (*DB, error) {
 	if cfg.MaxConns < 10 {
 		cfg.MaxConns = 10
 	}
+	if cfg.ConnConfig.ConnectTimeout == 0 {
+		cfg.ConnConfig.ConnectTimeout = timeout
+	}
+	// The server gives up on a runaway statement too, freeing its backend (the client's
+	// bound alone would leave it running).
+	if _, ok := cfg.ConnConfig.RuntimeParams["statement_timeout"]; !ok {
+		cfg.ConnConfig.RuntimeParams["statement_timeout"] = strconv.FormatInt(timeout.Milliseconds(), 10)
+	}
 	pool, err := pgxpool.NewWithConfig(ctx, cfg)
 	if err != nil {
 		return nil, fmt.Errorf("postgres: %w", err)
 	}
-	return &DB{pool: pool, url: url, gate: make(chan struct{}, cfg.MaxConns)}, nil
+	return &DB{pool: pool, url: url, gate: make(chan struct{}, cfg.MaxConns), timeout: timeout}, nil
 }
 
 // URL returns the connection URL the DB was opened with. It may carry a password: never
@@ -82,6 +107,12 @@ func (db *DB) Migrate(ctx context.Context) error {
 		return mapErr(err)
 	}
 	defer conn.Release()
+	// A migration (or waiting for another instance's) may take longer than the
+	// statement_timeout that bounds requests.
+	if _, err := conn.Exec(ctx, `SET statement_timeout = 0`); err != nil {
+		return mapErr(err)
+	}
+	defer conn.Exec(context.WithoutCancel(ctx), `RESET statement_timeout`)
 	if _, err := conn.Exec(ctx, `SELECT pg_advisory_lock($1)`, int64(migrationLock)); err != nil {
 		return fmt.Errorf("postgres: migration lock: %w", err)
 	}
@@ -163,19 +194,27 @@ func (db *DB) admit(ctx context.Context) (func(), error) {
 }
 
 // do runs one store operation through the gate.
-func do[T any](ctx context.Context, db *DB, fn func() (T, error)) (T, error) {
+// The operation runs under the caller's context bounded by the database timeout: a stalled
+// or partitioned server fails the call (unavailable) within the timeout, and its connection
+// goes back to the pool closed, instead of holding both until the request's deadline.
+func do[T any](ctx context.Context, db *DB, fn func(ctx context.Context) (T, error)) (T, error) {
+	ctx, cancel := context.WithTimeout(ctx, db.timeout)
+	defer cancel()
 	release, err := db.admit(ctx)
 	if err != nil {
 		var zero T
 		return zero, err
 	}
 	defer release()
-	return fn()
+	return fn(ctx)
 }
 
 // tx runs fn in a transaction and commits it.
-func (db *DB) tx(ctx context.Context, fn func(tx pgx.Tx) error) error {
-	_, err := do(ctx, db, func() (struct{}, error) { return struct{}{}, mapErr(pgx.BeginFunc(ctx, db.pool, fn)) })
+// fn gets the bounded context of the operation.
+func (db *DB) tx(ctx context.Context, fn func(ctx context.Context, tx pgx.Tx) error) error {
+	_, err := do(ctx, db, func(ctx context.Context) (struct{}, error) {
+		return struct{}{}, mapErr(pgx.BeginFunc(ctx, db.pool, func(tx pgx.Tx) error { return fn(ctx, tx) }))
+	})
 	return err
 }
 

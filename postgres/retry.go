@@ -18,9 +18,8 @@ import (
 // caller for every attempt, and failing fast is what frees the pool.
 var retryPauses = []time.Duration{25 * time.Millisecond, 75 * time.Millisecond, 200 * time.Millisecond, 500 * time.Millisecond, time.Second}
 
-func retryRead[T any](ctx context.Context, db *DB, read func() (T, error)) (T, error) {
-	read0 := read
-	read = func() (T, error) { return do(ctx, db, read0) }
+func retryRead[T any](ctx context.Context, db *DB, attempt func(ctx context.Context) (T, error)) (T, error) {
+	read := func() (T, error) { return do(ctx, db, attempt) }
 	v, err := read()
 	for _, pause := range retryPauses {
 		if err == nil || !errors.Is(err, passkeyd.ErrUnavailable) || saturated(err) || timedOut(err) {

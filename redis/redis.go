@@ -44,15 +44,16 @@ func Open(rawURL string) (*Challenges, error) {
 	return OpenTimeout(rawURL, 0)
 }
 
-// OpenTimeout is Open with each read and write bounded by timeout (0: the default, one
-// second; PASSKEYD_REDIS_TIMEOUT).
+// OpenTimeout is Open with each dial, read, write and wait for a pooled connection bounded
+// by timeout (0: the defaults, two seconds to dial and one for the rest;
+// PASSKEYD_REDIS_TIMEOUT).
 func OpenTimeout(rawURL string, timeout time.Duration) (*Challenges, error) {
 	opts, err := ParseURL(rawURL)
 	if err != nil {
 		return nil, err
 	}
 	if timeout > 0 {
-		opts.ReadTimeout, opts.WriteTimeout = timeout, timeout
+		opts.DialTimeout, opts.ReadTimeout, opts.WriteTimeout, opts.PoolTimeout = timeout, timeout, timeout, timeout
 	}
 	return New(goredis.NewUniversalClient(opts), ""), nil
 }

@@ -66,7 +66,7 @@ func openStore(ctx context.Context, cfg *config.Config) (passkeyd.Store, error) 
 	case "sqlite":
 		return sqlite.Open(ctx, dsn)
 	case "postgres":
-		db, err := postgres.Open(ctx, dsn)
+		db, err := postgres.OpenTimeout(ctx, dsn, cfg.DatabaseTimeout)
 		if err != nil {
 			return nil, err
 		}
