@@ -108,6 +108,7 @@ func ParseURL(rawURL string) (*goredis.UniversalOptions, error) {
 type record struct {
 	Ceremony         passkeyd.Ceremony `json:"c"`
 	ExpiresAt        time.Time         `json:"e"`
+	IssuedAt         time.Time         `json:"i"`
 	UserID           string            `json:"u,omitempty"`
 	Named            bool              `json:"n,omitempty"`
 	SessionID        string            `json:"s,omitempty"`
@@ -132,7 +133,7 @@ func (c *Challenges) key(value []byte) string {
 
 // PutChallenge stores ch with a TTL ending at ch.ExpiresAt.
 func (c *Challenges) PutChallenge(ctx context.Context, ch *passkeyd.Challenge) error {
-	r := record{Ceremony: ch.Ceremony, ExpiresAt: ch.ExpiresAt, UserID: ch.UserID, Named: ch.Named, SessionID: ch.SessionID, SecondFactor: ch.SecondFactor,
+	r := record{Ceremony: ch.Ceremony, ExpiresAt: ch.ExpiresAt, IssuedAt: ch.IssuedAt, UserID: ch.UserID, Named: ch.Named, SessionID: ch.SessionID, SecondFactor: ch.SecondFactor,
 		UserVerification: ch.UserVerification, ResidentKey: ch.ResidentKey, Attachment: ch.Attachment}
 	if u := ch.NewUser; u != nil {
 		r.NewUser = &newUser{ID: u.ID, Handle: u.Handle, Username: u.Username, UsernameKey: u.UsernameKey, DisplayName: u.DisplayName}
@@ -167,7 +168,7 @@ func (c *Challenges) ConsumeChallenge(ctx context.Context, value []byte, now tim
 		return nil, passkeyd.ErrNotFound
 	}
 	ch := &passkeyd.Challenge{
-		Value: append([]byte(nil), value...), Ceremony: r.Ceremony, ExpiresAt: r.ExpiresAt, UserID: r.UserID, Named: r.Named,
+		Value: append([]byte(nil), value...), Ceremony: r.Ceremony, ExpiresAt: r.ExpiresAt, IssuedAt: r.IssuedAt, UserID: r.UserID, Named: r.Named,
 		SessionID: r.SessionID, SecondFactor: r.SecondFactor, UserVerification: r.UserVerification, ResidentKey: r.ResidentKey, Attachment: r.Attachment,
 	}
 	if u := r.NewUser; u != nil {
