@@ -297,7 +297,13 @@ func (s *server) handleReadyz() http.Handler {
 		// A degraded limit still limits (with this instance's counts), so it alone does not
 		// make the instance unready: taking every instance out of rotation because Redis
 		// blinked would be the outage. It is said, for operators.
-		encode(w, status, map[string]any{"status": overall, "checks": out, "limits": s.limitsNote()})
+		body := map[string]any{"status": overall, "checks": out, "limits": s.limitsNote()}
+		if s.ClockNote != nil {
+			if note := s.ClockNote(); note != "" {
+				body["clock"] = note
+			}
+		}
+		encode(w, status, body)
 	})
 }
 

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"net/url"
+	"strings"
 	"testing"
 	"time"
 
@@ -158,6 +159,9 @@ func TestReadOnlyIsUnavailable(t *testing.T) {
 		User:    &passkeyd.User{ID: id, Handle: []byte(id), Username: id, UsernameKey: id, DisplayName: id, CreatedAt: now},
 		Passkey: &passkeyd.Passkey{ID: []byte(id), UserID: id, Name: "k", PublicKey: []byte{1}, Algorithm: -7, AAGUID: make([]byte, 16), Transports: []string{}, AttestationFormat: "none", AttestationType: "none", CreatedAt: now},
 	})
+	if err := db.Ping(context.Background()); passkeyd.ErrorCode(err) != passkeyd.CodeUnavailable || !strings.Contains(err.Error(), "read-only") {
+		t.Fatalf("Ping (readiness) of a read-only database: %v, want unavailable naming read-only", err)
+	}
 	var pg *pgconn.PgError
 	if !errors.As(err, &pg) || pg.Code != "25006" {
 		t.Fatalf("write on a read-only session: %v, want SQLSTATE 25006", err)

@@ -94,9 +94,19 @@ func (db *DB) Close() error {
 	return nil
 }
 
-// Ping checks that the database answers.
+// Ping checks that the database answers and can take writes (/readyz): a standby, or a
+// primary demoted by a failover that this instance still reaches, answers reads but would
+// fail every sign-up and login with 25006.
 func (db *DB) Ping(ctx context.Context) error {
-	return mapErr(db.pool.Ping(ctx))
+	var readOnly bool
+	err := db.pool.QueryRow(ctx, `SELECT pg_is_in_recovery() OR current_setting('transaction_read_only') = 'on'`).Scan(&readOnly)
+	if err != nil {
+		return mapErr(err)
+	}
+	if readOnly {
+		return &passkeyd.Error{Code: passkeyd.CodeUnavailable, Detail: "the database is read-only (a standby, or a primary demoted by a failover): writes would fail"}
+	}
+	return nil
 }
 
 // Migrate applies pending migrations. Several instances may call it at once: an advisory

@@ -127,6 +127,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	d, err := openDeps(ctx, cfg, log, &observers{
 		onEvent:              httpapi.EventCounter(registry),
 		onAttestationFailure: httpapi.AttestationFailureCounter(registry),
+		onClockSkew:          clockSkewRefusals(registry),
 		instruments:          instrument.New(registry),
 	})
 	if err != nil {
@@ -150,6 +151,10 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	}
 
 	var draining atomic.Bool
+	var clock *clockWatch
+	if sc, ok := store.(serverClock); ok {
+		clock = startClockWatch(ctx, sc, registry, log)
+	}
 	proxies, _ := cfg.TrustedProxyPrefixes() // validated by config.Load
 	handler := httpapi.NewServer(httpapi.Deps{
 		Accounts:             accounts,
@@ -158,6 +163,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		Logger:               log,
 		Checks:               checks,
 		Draining:             draining.Load,
+		ClockNote:            clock.note,
 		Web:                  web.Handler(),
 		OpenAPI:              openapi.Document,
 		RateLimit:            cfg.RateLimit,
@@ -287,6 +293,7 @@ func (d *deps) close() {
 type observers struct {
 	onEvent              func(*passkeyd.AuditEvent)
 	onAttestationFailure func(format string)
+	onClockSkew          func(time.Duration)
 	instruments          *instrument.Instruments
 }
 
@@ -385,6 +392,7 @@ func openDeps(ctx context.Context, cfg *config.Config, log *slog.Logger, obs *ob
 		AccountLimiter:       accountLimiter,
 		OnEvent:              obs.onEvent,
 		OnAttestationFailure: obs.onAttestationFailure,
+		OnClockSkew:          obs.onClockSkew,
 		Webhooks:             webhookDeliveries(cfg),
 	}, log)
 	if err != nil {
