@@ -12,10 +12,12 @@ ci:
 
 # Fault test: PostgreSQL primary + synchronous replica, Redis master + replica + three
 # Sentinels, three passkeyd instances and HAProxy on 127.0.0.1; kills an instance, the Redis
-# master and the PostgreSQL primary under load. Needs root and Debian's postgresql-15,
-# redis-server and haproxy (.ci/run installs haproxy). About a minute.
+# master and the PostgreSQL primary under load, stalls the network to PostgreSQL, kills a
+# SQLite instance with -9, and (-slow, which CI leaves out) restarts every instance in turn
+# and skews one instance's clock. Needs root and Debian's postgresql-15, redis-server and
+# haproxy (.ci/run installs haproxy). About two and a half minutes.
 ha-test:
-	go run ./ha
+	go run ./ha -slow
 
 bench:
 	go test -run '^$$' -bench . -benchtime 2s ./ceremony ./httpapi ./sqlite ./softauthn

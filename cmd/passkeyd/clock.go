@@ -100,3 +100,19 @@ func clockSkewRefusals(registry *prometheus.Registry) func(time.Duration) {
 	registry.MustRegister(c)
 	return func(time.Duration) { c.Inc() }
 }
+
+// testClockOffset is the fault test's hook (ha/, the clock-skew drill): the environment
+// variable PASSKEYD_TEST_CLOCK_OFFSET (a Go duration) shifts this instance's ceremony and
+// session clock, to run instances with skewed clocks on one host. Not a setting: nothing
+// else should set it, and the server warns loudly when it is set.
+func testClockOffset(getenv func(string) string) (time.Duration, error) {
+	v := getenv("PASSKEYD_TEST_CLOCK_OFFSET")
+	if v == "" {
+		return 0, nil
+	}
+	d, err := time.ParseDuration(v)
+	if err != nil {
+		return 0, fmt.Errorf("PASSKEYD_TEST_CLOCK_OFFSET: %w", err)
+	}
+	return d, nil
+}

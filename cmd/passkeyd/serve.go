@@ -136,6 +136,12 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	defer d.close()
 	httpapi.PasswordQueueMetrics(registry, d.passwords)
 	store, accounts := d.store, d.accounts
+	if off, err := testClockOffset(getenv); err != nil {
+		return err
+	} else if off != 0 {
+		log.Warn("PASSKEYD_TEST_CLOCK_OFFSET is set: this instance's clock is shifted, for fault tests only", "offset", off.String())
+		accounts.Now = func() time.Time { return time.Now().Add(off) }
+	}
 	tokens, err := newIssuer(ctx, cfg, d, log)
 	if err != nil {
 		return err
