@@ -88,6 +88,7 @@ type Service struct {
 	log        *slog.Logger
 	decoyKey   []byte
 	auditQ     chan auditItem
+	flushMu    sync.Mutex // one audit flush at a time: two interleaved barriers would deadlock
 	closeOnce  sync.Once
 	// Now is the clock; tests replace it.
 	Now func() time.Time
@@ -116,7 +117,9 @@ func New(ctx context.Context, store passkeyd.Store, challenges passkeyd.Challeng
 		return nil, fmt.Errorf("load server secret: %w", err)
 	}
 	s := &Service{store: store, challenges: challenges, rp: rp, cfg: cfg, log: log, decoyKey: key, Now: time.Now, auditQ: make(chan auditItem, 4096)}
-	go s.runAuditWriter()
+	for i := 0; i < auditWriters; i++ {
+		go s.runAuditWriter()
+	}
 	return s, nil
 }
 

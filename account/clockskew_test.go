@@ -5,6 +5,7 @@ import (
 	"context"
 	"log/slog"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -75,5 +76,57 @@ func TestClockSkewBetweenInstances(t *testing.T) {
 				t.Fatalf("no log line says why: %s", logs.String())
 			}
 		})
+	}
+}
+
+// TestAuditFlushConcurrent: flushes from many requests at once (the activity endpoint
+// flushes) while events are queued neither deadlock nor return before what was queued is
+// written.
+func TestAuditFlushConcurrent(t *testing.T) {
+	ctx := context.Background()
+	store, challenges := memory.NewStore(), memory.NewChallenges()
+	defer challenges.Close()
+	rp, err := ceremony.New(ceremony.Config{RPID: "localhost", RPName: "test", Origins: []string{"http://localhost:8080"}, Algorithms: []int64{-7}, Timeout: time.Minute})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := New(ctx, store, challenges, rp, Config{}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		var wg sync.WaitGroup
+		for i := 0; i < 20; i++ {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				for j := 0; j < 20; j++ {
+					s.audit(ctx, "u-flush", "sign_in", "passkey", nil, nil)
+					s.flushAudit()
+				}
+			}()
+		}
+		for i := 0; i < 50; i++ { // flushes alone, to interleave their barriers
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				for j := 0; j < 50; j++ {
+					s.flushAudit()
+				}
+			}()
+		}
+		wg.Wait()
+	}()
+	select {
+	case <-done:
+	case <-time.After(20 * time.Second):
+		t.Fatal("concurrent audit flushes deadlocked")
+	}
+	events, err := store.Events(ctx, "u-flush", 1000)
+	if err != nil || len(events) != 400 {
+		t.Fatalf("after the flushes: %d events, %v; want all 400 written", len(events), err)
 	}
 }
