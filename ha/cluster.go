@@ -30,6 +30,10 @@ const (
 	sentinelBase  = 26381 // three: 26381..26383
 	passkeydBase  = 28081 // three: 28081..28083
 	haproxyPort   = 28080
+	// strictPort is a second HAProxy frontend that retries nothing and reuses server
+	// connections whenever it can (like a balancer that cannot retry, kube-proxy say), so
+	// the rolling-restart drill sees every request an instance drops while it stops.
+	strictPort = 28090
 )
 
 // pgBin is the newest PostgreSQL server installed from Debian's packages.
@@ -311,6 +315,21 @@ backend be
     http-check expect status 200
     default-server inter 1s fall 2 rise 2
 `, haproxyPort)
+	for i := 0; i < 3; i++ {
+		body += fmt.Sprintf("    server p%d 127.0.0.1:%d check\n", i, passkeydBase+i)
+	}
+	body += fmt.Sprintf(`frontend strict
+    bind 127.0.0.1:%d
+    default_backend be_strict
+backend be_strict
+    balance roundrobin
+    retries 0
+    no option redispatch
+    http-reuse always
+    option httpchk GET /readyz
+    http-check expect status 200
+    default-server inter 1s fall 2 rise 2
+`, strictPort)
 	for i := 0; i < 3; i++ {
 		body += fmt.Sprintf("    server p%d 127.0.0.1:%d check\n", i, passkeydBase+i)
 	}

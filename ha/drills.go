@@ -46,9 +46,14 @@ func (c *cluster) drills(o options, d *driver) []drill {
 }
 
 // rollingRestart stops each instance with SIGTERM, starts it again, waits until HAProxy
-// has it back (rise 2 × inter 1 s) and goes on to the next: what an upgrade does. Not one
-// request may fail.
+// has it back (rise 2 × inter 1 s) and goes on to the next: what an upgrade does. The
+// requests go through the strict frontend (no retries), and not one may fail.
 func (c *cluster) rollingRestart(d *driver, at time.Time) (result, error) {
+	strict := fmt.Sprintf("http://127.0.0.1:%d", strictPort)
+	d.splitCeremonies(strict, strict)
+	defer d.splitCeremonies("", "")
+	time.Sleep(time.Second) // ceremonies in flight through the default frontend finish
+	at = time.Now()
 	for i := 0; i < 3; i++ {
 		name := fmt.Sprintf("passkeyd-%d", i)
 		stopped := time.Now()
