@@ -149,6 +149,11 @@ func (c *cluster) kill(name string) {
 func (c *cluster) stopAll() {
 	_ = c.run(true, filepath.Join(pgBin, "pg_ctl"), "-D", filepath.Join(c.dir, "pg-primary"), "stop", "-m", "immediate")
 	_ = c.run(true, filepath.Join(pgBin, "pg_ctl"), "-D", filepath.Join(c.dir, "pg-replica"), "stop", "-m", "immediate")
+	for i := 0; i < 3; i++ {
+		if _, ok := c.procs[fmt.Sprintf("patroni-%d", i)]; ok {
+			c.killPatroniNode(i) // its PostgreSQL runs in a session of its own
+		}
+	}
 	for name := range c.procs {
 		c.kill(name)
 	}
