@@ -7,8 +7,10 @@ import (
 	"io"
 	"net"
 	"os"
+	"strings"
 	"syscall"
 	"testing"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
@@ -81,5 +83,57 @@ func TestMapErrRealConnect(t *testing.T) {
 	}
 	if code := passkeyd.ErrorCode(mapErr(err)); code != passkeyd.CodeUnavailable {
 		t.Fatalf("connect to a closed port: %v is %s, want unavailable", err, code)
+	}
+}
+
+// TestDatabaseTimeout: the timeout is the server's statement_timeout (unless the URL sets
+// one) and bounds each operation on the client: a statement that runs longer fails as
+// unavailable within about the timeout, and is not retried.
+func TestDatabaseTimeout(t *testing.T) {
+	url := os.Getenv("PASSKEYD_TEST_POSTGRES_URL")
+	if url == "" {
+		url = "postgres://127.0.0.1:5432/test?sslmode=disable"
+	}
+	ctx := context.Background()
+	const timeout = 300 * time.Millisecond
+	db, err := OpenTimeout(ctx, url, timeout)
+	if err == nil {
+		err = db.pool.Ping(ctx)
+	}
+	if err != nil {
+		if strings.Contains(os.Getenv("PASSKEYD_TEST_REQUIRE"), "all") || strings.Contains(os.Getenv("PASSKEYD_TEST_REQUIRE"), "postgres") {
+			t.Fatal(err)
+		}
+		t.Skip(err)
+	}
+	defer db.Close()
+	var setting string
+	if err := db.pool.QueryRow(ctx, "SHOW statement_timeout").Scan(&setting); err != nil || setting != "300ms" {
+		t.Fatalf("statement_timeout = %q, %v; want 300ms", setting, err)
+	}
+	start := time.Now()
+	_, err = retryRead(ctx, db, func(ctx context.Context) (int, error) {
+		var n int
+		return n, mapErr(db.pool.QueryRow(ctx, "SELECT 1 FROM pg_sleep(2)").Scan(&n))
+	})
+	took := time.Since(start)
+	if passkeyd.ErrorCode(err) != passkeyd.CodeUnavailable || !timedOut(err) {
+		t.Fatalf("a statement longer than the timeout: %v (code %s), want an unavailable timeout", err, passkeyd.ErrorCode(err))
+	}
+	if took > 3*timeout {
+		t.Fatalf("took %v to fail with a %v timeout (retried, or not bounded)", took, timeout)
+	}
+	// The URL's own statement_timeout wins.
+	sep := "?"
+	if strings.Contains(url, "?") {
+		sep = "&"
+	}
+	own, err := OpenTimeout(ctx, url+sep+"statement_timeout=5000", timeout)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer own.Close()
+	if err := own.pool.QueryRow(ctx, "SHOW statement_timeout").Scan(&setting); err != nil || setting != "5s" {
+		t.Fatalf("with statement_timeout in the URL: %q, %v; want 5s", setting, err)
 	}
 }
