@@ -123,6 +123,10 @@ func TestDatabaseTimeout(t *testing.T) {
 	if took > 3*timeout {
 		t.Fatalf("took %v to fail with a %v timeout (retried, or not bounded)", took, timeout)
 	}
+	// The background sweeps are not bound by it: they may take longer than a request.
+	if _, err := db.maintain(ctx, "SELECT pg_sleep(0.6)"); err != nil {
+		t.Fatalf("a sweep longer than the request timeout: %v", err)
+	}
 	// The URL's own statement_timeout wins.
 	sep := "?"
 	if strings.Contains(url, "?") {

@@ -100,10 +100,7 @@ func (db *DB) RetryWebhook(ctx context.Context, id string, now time.Time) error 
 
 // PruneWebhooks implements passkeyd.OutboxStore.
 func (db *DB) PruneWebhooks(ctx context.Context, before time.Time) (int, error) {
-	return do(ctx, db, func(ctx context.Context) (int, error) {
-		tag, err := db.pool.Exec(ctx, `DELETE FROM webhook_outbox WHERE state = 'delivered' AND delivered_at < $1`, before)
-		return int(tag.RowsAffected()), mapErr(err)
-	})
+	return db.maintain(ctx, `DELETE FROM webhook_outbox WHERE state = 'delivered' AND delivered_at < $1`, before)
 }
 
 // OutboxStats implements passkeyd.OutboxStore.

@@ -220,6 +220,33 @@ func do[T any](ctx context.Context, db *DB, fn func(ctx context.Context) (T, err
 }
 
 // tx runs fn in a transaction and commits it.
+// maintenanceTimeout bounds the background sweeps (expired sessions, delivered webhooks):
+// they run off the request path and may touch far more rows than a request's
+// statement_timeout allows, and failing every time would let the tables grow forever.
+const maintenanceTimeout = time.Minute
+
+// maintain runs one sweeping statement under maintenanceTimeout instead of the database
+// timeout, and says how many rows it touched.
+func (db *DB) maintain(ctx context.Context, query string, args ...any) (int, error) {
+	ctx, cancel := context.WithTimeout(ctx, maintenanceTimeout)
+	defer cancel()
+	release, err := db.admit(ctx)
+	if err != nil {
+		return 0, err
+	}
+	defer release()
+	var n int64
+	err = pgx.BeginFunc(ctx, db.pool, func(tx pgx.Tx) error {
+		if _, err := tx.Exec(ctx, fmt.Sprintf("SET LOCAL statement_timeout = %d", maintenanceTimeout.Milliseconds())); err != nil {
+			return err
+		}
+		tag, err := tx.Exec(ctx, query, args...)
+		n = tag.RowsAffected()
+		return err
+	})
+	return int(n), mapErr(err)
+}
+
 // fn gets the bounded context of the operation.
 func (db *DB) tx(ctx context.Context, fn func(ctx context.Context, tx pgx.Tx) error) error {
 	_, err := do(ctx, db, func(ctx context.Context) (struct{}, error) {

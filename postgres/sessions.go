@@ -115,7 +115,7 @@ func (db *DB) ReauthenticateSession(ctx context.Context, id string, at time.Time
 
 // DeleteExpiredSessions implements passkeyd.SessionStore.
 func (db *DB) DeleteExpiredSessions(ctx context.Context, now time.Time) (int, error) {
-	return db.exec(ctx, `DELETE FROM sessions WHERE expires_at <= $1`, now)
+	return db.maintain(ctx, `DELETE FROM sessions WHERE expires_at <= $1`, now)
 }
 
 // DeleteUserSessions implements passkeyd.SessionStore.
