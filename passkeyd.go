@@ -108,6 +108,11 @@ type Challenge struct {
 	Value     []byte // 32 bytes from a CSPRNG
 	Ceremony  Ceremony
 	ExpiresAt time.Time
+	// IssuedAt is the issuing instance's clock when it made the challenge. An instance that
+	// finds it in its own future has a clock behind the issuer's: it refuses the challenge
+	// (the expiry is not comparable either) and says so, instead of a misleading verdict.
+	// Zero in challenges stored before it existed.
+	IssuedAt time.Time
 
 	// UserID is the account the ceremony is for: the signed-in user adding a passkey, or the
 	// user named in username-first authentication options. Empty for discoverable logins and

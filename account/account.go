@@ -75,7 +75,17 @@ type Config struct {
 	// run-time rules. New fills in a nil policy, and a nil Rules or Now, with the store and
 	// the service's clock.
 	AAGUIDs *trust.AAGUIDPolicy
+	// ClockSkewAllowance is how far in this instance's future a challenge's issue time may
+	// be (another instance's clock running ahead) before the challenge is refused; 0 means
+	// DefaultClockSkewAllowance.
+	ClockSkewAllowance time.Duration
+	// OnClockSkew, when set, hears each challenge refused for clock skew, with the skew.
+	OnClockSkew func(skew time.Duration)
 }
+
+// DefaultClockSkewAllowance is the clock difference between instances tolerated by default:
+// NTP keeps hosts within milliseconds, and passkeyd doctor already calls 2 s an error.
+const DefaultClockSkewAllowance = 2 * time.Second
 
 // Service runs the account use cases. It is safe for concurrent use.
 type Service struct {
@@ -86,6 +96,7 @@ type Service struct {
 	log        *slog.Logger
 	decoyKey   []byte
 	auditQ     chan auditItem
+	flushMu    sync.Mutex // one audit flush at a time: two interleaved barriers would deadlock
 	closeOnce  sync.Once
 	// Now is the clock; tests replace it.
 	Now func() time.Time
@@ -99,6 +110,9 @@ func New(ctx context.Context, store passkeyd.Store, challenges passkeyd.Challeng
 	}
 	if cfg.ReauthWindow <= 0 {
 		cfg.ReauthWindow = 5 * time.Minute
+	}
+	if cfg.ClockSkewAllowance <= 0 {
+		cfg.ClockSkewAllowance = DefaultClockSkewAllowance
 	}
 	if cfg.CounterPolicy == "" {
 		cfg.CounterPolicy = "refuse"
@@ -120,7 +134,9 @@ func New(ctx context.Context, store passkeyd.Store, challenges passkeyd.Challeng
 	if s.cfg.AAGUIDs.Now == nil {
 		s.cfg.AAGUIDs.Now = func() time.Time { return s.Now() }
 	}
-	go s.runAuditWriter()
+	for i := 0; i < auditWriters; i++ {
+		go s.runAuditWriter()
+	}
 	return s, nil
 }
 
@@ -227,9 +243,13 @@ func (s *Service) consume(ctx context.Context, value []byte, c passkeyd.Ceremony
 	if len(value) == 0 || len(value) > 64 {
 		return nil, passkeyd.ErrChallengeUnknown
 	}
-	ch, err := s.challenges.ConsumeChallenge(ctx, value, s.Now())
+	now := s.Now()
+	ch, err := s.challenges.ConsumeChallenge(ctx, value, now)
 	if err != nil {
 		return nil, notFoundAs(err, passkeyd.ErrChallengeUnknown)
+	}
+	if err := s.checkIssued(ctx, ch, now); err != nil {
+		return nil, err
 	}
 	if ch.Ceremony != c {
 		return nil, passkeyd.ErrChallengeUnknown
@@ -237,11 +257,33 @@ func (s *Service) consume(ctx context.Context, value []byte, c passkeyd.Ceremony
 	return ch, nil
 }
 
+// checkIssued refuses a challenge issued in this instance's future by more than the
+// allowance: the issuer's clock is ahead of this one's, so its expiry means nothing here
+// either (the challenge would live longer than the configured timeout). The operator needs
+// to hear it, and the client a retryable answer, not challenge_unknown.
+func (s *Service) checkIssued(ctx context.Context, ch *passkeyd.Challenge, now time.Time) error {
+	if ch.IssuedAt.IsZero() {
+		return nil
+	}
+	skew := ch.IssuedAt.Sub(now)
+	if skew <= s.cfg.ClockSkewAllowance {
+		return nil
+	}
+	s.log.ErrorContext(ctx, "challenge refused: it was issued in this instance's future; the clocks of the passkeyd instances disagree (check NTP)",
+		"skew", skew.Round(time.Millisecond).String(), "allowance", s.cfg.ClockSkewAllowance.String(), "ceremony", string(ch.Ceremony))
+	if s.cfg.OnClockSkew != nil {
+		s.cfg.OnClockSkew(skew)
+	}
+	return passkeyd.Errorf(passkeyd.CodeUnavailable, "the challenge was issued by a server whose clock is %v ahead of this one's; start the ceremony again", skew.Round(time.Second))
+}
+
 func (s *Service) newChallenge(c passkeyd.Ceremony) *passkeyd.Challenge {
+	now := s.Now()
 	return &passkeyd.Challenge{
 		Value:     randomBytes(32),
 		Ceremony:  c,
-		ExpiresAt: s.Now().Add(s.rp.Timeout()),
+		ExpiresAt: now.Add(s.rp.Timeout()),
+		IssuedAt:  now.UTC(),
 	}
 }
 

@@ -3,6 +3,7 @@ package account
 import (
 	"context"
 	"errors"
+	"sync"
 	"time"
 
 	"github.com/passkeyd/passkeyd"
@@ -26,19 +27,31 @@ func WithClient(ctx context.Context, c ClientInfo) context.Context {
 
 // auditWriter writes audit events in the background, so that the log costs a sign-in no
 // extra durable commit on its path (the store batches queued writes into shared commits).
-// A full queue makes the caller write synchronously: events are never dropped. A flush
-// request (an item with done set) is answered once every event queued before it is
-// written.
+// A full queue makes the caller write synchronously: events are never dropped. Several
+// writers drain the queue, because one commit at a time (a synchronous standby's round
+// trip each) fell behind under load and left thousands of events to write at shutdown,
+// past the stop timeout. A flush is a barrier (see flushAudit).
 type auditItem struct {
 	e        *passkeyd.AuditEvent
 	webhooks []*passkeyd.WebhookDelivery
-	done     chan struct{}
+	flush    *auditBarrier
+}
+
+// auditWriters is how many events are written at once.
+const auditWriters = 4
+
+// auditBarrier holds each writer that reaches it until all have: by then every event
+// queued before the barrier has been written.
+type auditBarrier struct {
+	arrived sync.WaitGroup
+	release chan struct{}
 }
 
 func (s *Service) runAuditWriter() {
 	for it := range s.auditQ {
-		if it.done != nil {
-			close(it.done)
+		if it.flush != nil {
+			it.flush.arrived.Done()
+			<-it.flush.release
 			continue
 		}
 		s.writeEvent(it.e, it.webhooks)
@@ -53,11 +66,19 @@ func (s *Service) writeEvent(e *passkeyd.AuditEvent, webhooks []*passkeyd.Webhoo
 	}
 }
 
-// flushAudit waits until every event queued so far is written.
+// flushAudit waits until every event queued so far is written: one barrier item per
+// writer, and a writer that took one takes nothing else until every writer has one, so
+// each of them has finished what it took before.
 func (s *Service) flushAudit() {
-	done := make(chan struct{})
-	s.auditQ <- auditItem{done: done}
-	<-done
+	s.flushMu.Lock()
+	defer s.flushMu.Unlock()
+	b := &auditBarrier{release: make(chan struct{})}
+	b.arrived.Add(auditWriters)
+	for i := 0; i < auditWriters; i++ {
+		s.auditQ <- auditItem{flush: b}
+	}
+	b.arrived.Wait()
+	close(b.release)
 }
 
 // Close writes the queued audit events and stops the writer.

@@ -65,9 +65,15 @@ func (s *Service) consumeMFA(ctx context.Context, token string) (*passkeyd.Chall
 	if err != nil || len(raw) != 32 {
 		return nil, errBadMFAToken
 	}
-	ch, err := s.challenges.ConsumeChallenge(ctx, raw, s.Now())
+	now := s.Now()
+	ch, err := s.challenges.ConsumeChallenge(ctx, raw, now)
 	if err != nil && !errors.Is(err, passkeyd.ErrNotFound) {
 		return nil, err
+	}
+	if err == nil {
+		if err := s.checkIssued(ctx, ch, now); err != nil {
+			return nil, err
+		}
 	}
 	if err != nil || ch.Ceremony != passkeyd.CeremonyMFA {
 		return nil, errBadMFAToken

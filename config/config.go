@@ -33,6 +33,10 @@ type Config struct {
 	// recovery codes, deleting the account).
 	ReauthWindow    time.Duration `yaml:"reauthWindow"`
 	ShutdownTimeout time.Duration `yaml:"shutdownTimeout"`
+	// DrainTimeout is how long, after SIGTERM, the listener keeps serving while /readyz
+	// already fails: longer than the load balancer takes to notice (HAProxy's inter × fall),
+	// so no request is sent to a closed port. ShutdownTimeout follows it.
+	DrainTimeout    time.Duration `yaml:"drainTimeout"`
 	LogLevel        string        `yaml:"logLevel"`
 	LogFormat       string        `yaml:"logFormat"`
 	FIDOConformance bool          `yaml:"fidoConformance"`
@@ -71,6 +75,10 @@ type Config struct {
 	// MetricsAddr serves /metrics on a listener of its own (host:port) instead of the main
 	// one, so that it can stay inside the operator's network.
 	MetricsAddr string `yaml:"metricsAddr"`
+	// DatabaseTimeout bounds each PostgreSQL operation, connection attempt and statement
+	// (statement_timeout): a hung or partitioned database fails requests with 503 within it
+	// instead of holding them, and their pool connections, to the request deadline.
+	DatabaseTimeout time.Duration `yaml:"databaseTimeout"`
 	// RedisTimeout bounds each Redis read and write: past it the limits fall back to
 	// in-process counts and ceremonies answer 503.
 	RedisTimeout time.Duration `yaml:"redisTimeout"`
@@ -172,9 +180,11 @@ func Default() *Config {
 		Fallbacks:        []string{"password", "totp", "recovery_code"},
 		ChallengeTTL:     5 * time.Minute,
 		RedisTimeout:     time.Second,
+		DatabaseTimeout:  3 * time.Second,
 		SessionTTL:       14 * 24 * time.Hour,
 		ReauthWindow:     5 * time.Minute,
 		ShutdownTimeout:  30 * time.Second,
+		DrainTimeout:     5 * time.Second,
 		LogLevel:         "info",
 		LogFormat:        "text",
 		RateLimit:        20,

@@ -70,10 +70,12 @@ func (c *Config) Validate() error {
 		}
 	}
 	within("challengeTTL", c.ChallengeTTL, 10*time.Second, 30*time.Minute)
+	within("databaseTimeout", c.DatabaseTimeout, 100*time.Millisecond, time.Minute)
 	within("redisTimeout", c.RedisTimeout, 50*time.Millisecond, 30*time.Second)
 	within("sessionTTL", c.SessionTTL, time.Minute, 8760*time.Hour)
 	within("reauthWindow", c.ReauthWindow, time.Second, 24*time.Hour)
 	within("shutdownTimeout", c.ShutdownTimeout, 0, 10*time.Minute)
+	within("drainTimeout", c.DrainTimeout, 0, 10*time.Minute)
 	if c.AccountRateLimit < 0 || c.AccountRateBurst < 1 {
 		bad("accountRateLimit", "rate %v/s and burst %d: the rate must be 0 (off) or positive and the burst at least 1", c.AccountRateLimit, c.AccountRateBurst)
 	}

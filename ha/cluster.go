@@ -12,6 +12,8 @@ import (
 	"strings"
 	"syscall"
 	"time"
+
+	"github.com/passkeyd/passkeyd/internal/faultnet"
 )
 
 // The cluster: PostgreSQL primary + synchronous streaming replica, Redis master + replica +
@@ -28,6 +30,10 @@ const (
 	sentinelBase  = 26381 // three: 26381..26383
 	passkeydBase  = 28081 // three: 28081..28083
 	haproxyPort   = 28080
+	// strictPort is a second HAProxy frontend that retries nothing and reuses server
+	// connections whenever it can (like a balancer that cannot retry, kube-proxy say), so
+	// the rolling-restart drill sees every request an instance drops while it stops.
+	strictPort = 28090
 )
 
 // pgBin is the newest PostgreSQL server installed from Debian's packages.
@@ -43,8 +49,15 @@ type cluster struct {
 	dir      string
 	binary   string
 	procs    map[string]*exec.Cmd
+	exited   map[string]chan struct{} // closed when the process of that name has exited
 	pgUser   *user.User
 	logFiles []*os.File
+	// pgProxies sit in front of the primary and the replica, so that a drill can stall
+	// the network to one; passkeyd connects through them.
+	pgProxies [2]*faultnet.Proxy
+	// passkeydEnv are extra environment variables for every passkeyd instance
+	// (-drain-timeout).
+	passkeydExtra []string
 }
 
 func (c *cluster) logf(format string, args ...any) {
@@ -67,9 +80,34 @@ func (c *cluster) start(name string, asPostgres bool, bin string, args ...string
 	if err := cmd.Start(); err != nil {
 		return fmt.Errorf("%s: %w", name, err)
 	}
-	c.procs[name] = cmd
-	go cmd.Wait()
+	c.track(name, cmd)
 	return nil
+}
+
+// track records a started process and notes its exit.
+func (c *cluster) track(name string, cmd *exec.Cmd) {
+	if c.exited == nil {
+		c.exited = map[string]chan struct{}{}
+	}
+	done := make(chan struct{})
+	c.procs[name], c.exited[name] = cmd, done
+	go func() { cmd.Wait(); close(done) }()
+}
+
+// terminate sends SIGTERM (a rolling restart's stop) and waits for the exit.
+func (c *cluster) terminate(name string, wait time.Duration) error {
+	p, ok := c.procs[name]
+	if !ok || p.Process == nil {
+		return fmt.Errorf("%s is not running", name)
+	}
+	_ = p.Process.Signal(syscall.SIGTERM)
+	select {
+	case <-c.exited[name]:
+		delete(c.procs, name)
+		return nil
+	case <-time.After(wait):
+		return fmt.Errorf("%s did not exit within %v of SIGTERM", name, wait)
+	}
 }
 
 func (c *cluster) asPostgres(cmd *exec.Cmd) {
@@ -98,6 +136,12 @@ func (c *cluster) run(asPostgres bool, bin string, args ...string) error {
 func (c *cluster) kill(name string) {
 	if p, ok := c.procs[name]; ok && p.Process != nil {
 		_ = syscall.Kill(-p.Process.Pid, syscall.SIGKILL)
+		if done, ok := c.exited[name]; ok {
+			select {
+			case <-done:
+			case <-time.After(5 * time.Second):
+			}
+		}
 		delete(c.procs, name)
 	}
 }
@@ -105,8 +149,18 @@ func (c *cluster) kill(name string) {
 func (c *cluster) stopAll() {
 	_ = c.run(true, filepath.Join(pgBin, "pg_ctl"), "-D", filepath.Join(c.dir, "pg-primary"), "stop", "-m", "immediate")
 	_ = c.run(true, filepath.Join(pgBin, "pg_ctl"), "-D", filepath.Join(c.dir, "pg-replica"), "stop", "-m", "immediate")
+	for i := 0; i < 3; i++ {
+		if _, ok := c.procs[fmt.Sprintf("patroni-%d", i)]; ok {
+			c.killPatroniNode(i) // its PostgreSQL runs in a session of its own
+		}
+	}
 	for name := range c.procs {
 		c.kill(name)
+	}
+	for _, p := range c.pgProxies {
+		if p != nil {
+			p.Close()
+		}
 	}
 	for _, f := range c.logFiles {
 		f.Close()
@@ -175,6 +229,13 @@ fsync = on
 	if err := c.run(true, filepath.Join(pgBin, "pg_ctl"), "-D", replica, "-l", filepath.Join(c.dir, "pg-replica.log"), "-w", "start"); err != nil {
 		return err
 	}
+	for i, port := range []int{pgPrimaryPort, pgReplicaPort} {
+		p, err := faultnet.Listen(fmt.Sprintf("127.0.0.1:%d", port))
+		if err != nil {
+			return err
+		}
+		c.pgProxies[i] = p
+	}
 	return c.run(true, filepath.Join(pgBin, "psql"), "-h", "127.0.0.1", "-p", strconv.Itoa(pgPrimaryPort), "-U", "postgres", "-c", "CREATE DATABASE passkeyd")
 }
 
@@ -203,20 +264,22 @@ func (c *cluster) startRedis() error {
 	return waitPort(sentinelBase+2, 10*time.Second)
 }
 
-func (c *cluster) passkeydEnv(port int) []string {
-	return append(os.Environ(),
+func (c *cluster) passkeydEnv(port int, extra ...string) []string {
+	env := append(os.Environ(),
 		fmt.Sprintf("PASSKEYD_ADDR=127.0.0.1:%d", port),
 		fmt.Sprintf("PASSKEYD_ORIGINS=http://localhost:%d", haproxyPort),
-		fmt.Sprintf("PASSKEYD_DATABASE_URL=postgres://postgres@127.0.0.1:%d,127.0.0.1:%d/passkeyd?sslmode=disable&target_session_attrs=read-write&connect_timeout=2", pgPrimaryPort, pgReplicaPort),
+		fmt.Sprintf("PASSKEYD_DATABASE_URL=postgres://postgres@%s,%s/passkeyd?sslmode=disable&target_session_attrs=read-write&connect_timeout=2", c.pgProxies[0].Addr(), c.pgProxies[1].Addr()),
 		fmt.Sprintf("PASSKEYD_REDIS_URL=redis-sentinel://127.0.0.1:%d,127.0.0.1:%d,127.0.0.1:%d/hamaster", sentinelBase, sentinelBase+1, sentinelBase+2),
 		"PASSKEYD_RATE_LIMIT=0",
 		"PASSKEYD_TRUSTED_PROXIES=127.0.0.1",
 		"PASSKEYD_LOG_LEVEL=warn",
 		"PASSKEYD_SHUTDOWN_TIMEOUT=5s",
 	)
+	env = append(env, c.passkeydExtra...)
+	return append(env, extra...)
 }
 
-func (c *cluster) startPasskeyd(i int) error {
+func (c *cluster) startPasskeyd(i int, extra ...string) error {
 	port := passkeydBase + i
 	name := fmt.Sprintf("passkeyd-%d", i)
 	f, err := os.Create(filepath.Join(c.dir, name+".log"))
@@ -225,14 +288,13 @@ func (c *cluster) startPasskeyd(i int) error {
 	}
 	c.logFiles = append(c.logFiles, f)
 	cmd := exec.Command(c.binary)
-	cmd.Env = c.passkeydEnv(port)
+	cmd.Env = c.passkeydEnv(port, extra...)
 	cmd.Stdout, cmd.Stderr = f, f
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	if err := cmd.Start(); err != nil {
 		return err
 	}
-	c.procs[name] = cmd
-	go cmd.Wait()
+	c.track(name, cmd)
 	return waitHTTP(fmt.Sprintf("http://127.0.0.1:%d/readyz", port), 20*time.Second)
 }
 
@@ -245,9 +307,10 @@ defaults
     timeout connect 1s
     timeout client 30s
     timeout server 30s
+    # As deploy/haproxy/haproxy.cfg: connection failures are retried elsewhere, nothing
+    # else (a retried POST could run twice), so the drills see what clients would.
     retries 2
     option redispatch
-    retry-on conn-failure empty-response response-timeout
 frontend fe
     bind 127.0.0.1:%d
     default_backend be
@@ -255,8 +318,23 @@ backend be
     balance roundrobin
     option httpchk GET /readyz
     http-check expect status 200
-    default-server inter 500ms fall 2 rise 2
+    default-server inter 1s fall 2 rise 2
 `, haproxyPort)
+	for i := 0; i < 3; i++ {
+		body += fmt.Sprintf("    server p%d 127.0.0.1:%d check\n", i, passkeydBase+i)
+	}
+	body += fmt.Sprintf(`frontend strict
+    bind 127.0.0.1:%d
+    default_backend be_strict
+backend be_strict
+    balance roundrobin
+    retries 0
+    no option redispatch
+    http-reuse always
+    option httpchk GET /readyz
+    http-check expect status 200
+    default-server inter 1s fall 2 rise 2
+`, strictPort)
 	for i := 0; i < 3; i++ {
 		body += fmt.Sprintf("    server p%d 127.0.0.1:%d check\n", i, passkeydBase+i)
 	}

@@ -1,17 +1,31 @@
 // Command ha is passkeyd's fault test (`make ha-test`): it starts a PostgreSQL primary with a
-// synchronous streaming replica, a Redis master with a replica and three Sentinels, three
-// passkeyd instances and HAProxy, all on 127.0.0.1; drives continuous sign-ups and logins
-// through HAProxy with software authenticators; and then (a) kills a passkeyd instance,
-// (b) kills the Redis master, (c) stops the PostgreSQL primary and promotes the replica.
-// For each fault it prints one line:
+// synchronous streaming replica (each behind a TCP proxy of the test's own, to stall the
+// network to it), a Redis master with a replica and three Sentinels, three passkeyd
+// instances and HAProxy (with the checks of deploy/haproxy), all on 127.0.0.1; drives
+// continuous sign-ups and logins through HAProxy with software authenticators; and runs
+// drills one after the other:
 //
-//	fault=<name> requests=<n> failed=<n> rto_s=<seconds> lost=<n>
+//   - sqlite_kill9: a lone instance on SQLite killed with -9 under load and restarted;
+//     every acknowledged credential and session must be there, integrity_check ok;
+//   - passkeyd_rolling_restart (-slow): SIGTERM, restart, next, for each instance (0
+//     failures);
+//   - clock_skew_issuer_ahead / _behind (-slow): one instance's clock 10 s ahead,
+//     ceremonies started on one instance and verified on another;
+//   - passkeyd_instance_killed, redis_master_killed;
+//   - postgres_stall: the network to the primary forwards nothing for 5 s;
+//   - postgres_primary_failover: the primary stopped (immediate), the replica promoted.
+//
+// For each it prints one line:
+//
+//	fault=<name> requests=<n> failed=<n> rto_s=<seconds> lost=<n> [more=...]
 //
 // where rto_s is the time from the fault to the last failed request (after which every
-// request succeeded) and lost counts credentials whose sign-up was acknowledged (201) but
-// that the database no longer has. It exits non-zero if any credential was lost or the
-// service did not recover. It needs root (PostgreSQL runs as the postgres user), Debian's
-// postgresql-15, redis-server and haproxy, and takes about a minute.
+// request succeeded) and lost counts credentials (and, for SQLite, sessions) whose sign-up
+// was acknowledged (201) but that the database no longer has. It exits non-zero if any was
+// lost, the service did not recover, or a drill's own condition failed. It needs root
+// (PostgreSQL runs as the postgres user), Debian's postgresql-15, redis-server and haproxy,
+// and takes about a minute and a half (-slow: about two and a half). -only runs the drills whose names contain one of its
+// comma-separated words (the cluster starts anyway).
 package main
 
 import (
@@ -23,23 +37,72 @@ import (
 	"os/user"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
 )
 
+type options struct {
+	window       time.Duration
+	workers      int
+	keep         bool
+	slow         bool
+	patroni      bool
+	only         []string
+	drainTimeout string
+}
+
 func main() {
-	window := flag.Duration("window", 12*time.Second, "how long to observe each fault")
-	workers := flag.Int("c", 8, "concurrent clients")
-	keep := flag.Bool("keep", false, "keep the working directory (logs, data) afterwards")
+	var o options
+	flag.DurationVar(&o.window, "window", 12*time.Second, "how long to observe each fault")
+	flag.IntVar(&o.workers, "c", 8, "concurrent clients")
+	flag.BoolVar(&o.keep, "keep", false, "keep the working directory (logs, data) afterwards")
+	flag.BoolVar(&o.slow, "slow", false, "also run the slow drills (rolling restart, clock skew); make ha-test sets it, CI does not")
+	flag.BoolVar(&o.patroni, "patroni", false, "instead, run the Patroni drills: three Patroni members on etcd (Debian's patroni and etcd-server), an etcd stall and kill -9 of the leader; make ha-test runs it")
+	only := flag.String("only", "", "comma-separated words: run only the drills whose names contain one")
+	flag.StringVar(&o.drainTimeout, "drain-timeout", "", "PASSKEYD_DRAIN_TIMEOUT for the instances (default: passkeyd's own); 0s shows what the drain prevents")
 	flag.Parse()
-	if err := run(*window, *workers, *keep); err != nil {
+	if *only != "" {
+		o.only = strings.Split(*only, ",")
+	}
+	if err := run(o); err != nil {
 		fmt.Fprintln(os.Stderr, "ha:", err)
 		os.Exit(1)
 	}
 }
 
-func run(window time.Duration, workers int, keep bool) error {
+func (o options) wants(name string) bool {
+	if len(o.only) == 0 {
+		return true
+	}
+	for _, w := range o.only {
+		if w != "" && strings.Contains(name, w) {
+			return true
+		}
+	}
+	return false
+}
+
+// result is one drill's line.
+type result struct {
+	name                   string
+	requests, failed, lost int
+	rto                    time.Duration
+	recovered              bool
+	more                   string // extra key=value fields
+	problem                string // the drill's own condition that failed, if any
+}
+
+func (r result) String() string {
+	s := fmt.Sprintf("fault=%s requests=%d failed=%d rto_s=%.2f lost=%d", r.name, r.requests, r.failed, r.rto.Seconds(), r.lost)
+	if r.more != "" {
+		s += " " + r.more
+	}
+	return s
+}
+
+func run(o options) error {
 	pg, err := user.Lookup("postgres")
 	if err != nil {
 		return fmt.Errorf("needs the postgres system user (Debian's postgresql): %w", err)
@@ -54,9 +117,12 @@ func run(window time.Duration, workers int, keep bool) error {
 		return fmt.Errorf("needs root to run PostgreSQL as postgres: %w", err)
 	}
 	c := &cluster{dir: dir, procs: map[string]*exec.Cmd{}, pgUser: pg}
+	if o.drainTimeout != "" {
+		c.passkeydExtra = append(c.passkeydExtra, "PASSKEYD_DRAIN_TIMEOUT="+o.drainTimeout)
+	}
 	defer func() {
 		c.stopAll()
-		if keep {
+		if o.keep {
 			fmt.Fprintln(os.Stderr, "ha: kept", dir)
 		} else {
 			os.RemoveAll(dir)
@@ -68,6 +134,23 @@ func run(window time.Duration, workers int, keep bool) error {
 	if err := build.Run(); err != nil {
 		return fmt.Errorf("build passkeyd: %w", err)
 	}
+
+	var results []result
+	if o.patroni {
+		results, err := c.runPatroni(o)
+		if err != nil {
+			return fmt.Errorf("patroni: %w (logs: rerun with -keep)", err)
+		}
+		return report(results, -1)
+	}
+	if o.wants("sqlite_kill9") {
+		r, err := c.sqliteKill9(o)
+		if err != nil {
+			return fmt.Errorf("sqlite_kill9: %w", err)
+		}
+		results = append(results, r)
+	}
+
 	c.logf("starting PostgreSQL primary and synchronous replica")
 	if err := c.startPostgres(); err != nil {
 		return err
@@ -89,67 +172,50 @@ func run(window time.Duration, workers int, keep bool) error {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	d := newDriver(fmt.Sprintf("http://127.0.0.1:%d", haproxyPort), fmt.Sprintf("http://localhost:%d", haproxyPort))
-	if err := d.warmup(ctx, workers); err != nil {
+	if err := d.warmup(ctx, o.workers); err != nil {
 		return fmt.Errorf("warm-up: %w", err)
 	}
 	done := make(chan struct{})
-	go func() { d.run(ctx, workers); close(done) }()
+	go func() { d.run(ctx, o.workers); close(done) }()
 	time.Sleep(3 * time.Second)
 
-	faults := []struct {
-		name string
-		do   func() error
-	}{
-		{"passkeyd_instance_killed", func() error { c.kill("passkeyd-1"); return nil }},
-		{"redis_master_killed", func() error { c.kill("redis-master"); return nil }},
-		{"postgres_primary_failover", func() error {
-			if err := c.run(true, filepath.Join(pgBin, "pg_ctl"), "-D", filepath.Join(dir, "pg-primary"), "stop", "-m", "immediate"); err != nil {
-				return err
-			}
-			return c.run(true, filepath.Join(pgBin, "pg_ctl"), "-D", filepath.Join(dir, "pg-replica"), "promote", "-w")
-		}},
-	}
-	type result struct {
-		name                   string
-		requests, failed, lost int
-		rto                    time.Duration
-		recovered              bool
-	}
-	var results []result
 	var faultTimes []time.Time
-	for _, f := range faults {
+	for _, dr := range c.drills(o, d) {
+		if !o.wants(dr.name) || (dr.slow && !o.slow) {
+			continue
+		}
 		at := time.Now()
 		faultTimes = append(faultTimes, at)
-		c.logf("fault: %s", f.name)
-		if err := f.do(); err != nil {
-			return fmt.Errorf("%s: %w", f.name, err)
+		c.logf("fault: %s", dr.name)
+		r, err := dr.run(at)
+		if err != nil {
+			return fmt.Errorf("%s: %w", dr.name, err)
 		}
-		time.Sleep(window)
-		req, failed, lastFail := d.since(at, at.Add(window))
-		tailReq, tailFailed, _ := d.since(at.Add(window-2*time.Second), at.Add(window))
-		rto := time.Duration(0)
-		if !lastFail.IsZero() {
-			rto = lastFail.Sub(at)
-		}
-		results = append(results, result{name: f.name, requests: req, failed: failed, rto: rto, recovered: tailReq > 0 && tailFailed == 0})
+		r.name = dr.name
+		results = append(results, r)
 	}
 	cancel()
 	<-done
 
-	// Which acknowledged credentials does the (new) primary still have?
+	// Which acknowledged credentials does the primary (the promoted replica after the
+	// failover drill) still have?
+	primaryPort := pgPrimaryPort
+	if o.wants("postgres_primary_failover") {
+		primaryPort = pgReplicaPort
+	}
 	acked := d.acknowledged()
-	conn, err := pgx.Connect(context.Background(), fmt.Sprintf("postgres://postgres@127.0.0.1:%d/passkeyd?sslmode=disable", pgReplicaPort))
+	conn, err := pgx.Connect(context.Background(), fmt.Sprintf("postgres://postgres@127.0.0.1:%d/passkeyd?sslmode=disable", primaryPort))
 	if err != nil {
-		return fmt.Errorf("connect to the promoted primary: %w", err)
+		return fmt.Errorf("connect to the primary: %w", err)
 	}
 	defer conn.Close(context.Background())
-	lostByFault := make([]int, len(results))
+	pgResults := results[len(results)-len(faultTimes):]
 	for _, a := range acked {
 		var n int
 		if err := conn.QueryRow(context.Background(), `SELECT count(*) FROM passkeys WHERE id = $1`, a.id).Scan(&n); err != nil {
 			return err
 		}
-		if n == 0 {
+		if n == 0 && len(pgResults) > 0 {
 			// Attribute the loss to the last fault before the acknowledgement.
 			i := 0
 			for j, at := range faultTimes {
@@ -157,20 +223,49 @@ func run(window time.Duration, workers int, keep bool) error {
 					i = j
 				}
 			}
-			lostByFault[i]++
+			pgResults[i].lost++
 		}
 	}
+	return report(results, len(acked))
+}
+
+// report prints the drills' lines and fails if any lost an acknowledged write, did not
+// recover, or failed its own condition.
+func report(results []result, acked int) error {
 	ok := true
-	for i, r := range results {
-		r.lost = lostByFault[i]
-		fmt.Printf("fault=%s requests=%d failed=%d rto_s=%.2f lost=%d\n", r.name, r.requests, r.failed, r.rto.Seconds(), r.lost)
+	for _, r := range results {
+		fmt.Println(r)
 		if r.lost > 0 || !r.recovered {
 			ok = false
 		}
+		if r.problem != "" {
+			fmt.Fprintf(os.Stderr, "ha: %s: %s\n", r.name, r.problem)
+			ok = false
+		}
 	}
-	fmt.Printf("acknowledged_credentials=%d checked=%d\n", len(acked), len(acked))
+	if acked >= 0 {
+		fmt.Printf("acknowledged_credentials=%d checked=%d\n", acked, acked)
+	}
 	if !ok {
-		return fmt.Errorf("a fault lost acknowledged credentials or the service did not recover (logs: rerun with -keep)")
+		return fmt.Errorf("a fault lost acknowledged credentials, the service did not recover, or a drill's condition failed (logs: rerun with -keep)")
 	}
 	return nil
+}
+
+// observe waits out a fault's window and counts what the driver saw in it.
+func observe(d *driver, at time.Time, window time.Duration) result {
+	time.Sleep(time.Until(at.Add(window)))
+	return measure(d, at, at.Add(window))
+}
+
+// measure counts the operations of [from, to): rto is the time from the fault to the last
+// failure, and the service recovered when the last 2 s of it had requests and no failure.
+func measure(d *driver, from, to time.Time) result {
+	req, failed, lastFail := d.since(from, to)
+	tailReq, tailFailed, _ := d.since(to.Add(-2*time.Second), to)
+	r := result{requests: req, failed: failed, recovered: tailReq > 0 && tailFailed == 0}
+	if !lastFail.IsZero() {
+		r.rto = lastFail.Sub(from)
+	}
+	return r
 }

@@ -289,6 +289,10 @@ func (s *server) handleReadyz() http.Handler {
 		Error  string `json:"error,omitempty"`
 	}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if s.Draining != nil && s.Draining() {
+			encode(w, http.StatusServiceUnavailable, map[string]any{"status": "draining", "note": "shutting down: requests are still served until the drain ends"})
+			return
+		}
 		ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
 		defer cancel()
 		status, out := http.StatusOK, map[string]check{}
@@ -317,7 +321,13 @@ func (s *server) handleReadyz() http.Handler {
 		// A degraded limit still limits (with this instance's counts), so it alone does not
 		// make the instance unready: taking every instance out of rotation because Redis
 		// blinked would be the outage. It is said, for operators.
-		encode(w, status, map[string]any{"status": overall, "checks": out, "limits": s.limitsNote()})
+		body := map[string]any{"status": overall, "checks": out, "limits": s.limitsNote()}
+		if s.ClockNote != nil {
+			if note := s.ClockNote(); note != "" {
+				body["clock"] = note
+			}
+		}
+		encode(w, status, body)
 	})
 }
 

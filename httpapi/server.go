@@ -35,6 +35,13 @@ type Deps struct {
 	// Notes are shown in /readyz as "degraded" when they return an error, without making
 	// it fail (e.g. "metadata": the last MDS refresh failed).
 	Notes map[string]func() error
+	// Draining, when it reports true, makes /readyz answer 503 "draining" at once: the
+	// instance is shutting down and the load balancer should stop sending it requests,
+	// which it still serves meanwhile. Nil: never.
+	Draining func() bool
+	// ClockNote, when it returns a note, is shown as /readyz's "clock" (this host's clock
+	// is off from the database's). It does not fail readiness. Nil: none.
+	ClockNote func() string
 	// Web serves the reference pages and browser SDK (GET / and /assets/).
 	Web http.Handler
 	// OpenAPI is the document served at /api/openapi.json.

@@ -10,7 +10,7 @@ import (
 
 // PutAAGUIDRule implements passkeyd.AAGUIDStore.
 func (db *DB) PutAAGUIDRule(ctx context.Context, r *passkeyd.AAGUIDRule) error {
-	return db.tx(ctx, func(tx pgx.Tx) error {
+	return db.tx(ctx, func(ctx context.Context, tx pgx.Tx) error {
 		_, err := tx.Exec(ctx, `INSERT INTO aaguid_rules (aaguid, list, note, updated_at) VALUES ($1, $2, $3, $4)
 			ON CONFLICT (aaguid) DO UPDATE SET list = excluded.list, note = excluded.note, updated_at = excluded.updated_at`,
 			r.AAGUID[:], string(r.List), r.Note, r.UpdatedAt.UTC())
@@ -20,7 +20,7 @@ func (db *DB) PutAAGUIDRule(ctx context.Context, r *passkeyd.AAGUIDRule) error {
 
 // DeleteAAGUIDRule implements passkeyd.AAGUIDStore.
 func (db *DB) DeleteAAGUIDRule(ctx context.Context, aaguid [16]byte) error {
-	return db.tx(ctx, func(tx pgx.Tx) error {
+	return db.tx(ctx, func(ctx context.Context, tx pgx.Tx) error {
 		tag, err := tx.Exec(ctx, `DELETE FROM aaguid_rules WHERE aaguid = $1`, aaguid[:])
 		if err != nil {
 			return err
@@ -34,7 +34,7 @@ func (db *DB) DeleteAAGUIDRule(ctx context.Context, aaguid [16]byte) error {
 
 // AAGUIDRules implements passkeyd.AAGUIDStore.
 func (db *DB) AAGUIDRules(ctx context.Context) ([]*passkeyd.AAGUIDRule, error) {
-	return retryRead(ctx, db, func() ([]*passkeyd.AAGUIDRule, error) {
+	return retryRead(ctx, db, func(ctx context.Context) ([]*passkeyd.AAGUIDRule, error) {
 		rows, err := db.pool.Query(ctx, `SELECT aaguid, list, note, updated_at FROM aaguid_rules ORDER BY aaguid`)
 		if err != nil {
 			return nil, mapErr(err)
@@ -59,7 +59,7 @@ func (db *DB) AAGUIDRules(ctx context.Context) ([]*passkeyd.AAGUIDRule, error) {
 // PasskeysByAAGUID implements passkeyd.AAGUIDStore. User ids compare byte-wise (COLLATE
 // "C", as in the index), whatever the database's locale, so that pages never overlap.
 func (db *DB) PasskeysByAAGUID(ctx context.Context, aaguid [16]byte, afterUser string, limit int) ([]*passkeyd.Passkey, error) {
-	return retryRead(ctx, db, func() ([]*passkeyd.Passkey, error) {
+	return retryRead(ctx, db, func(ctx context.Context) ([]*passkeyd.Passkey, error) {
 		rows, err := db.pool.Query(ctx, `SELECT `+passkeyColumns+` FROM passkeys WHERE aaguid = $1 AND user_id COLLATE "C" IN (
 				SELECT DISTINCT user_id COLLATE "C" FROM passkeys WHERE aaguid = $1 AND user_id COLLATE "C" > $2 ORDER BY 1 LIMIT $3)
 			ORDER BY user_id COLLATE "C", id`, aaguid[:], afterUser, limit)

@@ -10,7 +10,7 @@ import (
 
 // RecordEvent implements passkeyd.AuditStore.
 func (db *DB) RecordEvent(ctx context.Context, e *passkeyd.AuditEvent, webhooks ...*passkeyd.WebhookDelivery) error {
-	return db.tx(ctx, func(tx pgx.Tx) error { return insertEvent(ctx, tx, e, webhooks) })
+	return db.tx(ctx, func(ctx context.Context, tx pgx.Tx) error { return insertEvent(ctx, tx, e, webhooks) })
 }
 
 // insertEvent writes e and its webhook deliveries inside the caller's transaction.
@@ -29,7 +29,7 @@ func insertEvent(ctx context.Context, tx pgx.Tx, e *passkeyd.AuditEvent, webhook
 
 // Events implements passkeyd.AuditStore.
 func (db *DB) Events(ctx context.Context, userID string, limit int) ([]*passkeyd.AuditEvent, error) {
-	return retryRead(ctx, db, func() ([]*passkeyd.AuditEvent, error) {
+	return retryRead(ctx, db, func(ctx context.Context) ([]*passkeyd.AuditEvent, error) {
 		rows, err := db.pool.Query(ctx, `SELECT id, COALESCE(user_id, ''), type, method, credential_id, ip, user_agent, outcome, reason, at
 			FROM audit_events WHERE user_id = $1 ORDER BY seq DESC LIMIT $2`, userID, limit)
 		if err != nil {

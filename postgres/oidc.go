@@ -20,7 +20,7 @@ const clientColumns = `id, secret_hash, redirect_uris, post_logout_redirect_uris
 
 // AddOIDCClient implements passkeyd.OIDCStore.
 func (db *DB) AddOIDCClient(ctx context.Context, c *passkeyd.OIDCClient) error {
-	return db.tx(ctx, func(tx pgx.Tx) error {
+	return db.tx(ctx, func(ctx context.Context, tx pgx.Tx) error {
 		_, err := tx.Exec(ctx, `INSERT INTO oidc_clients (`+clientColumns+`) VALUES ($1, $2, $3, $4, $5, $6, $7)`,
 			c.ID, c.SecretHash, nonNil(c.RedirectURIs), nonNil(c.PostLogoutRedirectURIs), c.Public, nonNil(c.Scopes), c.CreatedAt.UTC())
 		return err
@@ -38,7 +38,7 @@ func scanClient(row pgx.Row) (*passkeyd.OIDCClient, error) {
 
 // OIDCClient implements passkeyd.OIDCStore.
 func (db *DB) OIDCClient(ctx context.Context, id string) (*passkeyd.OIDCClient, error) {
-	return retryRead(ctx, db, func() (*passkeyd.OIDCClient, error) {
+	return retryRead(ctx, db, func(ctx context.Context) (*passkeyd.OIDCClient, error) {
 		c, err := scanClient(db.pool.QueryRow(ctx, `SELECT `+clientColumns+` FROM oidc_clients WHERE id = $1`, id))
 		return c, mapErr(err)
 	})
@@ -46,7 +46,7 @@ func (db *DB) OIDCClient(ctx context.Context, id string) (*passkeyd.OIDCClient, 
 
 // OIDCClients implements passkeyd.OIDCStore.
 func (db *DB) OIDCClients(ctx context.Context) ([]*passkeyd.OIDCClient, error) {
-	return retryRead(ctx, db, func() ([]*passkeyd.OIDCClient, error) {
+	return retryRead(ctx, db, func(ctx context.Context) ([]*passkeyd.OIDCClient, error) {
 		rows, err := db.pool.Query(ctx, `SELECT `+clientColumns+` FROM oidc_clients ORDER BY id`)
 		if err != nil {
 			return nil, mapErr(err)
@@ -66,7 +66,7 @@ func (db *DB) OIDCClients(ctx context.Context) ([]*passkeyd.OIDCClient, error) {
 
 // DeleteOIDCClient implements passkeyd.OIDCStore.
 func (db *DB) DeleteOIDCClient(ctx context.Context, id string) error {
-	return db.tx(ctx, func(tx pgx.Tx) error {
+	return db.tx(ctx, func(ctx context.Context, tx pgx.Tx) error {
 		tag, err := tx.Exec(ctx, `DELETE FROM oidc_clients WHERE id = $1`, id)
 		if err != nil {
 			return err
@@ -83,7 +83,7 @@ const grantColumns = `id, client_id, user_id, session_id, scopes, amr, acr, auth
 
 // CreateOIDCGrant implements passkeyd.OIDCStore.
 func (db *DB) CreateOIDCGrant(ctx context.Context, g *passkeyd.OIDCGrant, refreshHash []byte) error {
-	return db.tx(ctx, func(tx pgx.Tx) error {
+	return db.tx(ctx, func(ctx context.Context, tx pgx.Tx) error {
 		if _, err := tx.Exec(ctx, `INSERT INTO oidc_grants (`+grantColumns+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
 			g.ID, g.ClientID, g.UserID, g.SessionID, nonNil(g.Scopes), nonNil(g.AMR), g.ACR, g.AuthTime.UTC(), g.CreatedAt.UTC(), g.ExpiresAt.UTC()); err != nil {
 			return err
@@ -107,7 +107,7 @@ func scanGrant(row pgx.Row) (*passkeyd.OIDCGrant, error) {
 
 // OIDCGrant implements passkeyd.OIDCStore.
 func (db *DB) OIDCGrant(ctx context.Context, id string, now time.Time) (*passkeyd.OIDCGrant, error) {
-	return retryRead(ctx, db, func() (*passkeyd.OIDCGrant, error) {
+	return retryRead(ctx, db, func(ctx context.Context) (*passkeyd.OIDCGrant, error) {
 		g, err := scanGrant(db.pool.QueryRow(ctx, `SELECT `+grantColumns+` FROM oidc_grants WHERE id = $1 AND revoked_at IS NULL AND expires_at > $2`, id, now.UTC()))
 		return g, mapErr(err)
 	})
@@ -128,7 +128,7 @@ func (db *DB) RotateOIDCRefresh(ctx context.Context, oldHash, newHash []byte, no
 func (db *DB) refresh(ctx context.Context, hash, newHash []byte, now time.Time) (*passkeyd.OIDCGrant, error) {
 	var g *passkeyd.OIDCGrant
 	reused := false
-	err := db.tx(ctx, func(tx pgx.Tx) error {
+	err := db.tx(ctx, func(ctx context.Context, tx pgx.Tx) error {
 		g, reused = nil, false
 		var grantID string
 		var used *time.Time
@@ -162,7 +162,7 @@ func (db *DB) refresh(ctx context.Context, hash, newHash []byte, now time.Time) 
 
 // RevokeOIDCGrant implements passkeyd.OIDCStore.
 func (db *DB) RevokeOIDCGrant(ctx context.Context, id string, now time.Time) error {
-	return db.tx(ctx, func(tx pgx.Tx) error {
+	return db.tx(ctx, func(ctx context.Context, tx pgx.Tx) error {
 		_, err := tx.Exec(ctx, `UPDATE oidc_grants SET revoked_at = $2 WHERE id = $1 AND revoked_at IS NULL`, id, now.UTC())
 		return err
 	})
@@ -171,7 +171,7 @@ func (db *DB) RevokeOIDCGrant(ctx context.Context, id string, now time.Time) err
 // DeleteExpiredOIDCGrants implements passkeyd.OIDCStore.
 func (db *DB) DeleteExpiredOIDCGrants(ctx context.Context, now time.Time) (int, error) {
 	var n int64
-	err := db.tx(ctx, func(tx pgx.Tx) error {
+	err := db.tx(ctx, func(ctx context.Context, tx pgx.Tx) error {
 		tag, err := tx.Exec(ctx, `DELETE FROM oidc_grants WHERE expires_at <= $1 OR revoked_at < $1`, now.UTC())
 		n = tag.RowsAffected()
 		return err

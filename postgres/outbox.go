@@ -49,7 +49,7 @@ func scanDeliveries(rows pgx.Rows) ([]*passkeyd.WebhookDelivery, error) {
 // the row lock re-checks the conditions on the latest version, so a row leased and
 // committed meanwhile is not leased twice.
 func (db *DB) LeaseWebhooks(ctx context.Context, token string, now time.Time, lease time.Duration, limit int) ([]*passkeyd.WebhookDelivery, error) {
-	return do(ctx, db, func() ([]*passkeyd.WebhookDelivery, error) {
+	return do(ctx, db, func(ctx context.Context) ([]*passkeyd.WebhookDelivery, error) {
 		rows, err := db.pool.Query(ctx, `WITH due AS (
 				SELECT seq FROM webhook_outbox WHERE state = 'pending' AND next_attempt_at <= $3 AND lease_until <= $3
 				ORDER BY seq LIMIT $4 FOR UPDATE SKIP LOCKED),
@@ -71,7 +71,7 @@ func (db *DB) MarkWebhookDelivered(ctx context.Context, id string, at time.Time)
 
 // MarkWebhookFailed implements passkeyd.OutboxStore.
 func (db *DB) MarkWebhookFailed(ctx context.Context, id, token string, f passkeyd.WebhookFailure) (bool, error) {
-	state, err := do(ctx, db, func() (string, error) {
+	state, err := do(ctx, db, func(ctx context.Context) (string, error) {
 		var state string
 		err := db.pool.QueryRow(ctx, `UPDATE webhook_outbox SET attempts = attempts + 1, next_attempt_at = $3, last_error = $4, lease_token = '', lease_until = '-infinity',
 				state = CASE WHEN attempts + 1 >= $5 OR since < $6 THEN 'dead' ELSE 'pending' END
@@ -84,7 +84,7 @@ func (db *DB) MarkWebhookFailed(ctx context.Context, id, token string, f passkey
 
 // DeadWebhooks implements passkeyd.OutboxStore.
 func (db *DB) DeadWebhooks(ctx context.Context, limit int) ([]*passkeyd.WebhookDelivery, error) {
-	return retryRead(ctx, db, func() ([]*passkeyd.WebhookDelivery, error) {
+	return retryRead(ctx, db, func(ctx context.Context) ([]*passkeyd.WebhookDelivery, error) {
 		rows, err := db.pool.Query(ctx, `SELECT `+deliveryColumns+` FROM webhook_outbox WHERE state = 'dead' ORDER BY seq LIMIT $1`, limit)
 		if err != nil {
 			return nil, mapErr(err)
@@ -100,15 +100,12 @@ func (db *DB) RetryWebhook(ctx context.Context, id string, now time.Time) error 
 
 // PruneWebhooks implements passkeyd.OutboxStore.
 func (db *DB) PruneWebhooks(ctx context.Context, before time.Time) (int, error) {
-	return do(ctx, db, func() (int, error) {
-		tag, err := db.pool.Exec(ctx, `DELETE FROM webhook_outbox WHERE state = 'delivered' AND delivered_at < $1`, before)
-		return int(tag.RowsAffected()), mapErr(err)
-	})
+	return db.maintain(ctx, `DELETE FROM webhook_outbox WHERE state = 'delivered' AND delivered_at < $1`, before)
 }
 
 // OutboxStats implements passkeyd.OutboxStore.
 func (db *DB) OutboxStats(ctx context.Context) (passkeyd.OutboxStats, error) {
-	return retryRead(ctx, db, func() (passkeyd.OutboxStats, error) {
+	return retryRead(ctx, db, func(ctx context.Context) (passkeyd.OutboxStats, error) {
 		var st passkeyd.OutboxStats
 		var oldest *time.Time
 		err := db.pool.QueryRow(ctx, `SELECT
@@ -125,7 +122,7 @@ func (db *DB) OutboxStats(ctx context.Context) (passkeyd.OutboxStats, error) {
 
 // exec1 runs one statement that must change a row: ErrNotFound when it changed none.
 func (db *DB) exec1(ctx context.Context, sql string, args ...any) error {
-	_, err := do(ctx, db, func() (struct{}, error) {
+	_, err := do(ctx, db, func(ctx context.Context) (struct{}, error) {
 		tag, err := db.pool.Exec(ctx, sql, args...)
 		if err == nil && tag.RowsAffected() == 0 {
 			return struct{}{}, passkeyd.ErrNotFound

@@ -53,19 +53,19 @@ func scanPasskey(row pgx.Row) (*passkeyd.Passkey, error) {
 
 // AddPasskey implements passkeyd.PasskeyStore.
 func (db *DB) AddPasskey(ctx context.Context, p *passkeyd.Passkey) error {
-	return db.tx(ctx, func(tx pgx.Tx) error { return insertPasskey(ctx, tx, p) })
+	return db.tx(ctx, func(ctx context.Context, tx pgx.Tx) error { return insertPasskey(ctx, tx, p) })
 }
 
 // Passkey implements passkeyd.PasskeyStore.
 func (db *DB) Passkey(ctx context.Context, id []byte) (*passkeyd.Passkey, error) {
-	return retryRead(ctx, db, func() (*passkeyd.Passkey, error) {
+	return retryRead(ctx, db, func(ctx context.Context) (*passkeyd.Passkey, error) {
 		return scanPasskey(db.pool.QueryRow(ctx, `SELECT `+passkeyColumns+` FROM passkeys WHERE id = $1`, id))
 	})
 }
 
 // Passkeys implements passkeyd.PasskeyStore.
 func (db *DB) Passkeys(ctx context.Context, userID string) ([]*passkeyd.Passkey, error) {
-	return retryRead(ctx, db, func() ([]*passkeyd.Passkey, error) { return db.passkeys(ctx, userID) })
+	return retryRead(ctx, db, func(ctx context.Context) ([]*passkeyd.Passkey, error) { return db.passkeys(ctx, userID) })
 }
 
 func (db *DB) passkeys(ctx context.Context, userID string) ([]*passkeyd.Passkey, error) {
@@ -87,7 +87,7 @@ func (db *DB) passkeys(ctx context.Context, userID string) ([]*passkeyd.Passkey,
 
 // SetCloneWarning implements passkeyd.PasskeyStore.
 func (db *DB) SetCloneWarning(ctx context.Context, id []byte, flagged bool) error {
-	tag, err := do(ctx, db, func() (pgconn.CommandTag, error) {
+	tag, err := do(ctx, db, func(ctx context.Context) (pgconn.CommandTag, error) {
 		return db.pool.Exec(ctx, `UPDATE passkeys SET clone_warning = $2 WHERE id = $1`, id, flagged)
 	})
 	if err != nil {
@@ -101,7 +101,7 @@ func (db *DB) SetCloneWarning(ctx context.Context, id []byte, flagged bool) erro
 
 // RenamePasskey implements passkeyd.PasskeyStore.
 func (db *DB) RenamePasskey(ctx context.Context, userID string, id []byte, name string) (*passkeyd.Passkey, error) {
-	return do(ctx, db, func() (*passkeyd.Passkey, error) {
+	return do(ctx, db, func(ctx context.Context) (*passkeyd.Passkey, error) {
 		return scanPasskey(db.pool.QueryRow(ctx, `UPDATE passkeys SET name = $3 WHERE id = $1 AND user_id = $2 RETURNING `+passkeyColumns, id, userID, name))
 	})
 }
@@ -110,7 +110,7 @@ func (db *DB) RenamePasskey(ctx context.Context, userID string, id []byte, name 
 // concurrent deletes of one user's passkeys (on any instance) run one after the other and
 // the last-way-in count is never stale.
 func (db *DB) DeletePasskey(ctx context.Context, userID string, id []byte) error {
-	return db.tx(ctx, func(tx pgx.Tx) error {
+	return db.tx(ctx, func(ctx context.Context, tx pgx.Tx) error {
 		var hasPassword bool
 		if err := tx.QueryRow(ctx, `SELECT COALESCE(password_hash, '') <> '' FROM users WHERE id = $1 FOR UPDATE`, userID).Scan(&hasPassword); err != nil {
 			return err
@@ -142,7 +142,7 @@ func deleteCredentialSessions(ctx context.Context, tx pgx.Tx, id []byte) error {
 
 // RevokePasskey implements passkeyd.PasskeyStore.
 func (db *DB) RevokePasskey(ctx context.Context, userID string, id []byte) error {
-	return db.tx(ctx, func(tx pgx.Tx) error {
+	return db.tx(ctx, func(ctx context.Context, tx pgx.Tx) error {
 		tag, err := tx.Exec(ctx, `DELETE FROM passkeys WHERE id = $1 AND user_id = $2`, id, userID)
 		if err != nil {
 			return err

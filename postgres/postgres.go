@@ -7,7 +7,6 @@ package postgres
 import (
 	"context"
 	"embed"
-	"errors"
 	"fmt"
 	"io/fs"
 	"path"
@@ -17,7 +16,6 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
-	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/passkeyd/passkeyd"
@@ -37,16 +35,33 @@ type DB struct {
 	// waits at most admitWait and then fails with ErrUnavailable: under overload clients get
 	// a quick 503 instead of queueing until their deadline.
 	gate chan struct{}
+	// timeout bounds each operation (and each attempt of a retried read).
+	timeout time.Duration
 }
+
+// DefaultTimeout is the bound on each database operation, connection attempt and
+// statement when none is configured (PASSKEYD_DATABASE_TIMEOUT): a few seconds, far below
+// the request deadline, so a hung database fails requests fast instead of holding them.
+const DefaultTimeout = 3 * time.Second
 
 // admitWait is how long an operation may wait for a free connection.
 const admitWait = time.Second
 
 var _ passkeyd.Store = (*DB)(nil)
 
-// Open connects to url (postgres://…). It does not migrate; call Migrate (or run
-// `passkeyd migrate`) first.
+// Open connects to url (postgres://…) with DefaultTimeout. It does not migrate; call
+// Migrate (or run `passkeyd migrate`) first.
 func Open(ctx context.Context, url string) (*DB, error) {
+	return OpenTimeout(ctx, url, 0)
+}
+
+// OpenTimeout is Open with timeout (0: DefaultTimeout) bounding each operation on the
+// client, and, unless the URL sets its own, the server's statement_timeout and the
+// connect_timeout of each new connection.
+func OpenTimeout(ctx context.Context, url string, timeout time.Duration) (*DB, error) {
+	if timeout <= 0 {
+		timeout = DefaultTimeout
+	}
 	cfg, err := pgxpool.ParseConfig(url)
 	if err != nil {
 		return nil, fmt.Errorf("postgres: %w", err)
@@ -54,11 +69,19 @@ func Open(ctx context.Context, url string) (*DB, error) {
 	if cfg.MaxConns < 10 {
 		cfg.MaxConns = 10
 	}
+	if cfg.ConnConfig.ConnectTimeout == 0 {
+		cfg.ConnConfig.ConnectTimeout = timeout
+	}
+	// The server gives up on a runaway statement too, freeing its backend (the client's
+	// bound alone would leave it running).
+	if _, ok := cfg.ConnConfig.RuntimeParams["statement_timeout"]; !ok {
+		cfg.ConnConfig.RuntimeParams["statement_timeout"] = strconv.FormatInt(timeout.Milliseconds(), 10)
+	}
 	pool, err := pgxpool.NewWithConfig(ctx, cfg)
 	if err != nil {
 		return nil, fmt.Errorf("postgres: %w", err)
 	}
-	return &DB{pool: pool, url: url, gate: make(chan struct{}, cfg.MaxConns)}, nil
+	return &DB{pool: pool, url: url, gate: make(chan struct{}, cfg.MaxConns), timeout: timeout}, nil
 }
 
 // URL returns the connection URL the DB was opened with. It may carry a password: never
@@ -71,9 +94,19 @@ func (db *DB) Close() error {
 	return nil
 }
 
-// Ping checks that the database answers.
+// Ping checks that the database answers and can take writes (/readyz): a standby, or a
+// primary demoted by a failover that this instance still reaches, answers reads but would
+// fail every sign-up and login with 25006.
 func (db *DB) Ping(ctx context.Context) error {
-	return mapErr(db.pool.Ping(ctx))
+	var readOnly bool
+	err := db.pool.QueryRow(ctx, `SELECT pg_is_in_recovery() OR current_setting('transaction_read_only') = 'on'`).Scan(&readOnly)
+	if err != nil {
+		return mapErr(err)
+	}
+	if readOnly {
+		return &passkeyd.Error{Code: passkeyd.CodeUnavailable, Detail: "the database is read-only (a standby, or a primary demoted by a failover): writes would fail"}
+	}
+	return nil
 }
 
 // Migrate applies pending migrations. Several instances may call it at once: an advisory
@@ -84,6 +117,12 @@ func (db *DB) Migrate(ctx context.Context) error {
 		return mapErr(err)
 	}
 	defer conn.Release()
+	// A migration (or waiting for another instance's) may take longer than the
+	// statement_timeout that bounds requests.
+	if _, err := conn.Exec(ctx, `SET statement_timeout = 0`); err != nil {
+		return mapErr(err)
+	}
+	defer conn.Exec(context.WithoutCancel(ctx), `RESET statement_timeout`)
 	if _, err := conn.Exec(ctx, `SELECT pg_advisory_lock($1)`, int64(migrationLock)); err != nil {
 		return fmt.Errorf("postgres: migration lock: %w", err)
 	}
@@ -165,61 +204,54 @@ func (db *DB) admit(ctx context.Context) (func(), error) {
 }
 
 // do runs one store operation through the gate.
-func do[T any](ctx context.Context, db *DB, fn func() (T, error)) (T, error) {
+// The operation runs under the caller's context bounded by the database timeout: a stalled
+// or partitioned server fails the call (unavailable) within the timeout, and its connection
+// goes back to the pool closed, instead of holding both until the request's deadline.
+func do[T any](ctx context.Context, db *DB, fn func(ctx context.Context) (T, error)) (T, error) {
+	ctx, cancel := context.WithTimeout(ctx, db.timeout)
+	defer cancel()
 	release, err := db.admit(ctx)
 	if err != nil {
 		var zero T
 		return zero, err
 	}
 	defer release()
-	return fn()
+	return fn(ctx)
 }
 
 // tx runs fn in a transaction and commits it.
-func (db *DB) tx(ctx context.Context, fn func(tx pgx.Tx) error) error {
-	_, err := do(ctx, db, func() (struct{}, error) { return struct{}{}, mapErr(pgx.BeginFunc(ctx, db.pool, fn)) })
-	return err
+// maintenanceTimeout bounds the background sweeps (expired sessions, delivered webhooks):
+// they run off the request path and may touch far more rows than a request's
+// statement_timeout allows, and failing every time would let the tables grow forever.
+const maintenanceTimeout = time.Minute
+
+// maintain runs one sweeping statement under maintenanceTimeout instead of the database
+// timeout, and says how many rows it touched.
+func (db *DB) maintain(ctx context.Context, query string, args ...any) (int, error) {
+	ctx, cancel := context.WithTimeout(ctx, maintenanceTimeout)
+	defer cancel()
+	release, err := db.admit(ctx)
+	if err != nil {
+		return 0, err
+	}
+	defer release()
+	var n int64
+	err = pgx.BeginFunc(ctx, db.pool, func(tx pgx.Tx) error {
+		if _, err := tx.Exec(ctx, fmt.Sprintf("SET LOCAL statement_timeout = %d", maintenanceTimeout.Milliseconds())); err != nil {
+			return err
+		}
+		tag, err := tx.Exec(ctx, query, args...)
+		n = tag.RowsAffected()
+		return err
+	})
+	return int(n), mapErr(err)
 }
 
-// mapErr turns driver errors into the store contract's sentinels. Anything that means the
-// database could not be reached is ErrUnavailable, which the HTTP layer answers with 503.
-func mapErr(err error) error {
-	if err == nil {
-		return nil
-	}
-	var perr *passkeyd.Error
-	if errors.As(err, &perr) {
-		return err
-	}
-	if errors.Is(err, pgx.ErrNoRows) {
-		return passkeyd.ErrNotFound
-	}
-	var pg *pgconn.PgError
-	if errors.As(err, &pg) {
-		switch pg.Code {
-		case "23505": // unique_violation
-			switch pg.ConstraintName {
-			case "users_username_key_unique":
-				return passkeyd.ErrUsernameTaken
-			case "passkeys_pkey", "oidc_clients_pkey", "oidc_grants_pkey", "oidc_refresh_tokens_pkey":
-				return passkeyd.ErrCredentialExists
-			}
-		case "23503": // foreign_key_violation
-			return passkeyd.ErrNotFound
-		case "57P01", "57P02", "57P03", "53300", "08000", "08003", "08006", "08001", "08004", "40001", "40P01", "25006":
-			// shutting down, cannot connect, too many connections, serialization failure,
-			// deadlock, read-only transaction (a demoted primary).
-			return &passkeyd.Error{Code: passkeyd.CodeUnavailable, Detail: "the database is unavailable", Err: err}
-		}
-		return err
-	}
-	if pgconn.SafeToRetry(err) || pgconn.Timeout(err) || errors.Is(err, context.DeadlineExceeded) || errors.Is(err, context.Canceled) {
-		return &passkeyd.Error{Code: passkeyd.CodeUnavailable, Detail: "the database is unavailable", Err: err}
-	}
-	var ce *pgconn.ConnectError
-	if errors.As(err, &ce) {
-		return &passkeyd.Error{Code: passkeyd.CodeUnavailable, Detail: "the database is unavailable", Err: err}
-	}
+// fn gets the bounded context of the operation.
+func (db *DB) tx(ctx context.Context, fn func(ctx context.Context, tx pgx.Tx) error) error {
+	_, err := do(ctx, db, func(ctx context.Context) (struct{}, error) {
+		return struct{}{}, mapErr(pgx.BeginFunc(ctx, db.pool, func(tx pgx.Tx) error { return fn(ctx, tx) }))
+	})
 	return err
 }
 

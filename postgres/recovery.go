@@ -20,7 +20,7 @@ func insertRecoveryCodes(ctx context.Context, tx pgx.Tx, userID string, hashes [
 
 // ReplaceRecoveryCodes implements passkeyd.RecoveryCodeStore.
 func (db *DB) ReplaceRecoveryCodes(ctx context.Context, userID string, hashes [][]byte) error {
-	return db.tx(ctx, func(tx pgx.Tx) error {
+	return db.tx(ctx, func(ctx context.Context, tx pgx.Tx) error {
 		var one int
 		if err := tx.QueryRow(ctx, `SELECT 1 FROM users WHERE id = $1 FOR UPDATE`, userID).Scan(&one); err != nil {
 			return err
@@ -35,7 +35,7 @@ func (db *DB) ReplaceRecoveryCodes(ctx context.Context, userID string, hashes []
 // UseRecoveryCode implements passkeyd.RecoveryCodeStore (the conditional UPDATE makes
 // concurrent uses of one code succeed at most once).
 func (db *DB) UseRecoveryCode(ctx context.Context, userID string, hash []byte, now time.Time) error {
-	tag, err := do(ctx, db, func() (pgconn.CommandTag, error) {
+	tag, err := do(ctx, db, func(ctx context.Context) (pgconn.CommandTag, error) {
 		return db.pool.Exec(ctx, `UPDATE recovery_codes SET used_at = $3 WHERE user_id = $1 AND code_hash = $2 AND used_at IS NULL`, userID, hash, now)
 	})
 	if err != nil {
@@ -49,7 +49,7 @@ func (db *DB) UseRecoveryCode(ctx context.Context, userID string, hash []byte, n
 
 // RecoveryCodesLeft implements passkeyd.RecoveryCodeStore.
 func (db *DB) RecoveryCodesLeft(ctx context.Context, userID string) (int, error) {
-	return retryRead(ctx, db, func() (int, error) {
+	return retryRead(ctx, db, func(ctx context.Context) (int, error) {
 		var n int
 		err := db.pool.QueryRow(ctx, `SELECT COUNT(*) FROM recovery_codes WHERE user_id = $1 AND used_at IS NULL`, userID).Scan(&n)
 		return n, mapErr(err)

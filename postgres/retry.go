@@ -14,15 +14,15 @@ import (
 // Writes are never retried here: a commit whose answer was lost may have happened, and
 // doing it again could give a wrong answer (username_taken for the caller's own sign-up, a
 // counter regression for its own login). They fail with ErrUnavailable, which clients see
-// as a retryable 503.
+// as a retryable 503. A timeout is not retried either: a stalled database would hold the
+// caller for every attempt, and failing fast is what frees the pool.
 var retryPauses = []time.Duration{25 * time.Millisecond, 75 * time.Millisecond, 200 * time.Millisecond, 500 * time.Millisecond, time.Second}
 
-func retryRead[T any](ctx context.Context, db *DB, read func() (T, error)) (T, error) {
-	read0 := read
-	read = func() (T, error) { return do(ctx, db, read0) }
+func retryRead[T any](ctx context.Context, db *DB, attempt func(ctx context.Context) (T, error)) (T, error) {
+	read := func() (T, error) { return do(ctx, db, attempt) }
 	v, err := read()
 	for _, pause := range retryPauses {
-		if err == nil || !errors.Is(err, passkeyd.ErrUnavailable) || saturated(err) {
+		if err == nil || !errors.Is(err, passkeyd.ErrUnavailable) || saturated(err) || timedOut(err) {
 			return v, err
 		}
 		select {

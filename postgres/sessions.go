@@ -45,19 +45,19 @@ func scanSession(row pgx.Row) (*passkeyd.Session, error) {
 
 // CreateSession implements passkeyd.SessionStore.
 func (db *DB) CreateSession(ctx context.Context, s *passkeyd.Session) error {
-	return db.tx(ctx, func(tx pgx.Tx) error { return insertSession(ctx, tx, s) })
+	return db.tx(ctx, func(ctx context.Context, tx pgx.Tx) error { return insertSession(ctx, tx, s) })
 }
 
 // SessionByTokenHash implements passkeyd.SessionStore.
 func (db *DB) SessionByTokenHash(ctx context.Context, hash []byte, now time.Time) (*passkeyd.Session, error) {
-	return retryRead(ctx, db, func() (*passkeyd.Session, error) {
+	return retryRead(ctx, db, func(ctx context.Context) (*passkeyd.Session, error) {
 		return scanSession(db.pool.QueryRow(ctx, `SELECT `+sessionColumns+` FROM sessions WHERE token_hash = $1 AND expires_at > $2`, hash, now))
 	})
 }
 
 // Sessions implements passkeyd.SessionStore.
 func (db *DB) Sessions(ctx context.Context, userID string, now time.Time) ([]*passkeyd.Session, error) {
-	return retryRead(ctx, db, func() ([]*passkeyd.Session, error) {
+	return retryRead(ctx, db, func(ctx context.Context) ([]*passkeyd.Session, error) {
 		rows, err := db.pool.Query(ctx, `SELECT `+sessionColumns+` FROM sessions WHERE user_id = $1 AND expires_at > $2 ORDER BY created_at DESC, authenticated_at DESC`, userID, now)
 		if err != nil {
 			return nil, mapErr(err)
@@ -77,7 +77,7 @@ func (db *DB) Sessions(ctx context.Context, userID string, now time.Time) ([]*pa
 
 // exec runs one statement and says how many rows it touched.
 func (db *DB) exec(ctx context.Context, query string, args ...any) (int, error) {
-	tag, err := do(ctx, db, func() (pgconn.CommandTag, error) { return db.pool.Exec(ctx, query, args...) })
+	tag, err := do(ctx, db, func(ctx context.Context) (pgconn.CommandTag, error) { return db.pool.Exec(ctx, query, args...) })
 	if err != nil {
 		return 0, mapErr(err)
 	}
@@ -115,7 +115,7 @@ func (db *DB) ReauthenticateSession(ctx context.Context, id string, at time.Time
 
 // DeleteExpiredSessions implements passkeyd.SessionStore.
 func (db *DB) DeleteExpiredSessions(ctx context.Context, now time.Time) (int, error) {
-	return db.exec(ctx, `DELETE FROM sessions WHERE expires_at <= $1`, now)
+	return db.maintain(ctx, `DELETE FROM sessions WHERE expires_at <= $1`, now)
 }
 
 // DeleteUserSessions implements passkeyd.SessionStore.

@@ -76,7 +76,7 @@ func (db *DB) RecordLogin(ctx context.Context, id []byte, use passkeyd.PasskeyUs
 		}
 	}
 	args = append(args, ids, events, urls, types, users, bodies, created, next)
-	_, err := do(ctx, db, func() (struct{}, error) {
+	_, err := do(ctx, db, func(ctx context.Context) (struct{}, error) {
 		var updated int64
 		var exists bool
 		if err := db.pool.QueryRow(ctx, recordLogin, args...).Scan(&updated, &exists); err != nil {

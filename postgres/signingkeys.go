@@ -15,7 +15,7 @@ const signingKeyColumns = `id, algorithm, public_key, private_key, not_before, n
 // not_before makes instances creating a slot's key at once agree on the first one stored.
 func (db *DB) AddSigningKey(ctx context.Context, k *passkeyd.SigningKey) (*passkeyd.SigningKey, error) {
 	var out *passkeyd.SigningKey
-	err := db.tx(ctx, func(tx pgx.Tx) error {
+	err := db.tx(ctx, func(ctx context.Context, tx pgx.Tx) error {
 		if _, err := tx.Exec(ctx, `INSERT INTO signing_keys (`+signingKeyColumns+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (not_before) DO NOTHING`,
 			k.ID, k.Algorithm, k.PublicKey, k.PrivateKey, k.NotBefore.UTC(), k.NotAfter.UTC(), k.ExpiresAt.UTC(), k.CreatedAt.UTC()); err != nil {
 			return err
@@ -32,7 +32,7 @@ func (db *DB) AddSigningKey(ctx context.Context, k *passkeyd.SigningKey) (*passk
 
 // SigningKeys implements passkeyd.SigningKeyStore.
 func (db *DB) SigningKeys(ctx context.Context, now time.Time) ([]*passkeyd.SigningKey, error) {
-	return retryRead(ctx, db, func() ([]*passkeyd.SigningKey, error) {
+	return retryRead(ctx, db, func(ctx context.Context) ([]*passkeyd.SigningKey, error) {
 		rows, err := db.pool.Query(ctx, `SELECT `+signingKeyColumns+` FROM signing_keys WHERE expires_at > $1 ORDER BY not_before`, now.UTC())
 		if err != nil {
 			return nil, mapErr(err)
@@ -53,7 +53,7 @@ func (db *DB) SigningKeys(ctx context.Context, now time.Time) ([]*passkeyd.Signi
 // DeleteExpiredSigningKeys implements passkeyd.SigningKeyStore.
 func (db *DB) DeleteExpiredSigningKeys(ctx context.Context, now time.Time) (int, error) {
 	var n int64
-	err := db.tx(ctx, func(tx pgx.Tx) error {
+	err := db.tx(ctx, func(ctx context.Context, tx pgx.Tx) error {
 		tag, err := tx.Exec(ctx, `DELETE FROM signing_keys WHERE expires_at <= $1`, now.UTC())
 		n = tag.RowsAffected()
 		return err

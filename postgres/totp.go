@@ -10,7 +10,7 @@ import (
 
 // PutTOTP implements passkeyd.TOTPStore.
 func (db *DB) PutTOTP(ctx context.Context, userID string, secret []byte) error {
-	return db.tx(ctx, func(tx pgx.Tx) error {
+	return db.tx(ctx, func(ctx context.Context, tx pgx.Tx) error {
 		var confirmed bool
 		err := tx.QueryRow(ctx, `SELECT confirmed FROM totp WHERE user_id = $1 FOR UPDATE`, userID).Scan(&confirmed)
 		if err == nil && confirmed {
@@ -24,7 +24,7 @@ func (db *DB) PutTOTP(ctx context.Context, userID string, secret []byte) error {
 
 // TOTP implements passkeyd.TOTPStore.
 func (db *DB) TOTP(ctx context.Context, userID string) (*passkeyd.TOTP, error) {
-	return retryRead(ctx, db, func() (*passkeyd.TOTP, error) {
+	return retryRead(ctx, db, func(ctx context.Context) (*passkeyd.TOTP, error) {
 		t := &passkeyd.TOTP{UserID: userID}
 		if err := db.pool.QueryRow(ctx, `SELECT secret, confirmed, last_step FROM totp WHERE user_id = $1`, userID).Scan(&t.Secret, &t.Confirmed, &t.LastStep); err != nil {
 			return nil, mapErr(err)
@@ -35,7 +35,7 @@ func (db *DB) TOTP(ctx context.Context, userID string) (*passkeyd.TOTP, error) {
 
 // UseTOTPStep implements passkeyd.TOTPStore.
 func (db *DB) UseTOTPStep(ctx context.Context, userID string, step int64) error {
-	return db.tx(ctx, func(tx pgx.Tx) error {
+	return db.tx(ctx, func(ctx context.Context, tx pgx.Tx) error {
 		tag, err := tx.Exec(ctx, `UPDATE totp SET last_step = $2, confirmed = true WHERE user_id = $1 AND last_step < $2`, userID, step)
 		if err != nil {
 			return err
@@ -49,7 +49,7 @@ func (db *DB) UseTOTPStep(ctx context.Context, userID string, step int64) error 
 
 // DeleteTOTP implements passkeyd.TOTPStore.
 func (db *DB) DeleteTOTP(ctx context.Context, userID string) error {
-	return db.tx(ctx, func(tx pgx.Tx) error {
+	return db.tx(ctx, func(ctx context.Context, tx pgx.Tx) error {
 		tag, err := tx.Exec(ctx, `DELETE FROM totp WHERE user_id = $1`, userID)
 		if err != nil {
 			return err

@@ -12,7 +12,7 @@ const userColumns = `id, handle, username, username_key, display_name, COALESCE(
 
 // CreateAccount implements passkeyd.UserStore.
 func (db *DB) CreateAccount(ctx context.Context, a passkeyd.NewAccount) error {
-	return db.tx(ctx, func(tx pgx.Tx) error {
+	return db.tx(ctx, func(ctx context.Context, tx pgx.Tx) error {
 		u := a.User
 		var pw *string
 		if u.PasswordHash != "" {
@@ -47,21 +47,21 @@ func scanUser(row pgx.Row) (*passkeyd.User, error) {
 
 // UserByID implements passkeyd.UserStore.
 func (db *DB) UserByID(ctx context.Context, id string) (*passkeyd.User, error) {
-	return retryRead(ctx, db, func() (*passkeyd.User, error) {
+	return retryRead(ctx, db, func(ctx context.Context) (*passkeyd.User, error) {
 		return scanUser(db.pool.QueryRow(ctx, `SELECT `+userColumns+` FROM users WHERE id = $1`, id))
 	})
 }
 
 // UserByUsername implements passkeyd.UserStore.
 func (db *DB) UserByUsername(ctx context.Context, key string) (*passkeyd.User, error) {
-	return retryRead(ctx, db, func() (*passkeyd.User, error) {
+	return retryRead(ctx, db, func(ctx context.Context) (*passkeyd.User, error) {
 		return scanUser(db.pool.QueryRow(ctx, `SELECT `+userColumns+` FROM users WHERE username_key = $1`, key))
 	})
 }
 
 // UserByHandle implements passkeyd.UserStore.
 func (db *DB) UserByHandle(ctx context.Context, handle []byte) (*passkeyd.User, error) {
-	return retryRead(ctx, db, func() (*passkeyd.User, error) {
+	return retryRead(ctx, db, func(ctx context.Context) (*passkeyd.User, error) {
 		return scanUser(db.pool.QueryRow(ctx, `SELECT `+userColumns+` FROM users WHERE handle = $1`, handle))
 	})
 }
@@ -70,7 +70,7 @@ func (db *DB) UserByHandle(ctx context.Context, handle []byte) (*passkeyd.User, 
 // calls (on several instances) agree on one value.
 func (db *DB) Secret(ctx context.Context, name string, fresh []byte) ([]byte, error) {
 	var v []byte
-	err := db.tx(ctx, func(tx pgx.Tx) error {
+	err := db.tx(ctx, func(ctx context.Context, tx pgx.Tx) error {
 		if _, err := tx.Exec(ctx, `INSERT INTO secrets (name, value) VALUES ($1, $2) ON CONFLICT (name) DO NOTHING`, name, fresh); err != nil {
 			return err
 		}
@@ -81,7 +81,7 @@ func (db *DB) Secret(ctx context.Context, name string, fresh []byte) ([]byte, er
 
 // SetPasswordHash implements passkeyd.UserStore.
 func (db *DB) SetPasswordHash(ctx context.Context, userID, hash string) error {
-	return db.tx(ctx, func(tx pgx.Tx) error {
+	return db.tx(ctx, func(ctx context.Context, tx pgx.Tx) error {
 		tag, err := tx.Exec(ctx, `UPDATE users SET password_hash = $2 WHERE id = $1`, userID, hash)
 		if err != nil {
 			return err
@@ -95,7 +95,7 @@ func (db *DB) SetPasswordHash(ctx context.Context, userID, hash string) error {
 
 // SearchUsers implements passkeyd.UserStore.
 func (db *DB) SearchUsers(ctx context.Context, prefix string, limit int) ([]*passkeyd.User, error) {
-	return retryRead(ctx, db, func() ([]*passkeyd.User, error) {
+	return retryRead(ctx, db, func(ctx context.Context) ([]*passkeyd.User, error) {
 		rows, err := db.pool.Query(ctx, `SELECT `+userColumns+` FROM users WHERE left(username_key, char_length($1)) = $1 ORDER BY username_key COLLATE "C" LIMIT $2`, prefix, limit)
 		if err != nil {
 			return nil, mapErr(err)
@@ -116,7 +116,7 @@ func (db *DB) SearchUsers(ctx context.Context, prefix string, limit int) ([]*pas
 // ReplacePassword implements passkeyd.UserStore. The user's row is locked first, as in
 // DeletePasskey, so the last-way-in check cannot race a concurrent passkey deletion.
 func (db *DB) ReplacePassword(ctx context.Context, userID, hash, keepSession string) error {
-	return db.tx(ctx, func(tx pgx.Tx) error {
+	return db.tx(ctx, func(ctx context.Context, tx pgx.Tx) error {
 		var one int
 		if err := tx.QueryRow(ctx, `SELECT 1 FROM users WHERE id = $1 FOR UPDATE`, userID).Scan(&one); err != nil {
 			return err
@@ -145,7 +145,7 @@ func (db *DB) ReplacePassword(ctx context.Context, userID, hash, keepSession str
 // DeleteAccount implements passkeyd.UserStore. Passkeys, sessions, TOTP and recovery codes
 // go with the user row (ON DELETE CASCADE).
 func (db *DB) DeleteAccount(ctx context.Context, userID string) error {
-	return db.tx(ctx, func(tx pgx.Tx) error {
+	return db.tx(ctx, func(ctx context.Context, tx pgx.Tx) error {
 		tag, err := tx.Exec(ctx, `DELETE FROM users WHERE id = $1`, userID)
 		if err != nil {
 			return err

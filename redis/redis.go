@@ -44,15 +44,16 @@ func Open(rawURL string) (*Challenges, error) {
 	return OpenTimeout(rawURL, 0)
 }
 
-// OpenTimeout is Open with each read and write bounded by timeout (0: the default, one
-// second; PASSKEYD_REDIS_TIMEOUT).
+// OpenTimeout is Open with each dial, read, write and wait for a pooled connection bounded
+// by timeout (0: the defaults, two seconds to dial and one for the rest;
+// PASSKEYD_REDIS_TIMEOUT).
 func OpenTimeout(rawURL string, timeout time.Duration) (*Challenges, error) {
 	opts, err := ParseURL(rawURL)
 	if err != nil {
 		return nil, err
 	}
 	if timeout > 0 {
-		opts.ReadTimeout, opts.WriteTimeout = timeout, timeout
+		opts.DialTimeout, opts.ReadTimeout, opts.WriteTimeout, opts.PoolTimeout = timeout, timeout, timeout, timeout
 	}
 	return New(goredis.NewUniversalClient(opts), ""), nil
 }
@@ -107,6 +108,7 @@ func ParseURL(rawURL string) (*goredis.UniversalOptions, error) {
 type record struct {
 	Ceremony         passkeyd.Ceremony `json:"c"`
 	ExpiresAt        time.Time         `json:"e"`
+	IssuedAt         time.Time         `json:"i"`
 	UserID           string            `json:"u,omitempty"`
 	Named            bool              `json:"n,omitempty"`
 	SessionID        string            `json:"s,omitempty"`
@@ -131,7 +133,7 @@ func (c *Challenges) key(value []byte) string {
 
 // PutChallenge stores ch with a TTL ending at ch.ExpiresAt.
 func (c *Challenges) PutChallenge(ctx context.Context, ch *passkeyd.Challenge) error {
-	r := record{Ceremony: ch.Ceremony, ExpiresAt: ch.ExpiresAt, UserID: ch.UserID, Named: ch.Named, SessionID: ch.SessionID, SecondFactor: ch.SecondFactor,
+	r := record{Ceremony: ch.Ceremony, ExpiresAt: ch.ExpiresAt, IssuedAt: ch.IssuedAt, UserID: ch.UserID, Named: ch.Named, SessionID: ch.SessionID, SecondFactor: ch.SecondFactor,
 		UserVerification: ch.UserVerification, ResidentKey: ch.ResidentKey, Attachment: ch.Attachment}
 	if u := ch.NewUser; u != nil {
 		r.NewUser = &newUser{ID: u.ID, Handle: u.Handle, Username: u.Username, UsernameKey: u.UsernameKey, DisplayName: u.DisplayName}
@@ -166,7 +168,7 @@ func (c *Challenges) ConsumeChallenge(ctx context.Context, value []byte, now tim
 		return nil, passkeyd.ErrNotFound
 	}
 	ch := &passkeyd.Challenge{
-		Value: append([]byte(nil), value...), Ceremony: r.Ceremony, ExpiresAt: r.ExpiresAt, UserID: r.UserID, Named: r.Named,
+		Value: append([]byte(nil), value...), Ceremony: r.Ceremony, ExpiresAt: r.ExpiresAt, IssuedAt: r.IssuedAt, UserID: r.UserID, Named: r.Named,
 		SessionID: r.SessionID, SecondFactor: r.SecondFactor, UserVerification: r.UserVerification, ResidentKey: r.ResidentKey, Attachment: r.Attachment,
 	}
 	if u := r.NewUser; u != nil {

@@ -108,6 +108,7 @@ func (db *DB) commit(batch []write) {
 	results := make([]error, len(batch))
 	tx, err := db.w.BeginTx(context.Background(), nil)
 	if err != nil {
+		db.noteStorage(err)
 		for _, w := range batch {
 			w.done <- mapErr(err)
 		}
@@ -123,7 +124,10 @@ func (db *DB) commit(batch []write) {
 		}
 		wt := wtx{tx: tx, db: db}
 		if alone {
-			if results[i] = mapErr(w.fn(wt)); results[i] == nil {
+			if err := w.fn(wt); err != nil {
+				db.noteStorage(err)
+				results[i] = mapErr(err)
+			} else {
 				applied++
 			}
 			continue
@@ -133,7 +137,21 @@ func (db *DB) commit(batch []write) {
 			continue
 		}
 		if err := w.fn(wt); err != nil {
+			db.noteStorage(err)
 			results[i] = mapErr(err)
+			if storageError(err) {
+				// On a full disk or an I/O error SQLite may roll back the whole transaction,
+				// savepoints and all; the statements after it would then run (and commit) on
+				// their own. Nothing of the batch is written: fail every write in it.
+				tx.Rollback()
+				for j, w := range batch {
+					if j != i {
+						results[j] = mapErr(err)
+					}
+					w.done <- results[j]
+				}
+				return
+			}
 			if _, rerr := wt.ExecContext(context.Background(), "ROLLBACK TO w"); rerr != nil {
 				results[i] = fmt.Errorf("sqlite: rollback to savepoint: %w", rerr)
 			}
@@ -147,6 +165,7 @@ func (db *DB) commit(batch []write) {
 	if applied == 0 {
 		tx.Rollback()
 	} else if err := tx.Commit(); err != nil {
+		db.noteStorage(err)
 		// Nothing in the batch is durable: every write that had succeeded fails.
 		for i := range results {
 			if results[i] == nil {
@@ -157,9 +176,28 @@ func (db *DB) commit(batch []write) {
 		db.stats.commits.Add(1)
 		db.stats.writes.Add(uint64(applied))
 	}
+	if applied > 0 && db.fault.Load() != nil && !anyStorageError(results) {
+		db.fault.Store(nil) // a write went through: the storage takes writes again
+	}
 	for i, w := range batch {
 		w.done <- results[i]
 	}
+}
+
+// noteStorage records err when it is the storage failing.
+func (db *DB) noteStorage(err error) {
+	if storageError(err) {
+		db.fault.Store(&storageFault{at: time.Now(), err: err})
+	}
+}
+
+func anyStorageError(errs []error) bool {
+	for _, err := range errs {
+		if err != nil && storageError(err) {
+			return true
+		}
+	}
+	return false
 }
 
 // tx runs fn in a write transaction, batched with concurrent writes, and returns when the

@@ -17,6 +17,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	sqlite3 "modernc.org/sqlite"
@@ -46,6 +47,10 @@ type DB struct {
 
 	cp                *sql.DB // the checkpointer's connection
 	cpStop, cpStopped chan struct{}
+
+	// fault is the last write that failed for storage (disk full, read-only, I/O error)
+	// since the last write that succeeded; readiness reports it.
+	fault atomic.Pointer[storageFault]
 }
 
 type stmtCache = sync.Map
@@ -119,10 +124,52 @@ func (db *DB) Close() error {
 	return errors.Join(db.r.Close(), db.cp.Close(), db.w.Close())
 }
 
-// Ping checks that the database answers.
+// Ping checks that the database answers reads and can take writes (/readyz). Reads keep
+// working on a full disk or a read-only file while every sign-up and login fails, so
+// readiness also fails while writes are failing for storage, and when a write transaction
+// cannot begin (through the writer, so it also sees a writer that is stuck).
 func (db *DB) Ping(ctx context.Context) error {
 	var one int
-	return mapErr(db.queryRow(ctx, "SELECT 1").Scan(&one))
+	if err := mapErr(db.queryRow(ctx, "SELECT 1").Scan(&one)); err != nil {
+		return err
+	}
+	if f := db.fault.Load(); f != nil && time.Since(f.at) < faultHold {
+		return &passkeyd.Error{Code: passkeyd.CodeUnavailable, Detail: fmt.Sprintf("writes are failing: %v (%v ago)", f.err, time.Since(f.at).Round(time.Second)), Err: f.err}
+	}
+	err := db.tx(ctx, func(tx wtx) error { return errProbed })
+	if err != nil && !errors.Is(err, errProbed) {
+		return mapErr(err)
+	}
+	return nil
+}
+
+// errProbed ends the readiness probe's write: its savepoint is rolled back, nothing written.
+var errProbed = errors.New("sqlite: write probe")
+
+// storageFault is a write that failed because of the storage under the database.
+type storageFault struct {
+	at  time.Time
+	err error
+}
+
+// faultHold is how long a storage failure keeps the instance unready when no write has
+// succeeded since: long enough for the balancer to route writes elsewhere, short enough
+// that a freed disk brings the instance back without a restart (writes are tried again
+// once it is ready, and a failure starts the hold again).
+const faultHold = 30 * time.Second
+
+// storageError reports whether err is the storage failing: the disk (or max_page_count)
+// full, the file read-only, an I/O error, or the file gone.
+func storageError(err error) bool {
+	var se *sqlite3.Error
+	if !errors.As(err, &se) {
+		return false
+	}
+	switch se.Code() & 0xff {
+	case sqlite3lib.SQLITE_FULL, sqlite3lib.SQLITE_READONLY, sqlite3lib.SQLITE_IOERR, sqlite3lib.SQLITE_CANTOPEN:
+		return true
+	}
+	return false
 }
 
 // migrate applies the embedded migrations not yet recorded, each in its own transaction.
@@ -212,7 +259,8 @@ func mapErr(err error) error {
 			}
 		case code == sqlite3lib.SQLITE_CONSTRAINT_FOREIGNKEY:
 			return passkeyd.ErrNotFound
-		case code&0xff == sqlite3lib.SQLITE_BUSY || code&0xff == sqlite3lib.SQLITE_LOCKED || code&0xff == sqlite3lib.SQLITE_IOERR || code&0xff == sqlite3lib.SQLITE_FULL:
+		case code&0xff == sqlite3lib.SQLITE_BUSY || code&0xff == sqlite3lib.SQLITE_LOCKED || code&0xff == sqlite3lib.SQLITE_IOERR || code&0xff == sqlite3lib.SQLITE_FULL ||
+			code&0xff == sqlite3lib.SQLITE_READONLY || code&0xff == sqlite3lib.SQLITE_CANTOPEN:
 			return &passkeyd.Error{Code: passkeyd.CodeUnavailable, Detail: "the database is unavailable", Err: err}
 		}
 	}

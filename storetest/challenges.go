@@ -16,7 +16,7 @@ func RunChallenges(t *testing.T, open func(t *testing.T) passkeyd.ChallengeStore
 	t.Run("round trip and single use", func(t *testing.T) {
 		s := open(t)
 		ch := &passkeyd.Challenge{
-			Value: random(32), Ceremony: passkeyd.CeremonyRegistration, ExpiresAt: now.Add(time.Minute),
+			Value: random(32), Ceremony: passkeyd.CeremonyRegistration, ExpiresAt: now.Add(time.Minute), IssuedAt: now.Add(-time.Second),
 			SessionID: "s1", UserVerification: "required", ResidentKey: "required", Attachment: "platform",
 			NewUser: &passkeyd.User{ID: "u1", Handle: random(32), Username: "Alice", UsernameKey: "alice", DisplayName: "Alice A."},
 		}
@@ -27,7 +27,7 @@ func RunChallenges(t *testing.T, open func(t *testing.T) passkeyd.ChallengeStore
 		if err != nil {
 			t.Fatal(err)
 		}
-		if !bytes.Equal(got.Value, ch.Value) || got.Ceremony != ch.Ceremony || !got.ExpiresAt.Equal(ch.ExpiresAt) || got.SessionID != "s1" ||
+		if !bytes.Equal(got.Value, ch.Value) || got.Ceremony != ch.Ceremony || !got.ExpiresAt.Equal(ch.ExpiresAt) || !got.IssuedAt.Equal(ch.IssuedAt) || got.SessionID != "s1" ||
 			got.UserVerification != "required" || got.ResidentKey != "required" || got.Attachment != "platform" || got.Named ||
 			got.NewUser == nil || got.NewUser.ID != "u1" || !bytes.Equal(got.NewUser.Handle, ch.NewUser.Handle) || got.NewUser.UsernameKey != "alice" || got.NewUser.DisplayName != "Alice A." {
 			t.Fatalf("challenge\n got %+v\nwant %+v", got, ch)

@@ -50,12 +50,16 @@ func freePort(t *testing.T) int {
 }
 
 // TestServeAndGracefulShutdown: run serves on the configured address, prints the URL to
-// open, and returns cleanly when its context is cancelled (SIGINT/SIGTERM in main).
+// open, and when its context is cancelled (SIGINT/SIGTERM in main) drains: /readyz answers
+// 503 "draining" at once while new connections and requests are still served for the
+// drain timeout; then it returns cleanly.
 func TestServeAndGracefulShutdown(t *testing.T) {
 	port := freePort(t)
+	const drain = 1500 * time.Millisecond
 	env := map[string]string{
-		"PASSKEYD_ADDR":         fmt.Sprintf("localhost:%d", port),
-		"PASSKEYD_DATABASE_URL": "sqlite://" + filepath.Join(t.TempDir(), "p.db"),
+		"PASSKEYD_ADDR":          fmt.Sprintf("localhost:%d", port),
+		"PASSKEYD_DATABASE_URL":  "sqlite://" + filepath.Join(t.TempDir(), "p.db"),
+		"PASSKEYD_DRAIN_TIMEOUT": drain.String(),
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	var stdout, stderr syncBuffer
@@ -79,15 +83,51 @@ func TestServeAndGracefulShutdown(t *testing.T) {
 	if !strings.Contains(stdout.String(), "open "+url) {
 		t.Fatalf("stdout %q does not print the URL to open", stdout.String())
 	}
+	// A fresh connection per request: the listener itself must stay open while draining.
+	client := &http.Client{Transport: &http.Transport{DisableKeepAlives: true}, Timeout: 2 * time.Second}
+	get := func(path string) (int, string, error) {
+		resp, err := client.Get(url + path)
+		if err != nil {
+			return 0, "", err
+		}
+		defer resp.Body.Close()
+		var b bytes.Buffer
+		_, _ = b.ReadFrom(resp.Body)
+		return resp.StatusCode, b.String(), nil
+	}
+	stopped := time.Now()
 	cancel()
+	time.Sleep(50 * time.Millisecond) // the drain starts as soon as the context ends
+	if code, body, err := get("/readyz"); err != nil || code != http.StatusServiceUnavailable || !strings.Contains(body, "draining") {
+		t.Fatalf("/readyz right after SIGTERM: %d %q %v, want 503 draining", code, body, err)
+	}
+	served := 0
+	for time.Since(stopped) < drain-300*time.Millisecond {
+		for _, path := range []string{"/healthz", "/api/openapi.json"} {
+			if code, _, err := get(path); err != nil || code != http.StatusOK {
+				t.Fatalf("%s %v into the drain: %d %v, want 200", path, time.Since(stopped).Round(time.Millisecond), code, err)
+			}
+			served++
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	select {
+	case err := <-done:
+		t.Fatalf("run returned %v after %v, before the drain ended", err, time.Since(stopped))
+	default:
+	}
 	select {
 	case err := <-done:
 		if err != nil {
 			t.Fatalf("run: %v", err)
 		}
+		if d := time.Since(stopped); d < drain {
+			t.Fatalf("stopped after %v, before the %v drain", d, drain)
+		}
 	case <-time.After(10 * time.Second):
 		t.Fatal("no graceful shutdown")
 	}
+	t.Logf("%d requests served during the drain", served)
 }
 
 func TestBadConfigurationStopsWithTheSettingsName(t *testing.T) {
@@ -126,9 +166,10 @@ func TestServeOnPostgresAndRedis(t *testing.T) {
 	}
 	port := freePort(t)
 	env := map[string]string{
-		"PASSKEYD_ADDR":         fmt.Sprintf("localhost:%d", port),
-		"PASSKEYD_DATABASE_URL": pg,
-		"PASSKEYD_REDIS_URL":    rd,
+		"PASSKEYD_DRAIN_TIMEOUT": "0s", // no load balancer to drain from
+		"PASSKEYD_ADDR":          fmt.Sprintf("localhost:%d", port),
+		"PASSKEYD_DATABASE_URL":  pg,
+		"PASSKEYD_REDIS_URL":     rd,
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	var out syncBuffer
@@ -256,9 +297,10 @@ func mustConfig(t *testing.T, getenv func(string) string) *config.Config {
 func TestSeparateMetricsListener(t *testing.T) {
 	port, mport := freePort(t), freePort(t)
 	env := map[string]string{
-		"PASSKEYD_ADDR":         fmt.Sprintf("localhost:%d", port),
-		"PASSKEYD_METRICS_ADDR": fmt.Sprintf("127.0.0.1:%d", mport),
-		"PASSKEYD_DATABASE_URL": "sqlite://" + filepath.Join(t.TempDir(), "p.db"),
+		"PASSKEYD_DRAIN_TIMEOUT": "0s", // no load balancer to drain from
+		"PASSKEYD_ADDR":          fmt.Sprintf("localhost:%d", port),
+		"PASSKEYD_METRICS_ADDR":  fmt.Sprintf("127.0.0.1:%d", mport),
+		"PASSKEYD_DATABASE_URL":  "sqlite://" + filepath.Join(t.TempDir(), "p.db"),
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
@@ -435,6 +477,9 @@ func TestDoctorClockSkew(t *testing.T) {
 // /readyz answers.
 func serveForTest(t *testing.T, env map[string]string) string {
 	t.Helper()
+	if _, ok := env["PASSKEYD_DRAIN_TIMEOUT"]; !ok {
+		env["PASSKEYD_DRAIN_TIMEOUT"] = "0s" // no load balancer to drain from
+	}
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() {

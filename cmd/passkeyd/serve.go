@@ -9,6 +9,7 @@ import (
 	"net"
 	"net/http"
 	"slices"
+	"sync/atomic"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -66,7 +67,7 @@ func openStore(ctx context.Context, cfg *config.Config) (passkeyd.Store, error) 
 	case "sqlite":
 		return sqlite.Open(ctx, dsn)
 	case "postgres":
-		db, err := postgres.Open(ctx, dsn)
+		db, err := postgres.OpenTimeout(ctx, dsn, cfg.DatabaseTimeout)
 		if err != nil {
 			return nil, err
 		}
@@ -129,6 +130,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		onEvent:              httpapi.EventCounter(registry),
 		onAttestationFailure: httpapi.AttestationFailureCounter(registry),
 		onMetadataRefresh:    httpapi.MetadataRefreshCounter(registry),
+		onClockSkew:          clockSkewRefusals(registry),
 		instruments:          instrument.New(registry),
 	})
 	if err != nil {
@@ -138,6 +140,12 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	httpapi.PasswordQueueMetrics(registry, d.passwords)
 	storeMetrics(registry, d.store)
 	store, accounts := d.store, d.accounts
+	if off, err := testClockOffset(getenv); err != nil {
+		return err
+	} else if off != 0 {
+		log.Warn("PASSKEYD_TEST_CLOCK_OFFSET is set: this instance's clock is shifted, for fault tests only", "offset", off.String())
+		accounts.Now = func() time.Time { return time.Now().Add(off) }
+	}
 	tokens, err := newIssuer(ctx, cfg, d, log)
 	if err != nil {
 		return err
@@ -160,6 +168,11 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	if l := d.anchors.Loader; l != nil {
 		notes["metadata"] = l.Err
 	}
+	var draining atomic.Bool
+	var clock *clockWatch
+	if sc, ok := store.(serverClock); ok {
+		clock = startClockWatch(ctx, sc, registry, log)
+	}
 	proxies, _ := cfg.TrustedProxyPrefixes() // validated by config.Load
 	handler := httpapi.NewServer(httpapi.Deps{
 		Accounts:             accounts,
@@ -168,6 +181,8 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		Logger:               log,
 		Checks:               checks,
 		Notes:                notes,
+		Draining:             draining.Load,
+		ClockNote:            clock.note,
 		Web:                  web.Handler(),
 		OpenAPI:              openapi.Document,
 		RateLimit:            cfg.RateLimit,
@@ -229,6 +244,16 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	case err := <-errc:
 		return err
 	case <-ctx.Done():
+	}
+	// Drain: /readyz fails at once while the listener keeps serving, until the load
+	// balancer has seen enough failed checks to stop sending here. Closing the port first
+	// would fail the requests it sends meanwhile.
+	draining.Store(true)
+	log.Info("draining: /readyz answers 503, requests are still served", "drain_timeout", cfg.DrainTimeout)
+	select {
+	case err := <-errc:
+		return err
+	case <-time.After(cfg.DrainTimeout):
 	}
 	// Graceful shutdown: stop accepting, let in-flight requests finish within the budget.
 	log.Info("shutting down", "timeout", cfg.ShutdownTimeout)
@@ -298,6 +323,7 @@ type observers struct {
 	onEvent              func(*passkeyd.AuditEvent)
 	onAttestationFailure func(format string)
 	onMetadataRefresh    func(err error)
+	onClockSkew          func(time.Duration)
 	instruments          *instrument.Instruments
 }
 
@@ -415,6 +441,7 @@ func openDeps(ctx context.Context, cfg *config.Config, log *slog.Logger, obs *ob
 		AccountLimiter:       accountLimiter,
 		OnEvent:              obs.onEvent,
 		OnAttestationFailure: obs.onAttestationFailure,
+		OnClockSkew:          obs.onClockSkew,
 		Webhooks:             webhookDeliveries(cfg),
 		Conformance:          conformance,
 		AAGUIDs:              &trust.AAGUIDPolicy{Configured: aaguids, Rules: useStore},

@@ -1,0 +1,176 @@
+// Package faultnet is a TCP proxy for tests that need a network fault between passkeyd and a
+// real dependency: it forwards connections to a target and, on command, resets every open
+// connection, stalls (holds every byte, as a partition or a SIGSTOPped server does), or
+// refuses new connections. Tests and the fault test (ha/) put it in front of the real
+// PostgreSQL or Redis, so the driver sees the errors a failover or a partition produces.
+package faultnet
+
+import (
+	"net"
+	"sync"
+)
+
+// Proxy forwards TCP connections from its own address to a target.
+type Proxy struct {
+	ln     net.Listener
+	target string
+
+	mu       sync.Mutex
+	wake     *sync.Cond // signalled when stalled turns false or the proxy closes
+	stalled  bool
+	refusing bool
+	closed   bool
+	conns    map[net.Conn]struct{}
+	wg       sync.WaitGroup
+}
+
+// Listen starts a proxy on 127.0.0.1 (a free port) in front of target (host:port).
+func Listen(target string) (*Proxy, error) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return nil, err
+	}
+	p := &Proxy{ln: ln, target: target, conns: map[net.Conn]struct{}{}}
+	p.wake = sync.NewCond(&p.mu)
+	p.wg.Add(1)
+	go p.accept()
+	return p, nil
+}
+
+// Addr is the proxy's host:port.
+func (p *Proxy) Addr() string { return p.ln.Addr().String() }
+
+// Reset resets every open connection (an RST to both sides, like a primary killed with -9
+// or a load balancer dropping its connections). New connections are accepted as before.
+func (p *Proxy) Reset() {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	for c := range p.conns {
+		if tc, ok := c.(*net.TCPConn); ok {
+			_ = tc.SetLinger(0) // close sends RST, not FIN
+		}
+		c.Close()
+		delete(p.conns, c)
+	}
+}
+
+// Stall makes the proxy forward nothing while on: open and new connections stay open but
+// every byte is held, as across a network partition or to a stopped server. Turning it off
+// delivers what was held.
+func (p *Proxy) Stall(on bool) {
+	p.mu.Lock()
+	p.stalled = on
+	p.mu.Unlock()
+	p.wake.Broadcast()
+}
+
+// Refuse makes the proxy reset new connections at once while on (a server that is down:
+// "connection refused" or "reset by peer" at connect).
+func (p *Proxy) Refuse(on bool) {
+	p.mu.Lock()
+	p.refusing = on
+	p.mu.Unlock()
+}
+
+// Close stops the proxy and closes every connection.
+func (p *Proxy) Close() error {
+	err := p.ln.Close()
+	p.mu.Lock()
+	p.closed = true
+	for c := range p.conns {
+		c.Close()
+	}
+	p.mu.Unlock()
+	p.wake.Broadcast()
+	p.wg.Wait()
+	return err
+}
+
+func (p *Proxy) accept() {
+	defer p.wg.Done()
+	for {
+		c, err := p.ln.Accept()
+		if err != nil {
+			return
+		}
+		p.mu.Lock()
+		if p.refusing || p.closed {
+			p.mu.Unlock()
+			if tc, ok := c.(*net.TCPConn); ok {
+				_ = tc.SetLinger(0)
+			}
+			c.Close()
+			continue
+		}
+		p.conns[c] = struct{}{}
+		p.mu.Unlock()
+		p.wg.Add(1)
+		go p.serve(c)
+	}
+}
+
+func (p *Proxy) serve(client net.Conn) {
+	defer p.wg.Done()
+	// While stalled, do not even dial: a partitioned server does not answer the handshake.
+	if !p.waitFlowing() {
+		client.Close()
+		return
+	}
+	upstream, err := net.Dial("tcp", p.target)
+	if err != nil {
+		p.drop(client)
+		return
+	}
+	p.mu.Lock()
+	if p.closed {
+		p.mu.Unlock()
+		upstream.Close()
+		client.Close()
+		return
+	}
+	p.conns[upstream] = struct{}{}
+	p.mu.Unlock()
+	var once sync.Once
+	done := func() { once.Do(func() { p.drop(client); p.drop(upstream) }) }
+	var wg sync.WaitGroup
+	wg.Add(2)
+	go func() { defer wg.Done(); defer done(); p.copy(upstream, client) }()
+	go func() { defer wg.Done(); defer done(); p.copy(client, upstream) }()
+	wg.Wait()
+}
+
+// copy forwards src to dst, holding each chunk while the proxy is stalled.
+func (p *Proxy) copy(dst, src net.Conn) {
+	buf := make([]byte, 32<<10)
+	for {
+		n, err := src.Read(buf)
+		if n > 0 {
+			if !p.waitFlowing() {
+				return
+			}
+			if _, werr := dst.Write(buf[:n]); werr != nil {
+				return
+			}
+		}
+		if err != nil { // EOF or a reset: the other side is closed by serve
+			return
+		}
+	}
+}
+
+// waitFlowing blocks while the proxy is stalled; false when it closed meanwhile.
+func (p *Proxy) waitFlowing() bool {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	for p.stalled && !p.closed {
+		p.wake.Wait()
+	}
+	return !p.closed
+}
+
+func (p *Proxy) drop(c net.Conn) {
+	p.mu.Lock()
+	delete(p.conns, c)
+	p.mu.Unlock()
+	c.Close()
+}
