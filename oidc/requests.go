@@ -155,14 +155,13 @@ func (s *storage) CreateAuthRequest(ctx context.Context, r *oidc.AuthRequest, _ 
 		if len(r.Nonce) > 512 {
 			return nil, oidc.ErrInvalidRequest().WithDescription("nonce is too long")
 		}
-		k := nonceKey(r.ClientID, r.Nonce)
-		if _, err := p.cfg.Tickets.Ticket(ctx, k, now); err == nil {
-			return nil, oidc.ErrInvalidRequest().WithDescription("this nonce was already used: send a fresh one with every request")
-		} else if !errors.Is(err, passkeyd.ErrNotFound) {
+		// One atomic put-if-absent: of two simultaneous requests with one nonce, one passes.
+		added, err := p.cfg.Tickets.AddTicket(ctx, nonceKey(r.ClientID, r.Nonce), []byte{1}, now, now.Add(p.cfg.RequestLifetime+p.cfg.Tokens.Lifetime()))
+		if err != nil {
 			return nil, err
 		}
-		if err := p.cfg.Tickets.PutTicket(ctx, k, []byte{1}, now.Add(p.cfg.RequestLifetime+p.cfg.Tokens.Lifetime())); err != nil {
-			return nil, err
+		if !added {
+			return nil, oidc.ErrInvalidRequest().WithDescription("this nonce was already used: send a fresh one with every request")
 		}
 	}
 	a := &authRequest{
@@ -206,21 +205,27 @@ func (s *storage) SaveAuthCode(ctx context.Context, id, code string) error {
 	return p.cfg.Tickets.PutTicket(ctx, codeKey(code), body, now.Add(p.cfg.CodeLifetime))
 }
 
-// AuthRequestByCode implements op.Storage. The code is taken atomically (of two concurrent
-// exchanges one gets it), and a record of its use is kept: a code presented again is
-// stolen or replayed, and the tokens issued for it are revoked (RFC 6749 §4.1.2).
+// AuthRequestByCode implements op.Storage. Whoever first records the code's use (one
+// atomic put-if-absent, on any instance) redeems it; the code's ticket is then removed.
+// Every other presentation, simultaneous or later, finds the record: the code is stolen
+// or replayed, and the tokens issued for it are revoked (RFC 6749 §4.1.2). Taking the code
+// first and recording its use after would leave a window in which a concurrent replay is
+// refused without revoking anything.
 func (s *storage) AuthRequestByCode(ctx context.Context, code string) (op.AuthRequest, error) {
 	p := s.p
 	now := p.cfg.Now()
 	if code == "" || len(code) > 512 {
 		return nil, oidc.ErrInvalidGrant()
 	}
-	a, err := decodeRequest(p.cfg.Tickets.TakeTicket(ctx, codeKey(code), now))
+	replayed := func(grant string) error {
+		p.revokeGrant(ctx, grant)
+		p.cfg.Logger.WarnContext(ctx, "oidc: authorization code used twice; its tokens are revoked", "grant", grant)
+		return oidc.ErrInvalidGrant().WithDescription("the code was already used: the tokens issued for it are revoked")
+	}
+	a, err := decodeRequest(p.cfg.Tickets.Ticket(ctx, codeKey(code), now))
 	if errors.Is(err, passkeyd.ErrNotFound) {
 		if grant, uerr := p.cfg.Tickets.Ticket(ctx, usedKey(code), now); uerr == nil {
-			p.revokeGrant(ctx, string(grant))
-			p.cfg.Logger.WarnContext(ctx, "oidc: authorization code used twice; its tokens are revoked", "grant", string(grant))
-			return nil, oidc.ErrInvalidGrant().WithDescription("the code was already used: the tokens issued for it are revoked")
+			return nil, replayed(string(grant))
 		}
 		return nil, oidc.ErrInvalidGrant().WithDescription("the code is unknown, used or expired")
 	}
@@ -228,8 +233,15 @@ func (s *storage) AuthRequestByCode(ctx context.Context, code string) (op.AuthRe
 		return nil, err
 	}
 	// Kept as long as the tokens of the code may be used without a refresh.
-	if err := p.cfg.Tickets.PutTicket(ctx, usedKey(code), []byte(a.GrantID), now.Add(p.cfg.RequestLifetime+p.cfg.Tokens.Lifetime())); err != nil {
+	first, err := p.cfg.Tickets.AddTicket(ctx, usedKey(code), []byte(a.GrantID), now, now.Add(p.cfg.RequestLifetime+p.cfg.Tokens.Lifetime()))
+	if err != nil {
 		return nil, err
+	}
+	if !first {
+		return nil, replayed(a.GrantID)
+	}
+	if _, err := p.cfg.Tickets.TakeTicket(ctx, codeKey(code), now); err != nil && !errors.Is(err, passkeyd.ErrNotFound) {
+		p.cfg.Logger.WarnContext(ctx, "oidc: could not remove a redeemed code (its use is recorded)", "err", err)
 	}
 	return a, nil
 }
