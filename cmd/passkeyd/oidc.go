@@ -21,6 +21,10 @@ func newOIDC(cfg *config.Config, d *deps, tokens *token.Issuer, log *slog.Logger
 	if !cfg.OIDCEnabled() {
 		return nil, nil
 	}
+	// zitadel/oidc logs (request errors, at WARN) through slog's default logger only, so
+	// the default becomes the server's: its lines stay in the configured format (JSON
+	// logs stay JSON) and level.
+	slog.SetDefault(log)
 	var cc []oidc.ClientConfig
 	for _, c := range cfg.OIDCClients {
 		cc = append(cc, oidc.ClientConfig{ID: c.ID, Secret: c.Secret, RedirectURIs: c.RedirectURIs,
