@@ -26,6 +26,7 @@ import (
 	"github.com/passkeyd/passkeyd/httpapi"
 	"github.com/passkeyd/passkeyd/memory"
 	"github.com/passkeyd/passkeyd/oidc"
+	"github.com/passkeyd/passkeyd/password"
 	"github.com/passkeyd/passkeyd/softauthn"
 	"github.com/passkeyd/passkeyd/token"
 	"github.com/passkeyd/passkeyd/web"
@@ -52,11 +53,12 @@ type harness struct {
 }
 
 type harnessOptions struct {
-	tickets  passkeyd.TicketStore // nil: the in-memory challenge store's
-	clients  []oidc.ClientConfig  // nil: conf and spa
-	redirect string               // the clients' callback; "": issuer + /cb
-	listener net.Listener         // nil: a fresh one on localhost
-	rp       string
+	tickets   passkeyd.TicketStore // nil: the in-memory challenge store's
+	clients   []oidc.ClientConfig  // nil: conf and spa
+	redirect  string               // the clients' callback; "": issuer + /cb
+	listener  net.Listener         // nil: a fresh one on localhost
+	passwords bool                 // the password fallback is on
+	rp        string
 }
 
 func newHarness(t testing.TB, mods ...func(*harnessOptions)) *harness {
@@ -93,7 +95,11 @@ func newHarness(t testing.TB, mods ...func(*harnessOptions)) *harness {
 	if err != nil {
 		t.Fatal(err)
 	}
-	h.accounts, err = account.New(context.Background(), h.store, challenges, rp, account.Config{SessionTTL: time.Hour}, nil)
+	acfg := account.Config{SessionTTL: time.Hour}
+	if o.passwords {
+		acfg.Passwords = password.New(password.Params{Memory: 1024, Time: 1, Threads: 1})
+	}
+	h.accounts, err = account.New(context.Background(), h.store, challenges, rp, acfg, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -27,6 +27,7 @@ import (
 
 	"golang.org/x/text/language"
 
+	"github.com/zitadel/oidc/v3/pkg/oidc"
 	"github.com/zitadel/oidc/v3/pkg/op"
 
 	"github.com/passkeyd/passkeyd"
@@ -149,7 +150,7 @@ func New(cfg Config) (*Provider, error) {
 		return nil, fmt.Errorf("oidc: %w", err)
 	}
 	mux := http.NewServeMux()
-	mux.Handle("GET "+PathDiscovery, p.op)
+	mux.Handle("GET "+PathDiscovery, http.HandlerFunc(p.handleDiscovery))
 	mux.Handle("GET "+pathLogin, http.HandlerFunc(p.handleLogin))
 	for _, path := range []string{pathAuthorize, pathAuthorize + "/callback", pathToken, pathUserinfo, pathIntrospect, pathRevoke, pathEndSession} {
 		mux.Handle(path, p.op)
@@ -157,6 +158,15 @@ func New(cfg Config) (*Provider, error) {
 	mux.Handle(PathPrefix, http.NotFoundHandler())
 	p.handler = limitBody(mux)
 	return p, nil
+}
+
+// handleDiscovery is the library's discovery document with what passkeyd adds: the only
+// response mode it answers in, and the acr values it sets and honours.
+func (p *Provider) handleDiscovery(w http.ResponseWriter, r *http.Request) {
+	d := op.CreateDiscoveryConfig(op.ContextWithIssuer(r.Context(), p.cfg.Issuer), p.op, &storage{p: p})
+	d.ResponseModesSupported = []string{string(oidc.ResponseModeQuery)}
+	d.ACRValuesSupported = []string{acrPasskey, acrFallback}
+	op.Discover(w, d)
 }
 
 // Handler serves the discovery document and the /oidc/ endpoints; the HTTP API mounts it.

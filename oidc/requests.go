@@ -32,6 +32,7 @@ type authRequest struct {
 	CodeChallengeMethod string    `json:"codeChallengeMethod,omitempty"`
 	Prompt              []string  `json:"prompt,omitempty"`
 	MaxAge              *uint     `json:"maxAge,omitempty"`
+	ACRValues           []string  `json:"acrValues,omitempty"`
 	CreatedAt           time.Time `json:"createdAt"`
 
 	// Set when the user has signed in (see handleLogin).
@@ -75,6 +76,13 @@ func (a *authRequest) GetCodeChallenge() *oidc.CodeChallenge {
 // promptLogin says whether the client asked for a fresh sign-in.
 func (a *authRequest) promptLogin() bool { return slices.Contains(a.Prompt, oidc.PromptLogin) }
 func (a *authRequest) promptNone() bool  { return slices.Contains(a.Prompt, oidc.PromptNone) }
+
+// needsPasskey: acr_values asks for phr and for no class a fallback sign-in satisfies.
+// acr_values is a voluntary request (Core §3.1.2.1): values passkeyd does not know are
+// ignored, and a list that allows the fallback class allows any sign-in.
+func (a *authRequest) needsPasskey() bool {
+	return slices.Contains(a.ACRValues, acrPasskey) && !slices.Contains(a.ACRValues, acrFallback)
+}
 
 // Ticket keys. Codes are keyed by their SHA-256, so a read of Redis yields none.
 func requestKey(id string) string { return "oidc:request:" + id }
@@ -150,6 +158,12 @@ func (s *storage) CreateAuthRequest(ctx context.Context, r *oidc.AuthRequest, _ 
 	if r.ResponseType != oidc.ResponseTypeCode {
 		return nil, oidc.ErrInvalidRequest().WithDescription("only the authorization code flow (response_type=code) is supported")
 	}
+	// form_post would need an auto-submitting page (an inline script, which the page's
+	// CSP forbids, or a button the user must press); the code flow needs no more than
+	// query. The error goes to the client in the query, like every other.
+	if r.ResponseMode != "" && r.ResponseMode != oidc.ResponseModeQuery {
+		return nil, oidc.ErrInvalidRequest().WithDescription("response_mode %q is not supported: passkeyd answers in the query (response_mode=query, the default of the code flow)", r.ResponseMode)
+	}
 	now := p.cfg.Now().UTC()
 	if r.Nonce != "" {
 		if len(r.Nonce) > 512 {
@@ -168,7 +182,7 @@ func (s *storage) CreateAuthRequest(ctx context.Context, r *oidc.AuthRequest, _ 
 		ID: randomID(24), ClientID: r.ClientID, RedirectURI: r.RedirectURI, State: r.State, Nonce: r.Nonce,
 		Scopes: r.Scopes, ResponseType: string(r.ResponseType), ResponseMode: string(r.ResponseMode),
 		CodeChallenge: r.CodeChallenge, CodeChallengeMethod: string(r.CodeChallengeMethod),
-		Prompt: r.Prompt, MaxAge: r.MaxAge, CreatedAt: now,
+		Prompt: r.Prompt, MaxAge: r.MaxAge, ACRValues: r.ACRValues, CreatedAt: now,
 	}
 	if err := p.putRequest(ctx, a); err != nil {
 		return nil, err
