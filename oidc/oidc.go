@@ -68,6 +68,10 @@ type Config struct {
 	Clients  *Clients
 	Grants   GrantStore
 	Tickets  passkeyd.TicketStore
+	// ClientLockout counts failed client authentications per client id (see
+	// limitClientAuth): redis.Lockouts to share the counts between instances; nil means
+	// NewClientLockout, in process.
+	ClientLockout account.LockoutStore
 	// SignInPage is the page that signs a browser in and then returns to the rd URL it is
 	// given (passkeyd's reference page: "/" on the issuer).
 	SignInPage string
@@ -119,6 +123,9 @@ func New(cfg Config) (*Provider, error) {
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
+	if cfg.ClientLockout == nil {
+		cfg.ClientLockout = NewClientLockout(cfg.Now)
+	}
 	p := &Provider{cfg: cfg, secrets: newVerifier(cfg.Now)}
 	// The library's own bearer-token encryption key is unused (every access token is a
 	// JWT signed by token/), but it must be set: a random one per process.
@@ -152,8 +159,11 @@ func New(cfg Config) (*Provider, error) {
 	mux := http.NewServeMux()
 	mux.Handle("GET "+PathDiscovery, http.HandlerFunc(p.handleDiscovery))
 	mux.Handle("GET "+pathLogin, http.HandlerFunc(p.handleLogin))
-	for _, path := range []string{pathAuthorize, pathAuthorize + "/callback", pathToken, pathUserinfo, pathIntrospect, pathRevoke, pathEndSession} {
+	for _, path := range []string{pathAuthorize, pathAuthorize + "/callback", pathUserinfo, pathEndSession} {
 		mux.Handle(path, p.op)
+	}
+	for _, path := range []string{pathToken, pathIntrospect, pathRevoke} {
+		mux.Handle(path, p.limitClientAuth(p.op))
 	}
 	mux.Handle(PathPrefix, http.NotFoundHandler())
 	p.handler = limitBody(mux)
