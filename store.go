@@ -197,6 +197,9 @@ type SigningKeyStore interface {
 type TicketStore interface {
 	// PutTicket stores value under key until expiresAt, replacing what was there.
 	PutTicket(ctx context.Context, key string, value []byte, expiresAt time.Time) error
+	// AddTicket stores value under key until expiresAt unless a value that is live at now
+	// is there, atomically: of concurrent calls with one key at most one adds (true).
+	AddTicket(ctx context.Context, key string, value []byte, now, expiresAt time.Time) (bool, error)
 	// Ticket returns the value under key; ErrNotFound when there is none or it expired.
 	Ticket(ctx context.Context, key string, now time.Time) ([]byte, error)
 	// TakeTicket removes and returns the value under key, atomically: of concurrent calls

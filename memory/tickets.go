@@ -48,3 +48,18 @@ func (c *Challenges) TakeTicket(ctx context.Context, key string, now time.Time) 
 	}
 	return t.value, nil
 }
+
+// AddTicket implements passkeyd.TicketStore.
+func (c *Challenges) AddTicket(ctx context.Context, key string, value []byte, now, expiresAt time.Time) (bool, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	t, ok := c.tickets[key]
+	if ok && now.Before(t.expiresAt) {
+		return false, nil
+	}
+	if !ok && len(c.tickets) >= maxChallenges {
+		return false, passkeyd.ErrUnavailable
+	}
+	c.tickets[key] = ticket{value: bytes.Clone(value), expiresAt: expiresAt}
+	return true, nil
+}

@@ -14,6 +14,7 @@ import (
 	"net/url"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -26,6 +27,7 @@ import (
 	"github.com/passkeyd/passkeyd/httpapi"
 	"github.com/passkeyd/passkeyd/memory"
 	"github.com/passkeyd/passkeyd/oidc"
+	"github.com/passkeyd/passkeyd/password"
 	"github.com/passkeyd/passkeyd/softauthn"
 	"github.com/passkeyd/passkeyd/token"
 	"github.com/passkeyd/passkeyd/web"
@@ -42,7 +44,10 @@ type harness struct {
 	t        testing.TB
 	issuer   string
 	srv      *httptest.Server
-	store    *memory.Store
+	store    passkeyd.Store
+	handlers []http.Handler
+	direct   []string     // with several instances: each one's own URL
+	active   atomic.Int32 // the instance that serves the next request
 	accounts *account.Service
 	tokens   *token.Issuer
 	mu       sync.Mutex
@@ -52,11 +57,20 @@ type harness struct {
 }
 
 type harnessOptions struct {
-	tickets  passkeyd.TicketStore // nil: the in-memory challenge store's
-	clients  []oidc.ClientConfig  // nil: conf and spa
-	redirect string               // the clients' callback; "": issuer + /cb
-	listener net.Listener         // nil: a fresh one on localhost
-	rp       string
+	tickets   passkeyd.TicketStore // nil: the in-memory challenge store's
+	clients   []oidc.ClientConfig  // nil: conf and spa
+	redirect  string               // the clients' callback; "": issuer + /cb
+	listener  net.Listener         // nil: a fresh one on localhost
+	passwords bool                 // the password fallback is on
+	instances int                  // instances behind the one origin (1 when 0)
+	store     passkeyd.Store       // nil: a memory store
+	shared    sharedChallenges     // challenges and tickets; nil: in memory
+	rp        string
+}
+
+type sharedChallenges interface {
+	passkeyd.ChallengeStore
+	passkeyd.TicketStore
 }
 
 func newHarness(t testing.TB, mods ...func(*harnessOptions)) *harness {
@@ -71,18 +85,54 @@ func newHarness(t testing.TB, mods ...func(*harnessOptions)) *harness {
 			t.Fatal(err)
 		}
 	}
-	h := &harness{t: t, store: memory.NewStore()}
+	h := &harness{t: t}
 	h.issuer = "http://localhost:" + portOf(ln.Addr().String())
 	h.redirect = o.redirect
 	if h.redirect == "" {
 		h.redirect = h.issuer + "/cb"
 	}
-	challenges := memory.NewChallenges()
-	t.Cleanup(func() { challenges.Close() })
+	var store passkeyd.Store = o.store
+	if store == nil {
+		store = memory.NewStore()
+	}
+	challenges := o.shared
+	if challenges == nil {
+		c := memory.NewChallenges()
+		t.Cleanup(func() { c.Close() })
+		challenges = c
+	}
 	var tickets passkeyd.TicketStore = challenges
 	if o.tickets != nil {
 		tickets = o.tickets
 	}
+	n := max(o.instances, 1)
+	for i := range n {
+		handler := h.instance(o, store, challenges, tickets)
+		h.handlers = append(h.handlers, handler)
+		if n > 1 { // each instance also directly, for requests that race across instances
+			direct := httptest.NewServer(handler)
+			t.Cleanup(direct.Close)
+			h.direct = append(h.direct, direct.URL)
+		}
+		if i == 0 {
+			h.store = store
+		}
+	}
+	h.srv = httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		h.handlers[h.active.Load()].ServeHTTP(w, r)
+	}))
+	h.srv.Listener.Close()
+	h.srv.Listener = ln
+	h.srv.Start()
+	t.Cleanup(h.srv.Close)
+	return h
+}
+
+// instance is one passkeyd server (accounts, keys, provider, HTTP API) on the given
+// stores; several on one store and one ticket store are several instances of a
+// deployment behind one origin.
+func (h *harness) instance(o harnessOptions, store passkeyd.Store, challenges passkeyd.ChallengeStore, tickets passkeyd.TicketStore) http.Handler {
+	t := h.t
 	rp, err := ceremony.New(ceremony.Config{
 		RPID: "localhost", RPName: "passkeyd test", Origins: []string{h.issuer}, Algorithms: []int64{-7, -8, -257},
 		Timeout: 5 * time.Minute, Attestation: "none",
@@ -93,15 +143,22 @@ func newHarness(t testing.TB, mods ...func(*harnessOptions)) *harness {
 	if err != nil {
 		t.Fatal(err)
 	}
-	h.accounts, err = account.New(context.Background(), h.store, challenges, rp, account.Config{SessionTTL: time.Hour}, nil)
+	acfg := account.Config{SessionTTL: time.Hour}
+	if o.passwords {
+		acfg.Passwords = password.New(password.Params{Memory: 1024, Time: 1, Threads: 1})
+	}
+	accounts, err := account.New(context.Background(), store, challenges, rp, acfg, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	h.accounts.Now = h.now
-	t.Cleanup(h.accounts.Close)
-	h.tokens, err = token.New(context.Background(), token.Config{Keys: h.store, Issuer: h.issuer, Audience: []string{h.issuer}, Rotation: time.Hour, Now: h.now})
+	accounts.Now = h.now
+	t.Cleanup(accounts.Close)
+	tokens, err := token.New(context.Background(), token.Config{Keys: store, Issuer: h.issuer, Audience: []string{h.issuer}, Rotation: time.Hour, Now: h.now})
 	if err != nil {
 		t.Fatal(err)
+	}
+	if h.accounts == nil {
+		h.accounts, h.tokens = accounts, tokens
 	}
 	cc := o.clients
 	if cc == nil {
@@ -111,25 +168,23 @@ func newHarness(t testing.TB, mods ...func(*harnessOptions)) *harness {
 			{ID: "spa", Public: true, RedirectURIs: []string{h.redirect}, Scopes: []string{"openid", "profile", "offline_access"}},
 		}
 	}
-	clients, err := oidc.NewClients(cc, h.store, h.now)
+	clients, err := oidc.NewClients(cc, store, h.now)
 	if err != nil {
 		t.Fatal(err)
 	}
-	p, err := oidc.New(oidc.Config{Issuer: h.issuer, Accounts: h.accounts, Tokens: h.tokens, Clients: clients, Grants: h.store,
+	p, err := oidc.New(oidc.Config{Issuer: h.issuer, Accounts: accounts, Tokens: tokens, Clients: clients, Grants: store,
 		Tickets: tickets, Insecure: true, Now: h.now})
 	if err != nil {
 		t.Fatal(err)
 	}
-	h.srv = httptest.NewUnstartedServer(httpapi.NewServer(httpapi.Deps{
-		Accounts: h.accounts, Origins: []string{h.issuer}, Web: web.Handler(), Tokens: h.tokens, Now: h.now,
+	return httpapi.NewServer(httpapi.Deps{
+		Accounts: accounts, Origins: []string{h.issuer}, Web: web.Handler(), Tokens: tokens, Now: h.now,
 		AdminToken: adminToken, OIDC: p.Handler(), OIDCClients: p.Clients(),
-	}))
-	h.srv.Listener.Close()
-	h.srv.Listener = ln
-	h.srv.Start()
-	t.Cleanup(h.srv.Close)
-	return h
+	})
 }
+
+// on routes the following requests to instance i.
+func (h *harness) on(i int) { h.active.Store(int32(i)) }
 
 func portOf(addr string) string {
 	_, p, _ := net.SplitHostPort(addr)
@@ -323,10 +378,16 @@ type tokenResponse struct {
 // is set, else client_id in the form.
 func (h *harness) tokenRequest(form url.Values, clientID, secret string) tokenResponse {
 	h.t.Helper()
+	return h.tokenAt(h.issuer, form, clientID, secret)
+}
+
+// tokenAt is tokenRequest on the server at base (one instance, directly).
+func (h *harness) tokenAt(base string, form url.Values, clientID, secret string) tokenResponse {
+	h.t.Helper()
 	if secret == "" {
 		form.Set("client_id", clientID)
 	}
-	req, _ := http.NewRequest(http.MethodPost, h.issuer+"/oidc/token", strings.NewReader(form.Encode()))
+	req, _ := http.NewRequest(http.MethodPost, base+"/oidc/token", strings.NewReader(form.Encode()))
 	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 	if secret != "" {
 		req.SetBasicAuth(url.QueryEscape(clientID), url.QueryEscape(secret))

@@ -58,6 +58,15 @@ func (p *Provider) handleLogin(w http.ResponseWriter, r *http.Request) {
 		http.Redirect(w, r, p.signInURL(p.loginURL(a.ID), sess != nil), http.StatusFound)
 		return
 	}
+	// acr_values=phr: only a passkey sign-in will do. A re-authentication does not change
+	// how a session signed in, so a session that signed in otherwise cannot be upgraded
+	// here; the client hears unmet_authentication_requirements (Core §3.1.2.6) and the
+	// user must sign in with a passkey.
+	if a.needsPasskey() && sess.Method != passkeyd.MethodPasskey {
+		op.AuthRequestError(w, r, a, &oidc.Error{ErrorType: "unmet_authentication_requirements",
+			Description: "acr_values=phr needs a passkey sign-in; this session signed in with " + string(sess.Method)}, p.op)
+		return
+	}
 	a.UserID, a.SessionID, a.AuthTime, a.AMR = sess.UserID, sess.ID, sess.AuthenticatedAt.UTC(), token.AMR(sess)
 	a.ACR = acrFallback
 	if sess.Method == passkeyd.MethodPasskey {

@@ -27,6 +27,7 @@ import (
 
 	"golang.org/x/text/language"
 
+	"github.com/zitadel/oidc/v3/pkg/oidc"
 	"github.com/zitadel/oidc/v3/pkg/op"
 
 	"github.com/passkeyd/passkeyd"
@@ -67,6 +68,10 @@ type Config struct {
 	Clients  *Clients
 	Grants   GrantStore
 	Tickets  passkeyd.TicketStore
+	// ClientLockout counts failed client authentications per client id (see
+	// limitClientAuth): redis.Lockouts to share the counts between instances; nil means
+	// NewClientLockout, in process.
+	ClientLockout account.LockoutStore
 	// SignInPage is the page that signs a browser in and then returns to the rd URL it is
 	// given (passkeyd's reference page: "/" on the issuer).
 	SignInPage string
@@ -118,6 +123,9 @@ func New(cfg Config) (*Provider, error) {
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
+	if cfg.ClientLockout == nil {
+		cfg.ClientLockout = NewClientLockout(cfg.Now)
+	}
 	p := &Provider{cfg: cfg, secrets: newVerifier(cfg.Now)}
 	// The library's own bearer-token encryption key is unused (every access token is a
 	// JWT signed by token/), but it must be set: a random one per process.
@@ -149,14 +157,26 @@ func New(cfg Config) (*Provider, error) {
 		return nil, fmt.Errorf("oidc: %w", err)
 	}
 	mux := http.NewServeMux()
-	mux.Handle("GET "+PathDiscovery, p.op)
+	mux.Handle("GET "+PathDiscovery, http.HandlerFunc(p.handleDiscovery))
 	mux.Handle("GET "+pathLogin, http.HandlerFunc(p.handleLogin))
-	for _, path := range []string{pathAuthorize, pathAuthorize + "/callback", pathToken, pathUserinfo, pathIntrospect, pathRevoke, pathEndSession} {
+	for _, path := range []string{pathAuthorize, pathAuthorize + "/callback", pathUserinfo, pathEndSession} {
 		mux.Handle(path, p.op)
+	}
+	for _, path := range []string{pathToken, pathIntrospect, pathRevoke} {
+		mux.Handle(path, p.limitClientAuth(p.op))
 	}
 	mux.Handle(PathPrefix, http.NotFoundHandler())
 	p.handler = limitBody(mux)
 	return p, nil
+}
+
+// handleDiscovery is the library's discovery document with what passkeyd adds: the only
+// response mode it answers in, and the acr values it sets and honours.
+func (p *Provider) handleDiscovery(w http.ResponseWriter, r *http.Request) {
+	d := op.CreateDiscoveryConfig(op.ContextWithIssuer(r.Context(), p.cfg.Issuer), p.op, &storage{p: p})
+	d.ResponseModesSupported = []string{string(oidc.ResponseModeQuery)}
+	d.ACRValuesSupported = []string{acrPasskey, acrFallback}
+	op.Discover(w, d)
 }
 
 // Handler serves the discovery document and the /oidc/ endpoints; the HTTP API mounts it.

@@ -32,6 +32,7 @@ type authRequest struct {
 	CodeChallengeMethod string    `json:"codeChallengeMethod,omitempty"`
 	Prompt              []string  `json:"prompt,omitempty"`
 	MaxAge              *uint     `json:"maxAge,omitempty"`
+	ACRValues           []string  `json:"acrValues,omitempty"`
 	CreatedAt           time.Time `json:"createdAt"`
 
 	// Set when the user has signed in (see handleLogin).
@@ -75,6 +76,13 @@ func (a *authRequest) GetCodeChallenge() *oidc.CodeChallenge {
 // promptLogin says whether the client asked for a fresh sign-in.
 func (a *authRequest) promptLogin() bool { return slices.Contains(a.Prompt, oidc.PromptLogin) }
 func (a *authRequest) promptNone() bool  { return slices.Contains(a.Prompt, oidc.PromptNone) }
+
+// needsPasskey: acr_values asks for phr and for no class a fallback sign-in satisfies.
+// acr_values is a voluntary request (Core §3.1.2.1): values passkeyd does not know are
+// ignored, and a list that allows the fallback class allows any sign-in.
+func (a *authRequest) needsPasskey() bool {
+	return slices.Contains(a.ACRValues, acrPasskey) && !slices.Contains(a.ACRValues, acrFallback)
+}
 
 // Ticket keys. Codes are keyed by their SHA-256, so a read of Redis yields none.
 func requestKey(id string) string { return "oidc:request:" + id }
@@ -150,26 +158,31 @@ func (s *storage) CreateAuthRequest(ctx context.Context, r *oidc.AuthRequest, _ 
 	if r.ResponseType != oidc.ResponseTypeCode {
 		return nil, oidc.ErrInvalidRequest().WithDescription("only the authorization code flow (response_type=code) is supported")
 	}
+	// form_post would need an auto-submitting page (an inline script, which the page's
+	// CSP forbids, or a button the user must press); the code flow needs no more than
+	// query. The error goes to the client in the query, like every other.
+	if r.ResponseMode != "" && r.ResponseMode != oidc.ResponseModeQuery {
+		return nil, oidc.ErrInvalidRequest().WithDescription("response_mode %q is not supported: passkeyd answers in the query (response_mode=query, the default of the code flow)", r.ResponseMode)
+	}
 	now := p.cfg.Now().UTC()
 	if r.Nonce != "" {
 		if len(r.Nonce) > 512 {
 			return nil, oidc.ErrInvalidRequest().WithDescription("nonce is too long")
 		}
-		k := nonceKey(r.ClientID, r.Nonce)
-		if _, err := p.cfg.Tickets.Ticket(ctx, k, now); err == nil {
-			return nil, oidc.ErrInvalidRequest().WithDescription("this nonce was already used: send a fresh one with every request")
-		} else if !errors.Is(err, passkeyd.ErrNotFound) {
+		// One atomic put-if-absent: of two simultaneous requests with one nonce, one passes.
+		added, err := p.cfg.Tickets.AddTicket(ctx, nonceKey(r.ClientID, r.Nonce), []byte{1}, now, now.Add(p.cfg.RequestLifetime+p.cfg.Tokens.Lifetime()))
+		if err != nil {
 			return nil, err
 		}
-		if err := p.cfg.Tickets.PutTicket(ctx, k, []byte{1}, now.Add(p.cfg.RequestLifetime+p.cfg.Tokens.Lifetime())); err != nil {
-			return nil, err
+		if !added {
+			return nil, oidc.ErrInvalidRequest().WithDescription("this nonce was already used: send a fresh one with every request")
 		}
 	}
 	a := &authRequest{
 		ID: randomID(24), ClientID: r.ClientID, RedirectURI: r.RedirectURI, State: r.State, Nonce: r.Nonce,
 		Scopes: r.Scopes, ResponseType: string(r.ResponseType), ResponseMode: string(r.ResponseMode),
 		CodeChallenge: r.CodeChallenge, CodeChallengeMethod: string(r.CodeChallengeMethod),
-		Prompt: r.Prompt, MaxAge: r.MaxAge, CreatedAt: now,
+		Prompt: r.Prompt, MaxAge: r.MaxAge, ACRValues: r.ACRValues, CreatedAt: now,
 	}
 	if err := p.putRequest(ctx, a); err != nil {
 		return nil, err
@@ -206,21 +219,27 @@ func (s *storage) SaveAuthCode(ctx context.Context, id, code string) error {
 	return p.cfg.Tickets.PutTicket(ctx, codeKey(code), body, now.Add(p.cfg.CodeLifetime))
 }
 
-// AuthRequestByCode implements op.Storage. The code is taken atomically (of two concurrent
-// exchanges one gets it), and a record of its use is kept: a code presented again is
-// stolen or replayed, and the tokens issued for it are revoked (RFC 6749 §4.1.2).
+// AuthRequestByCode implements op.Storage. Whoever first records the code's use (one
+// atomic put-if-absent, on any instance) redeems it; the code's ticket is then removed.
+// Every other presentation, simultaneous or later, finds the record: the code is stolen
+// or replayed, and the tokens issued for it are revoked (RFC 6749 §4.1.2). Taking the code
+// first and recording its use after would leave a window in which a concurrent replay is
+// refused without revoking anything.
 func (s *storage) AuthRequestByCode(ctx context.Context, code string) (op.AuthRequest, error) {
 	p := s.p
 	now := p.cfg.Now()
 	if code == "" || len(code) > 512 {
 		return nil, oidc.ErrInvalidGrant()
 	}
-	a, err := decodeRequest(p.cfg.Tickets.TakeTicket(ctx, codeKey(code), now))
+	replayed := func(grant string) error {
+		p.revokeGrant(ctx, grant)
+		p.cfg.Logger.WarnContext(ctx, "oidc: authorization code used twice; its tokens are revoked", "grant", grant)
+		return oidc.ErrInvalidGrant().WithDescription("the code was already used: the tokens issued for it are revoked")
+	}
+	a, err := decodeRequest(p.cfg.Tickets.Ticket(ctx, codeKey(code), now))
 	if errors.Is(err, passkeyd.ErrNotFound) {
 		if grant, uerr := p.cfg.Tickets.Ticket(ctx, usedKey(code), now); uerr == nil {
-			p.revokeGrant(ctx, string(grant))
-			p.cfg.Logger.WarnContext(ctx, "oidc: authorization code used twice; its tokens are revoked", "grant", string(grant))
-			return nil, oidc.ErrInvalidGrant().WithDescription("the code was already used: the tokens issued for it are revoked")
+			return nil, replayed(string(grant))
 		}
 		return nil, oidc.ErrInvalidGrant().WithDescription("the code is unknown, used or expired")
 	}
@@ -228,8 +247,15 @@ func (s *storage) AuthRequestByCode(ctx context.Context, code string) (op.AuthRe
 		return nil, err
 	}
 	// Kept as long as the tokens of the code may be used without a refresh.
-	if err := p.cfg.Tickets.PutTicket(ctx, usedKey(code), []byte(a.GrantID), now.Add(p.cfg.RequestLifetime+p.cfg.Tokens.Lifetime())); err != nil {
+	first, err := p.cfg.Tickets.AddTicket(ctx, usedKey(code), []byte(a.GrantID), now, now.Add(p.cfg.RequestLifetime+p.cfg.Tokens.Lifetime()))
+	if err != nil {
 		return nil, err
+	}
+	if !first {
+		return nil, replayed(a.GrantID)
+	}
+	if _, err := p.cfg.Tickets.TakeTicket(ctx, codeKey(code), now); err != nil && !errors.Is(err, passkeyd.ErrNotFound) {
+		p.cfg.Logger.WarnContext(ctx, "oidc: could not remove a redeemed code (its use is recorded)", "err", err)
 	}
 	return a, nil
 }

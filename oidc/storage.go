@@ -52,7 +52,11 @@ func (s *storage) AuthorizeClientIDSecret(ctx context.Context, id, secret string
 	if c != nil && !c.Public {
 		stored = c.SecretHash
 	}
-	if !s.p.secrets.check(ctx, stored, secret) || c == nil || c.Public {
+	good := s.p.secrets.check(ctx, stored, secret) && c != nil && !c.Public
+	if o, _ := ctx.Value(clientAuthKey{}).(*clientAuth); o != nil {
+		o.checked, o.ok = true, good
+	}
+	if !good {
 		return errors.New("invalid client credentials")
 	}
 	return nil

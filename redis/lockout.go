@@ -40,6 +40,14 @@ func (l *Lockouts) WithPrefix(prefix string) *Lockouts {
 	return &c
 }
 
+// WithPolicy returns a copy of l with another policy (the OpenID provider's client lockout
+// is milder than the account one).
+func (l *Lockouts) WithPolicy(maxFailures int, window, firstPause, maxPause time.Duration) *Lockouts {
+	c := *l
+	c.maxFailures, c.window, c.firstPause, c.maxPause = maxFailures, window, firstPause, maxPause
+	return &c
+}
+
 // keys are the sorted set of reserved slots (scored by Redis time) and the hash of the
 // lockout state (n: lockouts so far, until: end of the pause, seq: slot numbers).
 func (l *Lockouts) keys(key string) []string {

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"slices"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -230,6 +231,58 @@ func RunTickets(t *testing.T, open func(t *testing.T) passkeyd.TicketStore) {
 		mustIs(t, err, passkeyd.ErrNotFound)
 		_, err = s.TakeTicket(ctx, id(), time.Now())
 		mustIs(t, err, passkeyd.ErrNotFound)
+	})
+	t.Run("add: only when absent or expired", func(t *testing.T) {
+		s := open(t)
+		key := id()
+		now := time.Now()
+		if ok, err := s.AddTicket(ctx, key, []byte("first"), now, now.Add(time.Minute)); err != nil || !ok {
+			t.Fatalf("first add: %v %v", ok, err)
+		}
+		if ok, err := s.AddTicket(ctx, key, []byte("second"), now, now.Add(time.Minute)); err != nil || ok {
+			t.Fatalf("second add over a live ticket: %v %v", ok, err)
+		}
+		if v, err := s.Ticket(ctx, key, now); err != nil || string(v) != "first" {
+			t.Fatalf("a refused add replaced the value: %q %v", v, err)
+		}
+		// Once the first one has expired (by the caller's clock) a new one may be added.
+		later := now.Add(time.Minute)
+		if ok, err := s.AddTicket(ctx, key, []byte("third"), later, later.Add(time.Minute)); err != nil || !ok {
+			t.Fatalf("add over an expired ticket: %v %v", ok, err)
+		}
+		if v, err := s.Ticket(ctx, key, later); err != nil || string(v) != "third" {
+			t.Fatalf("after add over an expired ticket: %q %v", v, err)
+		}
+	})
+	t.Run("concurrent adds: exactly one wins", func(t *testing.T) {
+		s := open(t)
+		for round := range 5 {
+			key := id()
+			start := make(chan struct{})
+			var wg sync.WaitGroup
+			var won, lost atomic.Int32
+			for i := range 32 {
+				wg.Add(1)
+				go func() {
+					defer wg.Done()
+					<-start
+					ok, err := s.AddTicket(ctx, key, []byte{byte(i)}, time.Now(), time.Now().Add(time.Minute))
+					switch {
+					case err != nil:
+						t.Error(err)
+					case ok:
+						won.Add(1)
+					default:
+						lost.Add(1)
+					}
+				}()
+			}
+			close(start)
+			wg.Wait()
+			if won.Load() != 1 || lost.Load() != 31 {
+				t.Fatalf("round %d: %d adds won, %d lost; want 1 and 31", round, won.Load(), lost.Load())
+			}
+		}
 	})
 	t.Run("concurrent takes: one wins", func(t *testing.T) {
 		s := open(t)

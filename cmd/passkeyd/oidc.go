@@ -5,9 +5,12 @@ import (
 	"log/slog"
 	"net/http"
 
+	"github.com/passkeyd/passkeyd/account"
 	"github.com/passkeyd/passkeyd/config"
 	"github.com/passkeyd/passkeyd/httpapi"
 	"github.com/passkeyd/passkeyd/oidc"
+	"github.com/passkeyd/passkeyd/ratelimit"
+	"github.com/passkeyd/passkeyd/redis"
 	"github.com/passkeyd/passkeyd/token"
 )
 
@@ -21,6 +24,10 @@ func newOIDC(cfg *config.Config, d *deps, tokens *token.Issuer, log *slog.Logger
 	if !cfg.OIDCEnabled() {
 		return nil, nil
 	}
+	// zitadel/oidc logs (request errors, at WARN) through slog's default logger only, so
+	// the default becomes the server's: its lines stay in the configured format (JSON
+	// logs stay JSON) and level.
+	slog.SetDefault(log)
 	var cc []oidc.ClientConfig
 	for _, c := range cfg.OIDCClients {
 		cc = append(cc, oidc.ClientConfig{ID: c.ID, Secret: c.Secret, RedirectURIs: c.RedirectURIs,
@@ -30,9 +37,21 @@ func newOIDC(cfg *config.Config, d *deps, tokens *token.Issuer, log *slog.Logger
 	if err != nil {
 		return nil, fmt.Errorf("oidcClients: %w", err)
 	}
+	// Failed client authentications count per client id on every instance when Redis is
+	// there (falling back to this instance's counts while it cannot answer).
+	var lockout account.LockoutStore
+	if rc, ok := d.challenges.(*redis.Challenges); ok {
+		local := oidc.NewClientLockout(nil)
+		b := &ratelimit.Breaker{Name: "oidc-client-lockout", Log: log}
+		if d.limits != nil {
+			d.limits[b.Name] = b
+		}
+		lockout = &account.LockoutFallback{Breaker: b, Local: local,
+			Shared: rc.NewLockouts().WithPrefix("passkeyd:oidc-client-lockout:").WithPolicy(local.MaxFailures, local.Window, local.FirstPause, local.MaxPause)}
+	}
 	p, err := oidc.New(oidc.Config{
 		Issuer: cfg.TokenIssuer(), Accounts: d.accounts, Tokens: tokens, Clients: clients,
-		Grants: d.useStore, Tickets: d.challenges, Insecure: !cfg.SecureCookies(), Logger: log,
+		Grants: d.useStore, Tickets: d.challenges, ClientLockout: lockout, Insecure: !cfg.SecureCookies(), Logger: log,
 	})
 	if err != nil {
 		return nil, err

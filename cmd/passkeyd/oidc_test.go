@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 )
 
 // TestServeOpenIDProvider: oidcClients in the configuration file turn the provider on (the
@@ -65,5 +66,61 @@ func TestServeOpenIDProvider(t *testing.T) {
 	}
 	if err := admin("oidc-client-remove", "grafana"); err == nil {
 		t.Fatal("removed a configured client")
+	}
+}
+
+// TestOpenIDLibraryLogsAreTheServers: the OpenID library's own log lines (a refused token
+// request is a WARN "request error") go to the server's logger, so JSON logs stay JSON.
+func TestOpenIDLibraryLogsAreTheServers(t *testing.T) {
+	port := freePort(t)
+	dir := t.TempDir()
+	conf := filepath.Join(dir, "passkeyd.yaml")
+	if err := os.WriteFile(conf, []byte("oidcClients:\n  - id: app\n    secret: app-secret-0123456789abcdef\n    redirectURIs: [\"https://app.example.com/cb\"]\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	env := map[string]string{
+		"PASSKEYD_ADDR":         fmt.Sprintf("localhost:%d", port),
+		"PASSKEYD_DATABASE_URL": "sqlite://" + filepath.Join(dir, "p.db"),
+		"PASSKEYD_CONFIG":       conf,
+		"PASSKEYD_LOG_FORMAT":   "json",
+	}
+	var stderr syncBuffer
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- run(ctx, nil, func(k string) string { return env[k] }, &bytes.Buffer{}, &stderr) }()
+	t.Cleanup(func() { cancel(); <-done })
+	url := fmt.Sprintf("http://localhost:%d", port)
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		if resp, err := http.Get(url + "/readyz"); err == nil {
+			resp.Body.Close()
+			if resp.StatusCode == 200 {
+				break
+			}
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("not ready\n%s", stderr.String())
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	resp, err := http.PostForm(url+"/oidc/token", map[string][]string{"grant_type": {"authorization_code"}, "code": {"nope"}, "client_id": {"app"}, "client_secret": {"wrong-secret-0123456789"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode/100 != 4 {
+		t.Fatalf("bad token request: %d", resp.StatusCode)
+	}
+	found := false
+	for deadline := time.Now().Add(2 * time.Second); !found && time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
+		found = strings.Contains(stderr.String(), `"msg":"request error"`)
+	}
+	if !found {
+		t.Fatalf("the library's request error is not in the server's log:\n%s", stderr.String())
+	}
+	for _, line := range strings.Split(strings.TrimSpace(stderr.String()), "\n") {
+		if !json.Valid([]byte(line)) {
+			t.Errorf("a log line is not JSON: %q", line)
+		}
 	}
 }
