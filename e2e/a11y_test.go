@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/chromedp/cdproto/emulation"
+	"github.com/chromedp/cdproto/webauthn"
 	"github.com/chromedp/chromedp"
 
 	"github.com/passkeyd/passkeyd/account"
@@ -73,6 +74,14 @@ func (b *browser) reauthUntil(sel, password string) {
 	b.fail(fmt.Errorf("%s never shown", sel))
 }
 
+// clearCredentials removes every credential from the i-th virtual authenticator.
+func (b *browser) clearCredentials(i int) {
+	b.do(chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
+		_, err := chromedp.Call(ctx, webauthn.ClearCredentials, webauthn.ClearCredentialsParams{AuthenticatorID: b.authenticators[i]})
+		return err
+	}))
+}
+
 // clearInput empties a field, so the keys sent next replace what was typed.
 func clearInput(sel string) chromedp.Action[chromedp.Void] {
 	return chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
@@ -110,7 +119,10 @@ func TestBrowserAccessibility(t *testing.T) {
 	const pass = "a perfectly fine passphrase"
 	for _, lang := range languages {
 		t.Run(lang, func(t *testing.T) {
-			b := &browser{t: t, ctx: root.ctx}
+			b := &browser{t: t, ctx: root.ctx, authenticators: root.authenticators}
+			// A virtual authenticator holds only a few discoverable credentials: each
+			// language starts with an empty one.
+			b.clearCredentials(0)
 			q := "/?lang=" + lang
 			check := func(state string, shot bool) {
 				t.Helper()
