@@ -141,6 +141,8 @@ func startServer(t *testing.T, extraEnv ...string) *server {
 type browser struct {
 	t   *testing.T
 	ctx context.Context
+	// authenticators are the virtual authenticators added, in order.
+	authenticators []webauthn.AuthenticatorID
 }
 
 func newBrowser(t *testing.T) *browser {
@@ -199,7 +201,10 @@ func (b *browser) addAuthenticator(transport webauthn.AuthenticatorTransport) {
 
 func (b *browser) addAuthenticatorWith(opts webauthn.VirtualAuthenticatorOptions) {
 	b.do(chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
-		_, err := chromedp.Call(ctx, webauthn.AddVirtualAuthenticator, webauthn.AddVirtualAuthenticatorParams{Options: &opts})
+		r, err := chromedp.Call(ctx, webauthn.AddVirtualAuthenticator, webauthn.AddVirtualAuthenticatorParams{Options: &opts})
+		if err == nil {
+			b.authenticators = append(b.authenticators, r.AuthenticatorID)
+		}
 		return err
 	}))
 }

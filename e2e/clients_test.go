@@ -34,18 +34,15 @@ func TestBrowserThai(t *testing.T) {
 	if s := b.text("#signin-title"); s != "ลงชื่อเข้าใช้" {
 		t.Fatalf("sign-in title %q", s)
 	}
-	b.shoot("signin-th")
 	// An error next to the field, in Thai: the username is taken.
 	b.do(keys("#signup-username", "somchai"), click("#signup-button"), visible("#signed-in"), visible("#name-panel"))
 	if v := run(b, chromedp.Evaluate[string](`document.getElementById("name-input").value`)); v == "" {
 		t.Fatal("no suggested name for the new passkey")
 	}
-	b.shoot("name-passkey-th")
 	run(b, chromedp.Evaluate[bool](`document.getElementById("name-input").value = "", true`))
 	b.do(keys("#name-input", "โน้ตบุ๊ก"), click("#name-save-button"), chromedp.WaitNotVisible(css("#name-panel")))
 	run(b, chromedp.Poll[bool](`document.querySelector("#passkey-list .passkey-name")?.textContent === "โน้ตบุ๊ก"`))
 	b.do(click("#codes-done-button"))
-	b.shoot("account-th")
 	b.do(click("#signout-button"), visible("#signed-out"), keys("#signup-username", "somchai"), click("#signup-button"), visible("#signup-username-error"))
 	if c, msg := b.errorCode(), b.text("#signup-username-error"); c != "username_taken" || !strings.Contains(msg, "ชื่อผู้ใช้นี้ถูกใช้แล้ว") {
 		t.Fatalf("taken username: %q %q", c, msg)
@@ -59,7 +56,6 @@ func TestBrowserThai(t *testing.T) {
 		if s := b.text("#signin-title"); s != want {
 			t.Fatalf("%s: sign-in title %q", lang, s)
 		}
-		b.shoot("signin-" + lang)
 	}
 }
 
