@@ -95,3 +95,29 @@ func FuzzReauth(f *testing.F) {
 		}
 	})
 }
+
+// FuzzConformance sends arbitrary bodies to the FIDO2 conformance API (switched on): the
+// answer is always a JSON envelope with a 2xx or 4xx status, never a 5xx or a panic.
+func FuzzConformance(f *testing.F) {
+	e := newEnv(f, func(o *envOptions) { o.conformance = true })
+	for i := uint8(0); i < 4; i++ {
+		f.Add(i, []byte(`{"username":"fuzz","displayName":"Fuzz","attestation":"direct","authenticatorSelection":{"userVerification":"preferred"}}`))
+		f.Add(i, []byte(`{"id":"AA","rawId":"AA","type":"public-key","response":{"clientDataJSON":"e30","attestationObject":"oA","authenticatorData":"AA","signature":"AA","userHandle":""},"getClientExtensionResults":{}}`))
+		f.Add(i, []byte(`{}`))
+	}
+	paths := []string{"/attestation/options", "/attestation/result", "/assertion/options", "/assertion/result"}
+	h := e.srv.Config.Handler
+	f.Fuzz(func(t *testing.T, which uint8, body []byte) {
+		path := paths[int(which)%len(paths)]
+		req := httptest.NewRequest(http.MethodPost, path, bytes.NewReader(body))
+		req.Header.Set("Content-Type", "application/json")
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, req)
+		if rec.Code >= 500 {
+			t.Fatalf("%s answered %d: %s", path, rec.Code, rec.Body)
+		}
+		if !json.Valid(rec.Body.Bytes()) {
+			t.Fatalf("%s answered invalid JSON: %q", path, rec.Body)
+		}
+	})
+}
