@@ -184,7 +184,7 @@ func (rp *RP) VerifyRegistration(r *Registration, ch *passkeyd.Challenge) (*pass
 		protocol.TopOriginExplicitVerificationMode, len(rp.cfg.TopOrigins) > 0, uvRequired, true,
 		nil, rp.credParams, protocol.AttestationPolicy{}, protocol.SignaturePolicy{}); err != nil {
 		detail := describe(err)
-		// go-webauthn refuses a packed, fido-u2f or tpm chain outside its validity without
+		// go-webauthn refuses a packed or fido-u2f chain (a tpm AIK) outside its validity without
 		// saying which certificate; name it (Resp-5 F-6, F-7, F-12 of the FIDO test list).
 		if st, _ := StatementOf(att); len(st.Chain) > 0 {
 			if v := trust.CheckValidity(st.Chain, rp.cfg.Now()); v != nil {
