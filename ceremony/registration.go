@@ -13,6 +13,7 @@ import (
 	"github.com/go-webauthn/webauthn/protocol/webauthncose"
 
 	"github.com/passkeyd/passkeyd"
+	"github.com/passkeyd/passkeyd/trust"
 )
 
 // maxCredentialIDLen is the §7.1 step 24 limit on credential ids.
@@ -182,7 +183,15 @@ func (rp *RP) VerifyRegistration(r *Registration, ch *passkeyd.Challenge) (*pass
 	if _, err := p.Verify(cd.Challenge, rp.cfg.RPID, rp.cfg.Origins, rp.cfg.OpaqueOrigins, rp.cfg.TopOrigins,
 		protocol.TopOriginExplicitVerificationMode, len(rp.cfg.TopOrigins) > 0, uvRequired, true,
 		nil, rp.credParams, protocol.AttestationPolicy{}, protocol.SignaturePolicy{}); err != nil {
-		return nil, &passkeyd.Error{Code: passkeyd.CodeAttestationInvalid, Detail: "attestation statement (" + att.Format + ") does not verify: " + describe(err), Err: err}
+		detail := describe(err)
+		// go-webauthn refuses a packed or fido-u2f chain (a tpm AIK) outside its validity without
+		// saying which certificate; name it (Resp-5 F-6, F-7, F-12 of the FIDO test list).
+		if st, _ := StatementOf(att); len(st.Chain) > 0 {
+			if v := trust.CheckValidity(st.Chain, rp.cfg.Now()); v != nil {
+				detail = v.Error()
+			}
+		}
+		return nil, &passkeyd.Error{Code: passkeyd.CodeAttestationInvalid, Detail: "attestation statement (" + att.Format + ") does not verify: " + detail, Err: err}
 	}
 	// A U2F device has no AAGUID. The WebAuthn verification procedure (§8.6) does not
 	// check it (the specification's own example carries one), but the FIDO server test list

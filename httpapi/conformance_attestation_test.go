@@ -1,7 +1,9 @@
 package httpapi_test
 
 import (
+	"strings"
 	"testing"
+	"time"
 
 	"github.com/fxamacker/cbor/v2"
 
@@ -184,5 +186,54 @@ func TestConformanceExcludeCredentials(t *testing.T) {
 	d := ex[0].(map[string]any)
 	if d["type"] != "public-key" || d["id"] != b64(a.Credentials()[0].ID) {
 		t.Fatalf("excludeCredentials[0] %v", d)
+	}
+}
+
+// Server-ServerAuthenticatorAttestationResponse-Resp-5 F-6, F-7 and F-12: packed full
+// attestation whose chain is outside its validity. Each is refused by the certificate
+// checks, and the errorMessage names the certificate and what is wrong with it.
+func TestConformanceAttestationChainValidity(t *testing.T) {
+	f := newFIDO(t)
+	now := time.Now()
+	past, future := [2]time.Time{now.Add(-48 * time.Hour), now.Add(-24 * time.Hour)}, [2]time.Time{now.Add(24 * time.Hour), now.Add(48 * time.Hour)}
+	inter := func(nb, na time.Time) *softauthn.TestCA {
+		ca, err := f.ca.NewIntermediate(nb, na)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return ca
+	}
+	no := softauthn.Tamper{}
+	leafOnly := attStmt(func(s map[string]any) { s["x5c"] = s["x5c"].([][]byte)[:1] })
+	for _, tc := range []struct {
+		name string
+		ca   *softauthn.TestCA
+		tmp  softauthn.Tamper
+		want []string // in errorMessage; nil: the registration passes
+	}{
+		{"extra: Resp-5 packed full with a valid two-level chain (root, intermediate, leaf)", inter(time.Time{}, time.Time{}), no, nil},
+		{"extra: Resp-5 two-level chain without its intermediate", inter(time.Time{}, time.Time{}), leafOnly, []string{"does not chain to a trusted attestation root"}},
+		{"extra: Resp-5 packed full with a valid leaf of a chosen validity", f.ca.WithLeafValidity(now.Add(-time.Minute), now.Add(time.Hour)), no, nil},
+		{"Resp-5 F-6 leaf certificate expired", f.ca.WithLeafValidity(past[0], past[1]), no, []string{"x5c[0]", "expired"}},
+		{"Resp-5 F-7 leaf certificate not yet valid", f.ca.WithLeafValidity(future[0], future[1]), no, []string{"x5c[0]", "not valid before"}},
+		{"Resp-5 F-12 intermediate certificate expired", inter(past[0], past[1]), no, []string{"x5c[1]", "intermediate", "expired"}},
+		{"extra: Resp-5 intermediate certificate not yet valid", inter(future[0], future[1]), no, []string{"x5c[1]", "not valid before"}},
+		{"extra: Resp-5 leaf expired under a two-level chain", inter(time.Time{}, time.Time{}).WithLeafValidity(past[0], past[1]), no, []string{"x5c[0]", "expired"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			a := newAuthenticator(t, softauthn.Options{Attestation: softauthn.AttestationPacked, CA: tc.ca})
+			r := f.register(a, f.username(), "preferred", tc.tmp, nil)
+			if tc.want == nil {
+				expectOK(t, r)
+				return
+			}
+			expectFailed(t, r)
+			msg, _ := r.json(t)["errorMessage"].(string)
+			for _, w := range tc.want {
+				if !strings.Contains(msg, w) {
+					t.Errorf("errorMessage %q does not say %q", msg, w)
+				}
+			}
+		})
 	}
 }

@@ -27,11 +27,23 @@ var (
 
 // TestCA is a throwaway attestation root: it issues attestation certificates meeting
 // §8.2.1, so a relying party's attestation policy can be tested end to end by trusting
-// Root. Its key lives only in memory.
+// Root. Its keys live only in memory.
+//
+// NewTestCA issues leaves from Root itself. NewIntermediate gives a CA of the same Root
+// that issues them from an intermediate certificate (root → intermediate → leaf), and
+// WithLeafValidity one whose leaves have a chosen validity, so that chains which are
+// expired, not yet valid or have an expired intermediate can be tested.
 type TestCA struct {
 	// Root is the self-signed root certificate to trust.
 	Root *x509.Certificate
-	key  *ecdsa.PrivateKey
+	// key signs the leaves: Root's key, or the last intermediate's.
+	key *ecdsa.PrivateKey
+	// issuer is the certificate whose key is key (Root when there is no intermediate).
+	issuer *x509.Certificate
+	// intermediates go after the leaf in x5c: the leaf's issuer first (§8.2 x5c order).
+	intermediates []*x509.Certificate
+	// leafNotBefore and leafNotAfter, when not zero, are the validity of issued leaves.
+	leafNotBefore, leafNotAfter time.Time
 }
 
 // NewTestCA makes a fresh P-256 self-signed root, valid from an hour ago for ten years.
@@ -62,7 +74,74 @@ func NewTestCA() (*TestCA, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &TestCA{Root: root, key: key}, nil
+	return &TestCA{Root: root, key: key, issuer: root}, nil
+}
+
+// NewIntermediate returns a CA with the same Root whose leaves are issued by a new
+// intermediate CA certificate, itself issued by ca's issuer, and valid from notBefore to
+// notAfter (zero values: an hour ago, and Root's NotAfter). Leaves it issues carry the
+// intermediate, and any of ca's, in x5c after themselves. An expired or not yet valid
+// intermediate is allowed: it is what a verifier must refuse.
+func (ca *TestCA) NewIntermediate(notBefore, notAfter time.Time) (*TestCA, error) {
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		return nil, err
+	}
+	subject, err := utf8Name("US", "passkeyd", "", fmt.Sprintf("softauthn test attestation intermediate %d", len(ca.intermediates)+1))
+	if err != nil {
+		return nil, err
+	}
+	if notBefore.IsZero() {
+		notBefore = time.Now().Add(-time.Hour)
+	}
+	if notAfter.IsZero() {
+		notAfter = ca.Root.NotAfter
+	}
+	tmpl := &x509.Certificate{
+		SerialNumber:          serial(),
+		RawSubject:            subject,
+		NotBefore:             notBefore,
+		NotAfter:              notAfter,
+		IsCA:                  true,
+		BasicConstraintsValid: true,
+		KeyUsage:              x509.KeyUsageCertSign | x509.KeyUsageCRLSign,
+	}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, ca.issuer, &key.PublicKey, ca.key)
+	if err != nil {
+		return nil, fmt.Errorf("softauthn: signing the intermediate certificate: %w", err)
+	}
+	cert, err := x509.ParseCertificate(der)
+	if err != nil {
+		return nil, err
+	}
+	out := *ca
+	out.key, out.issuer = key, cert
+	out.intermediates = append([]*x509.Certificate{cert}, ca.intermediates...)
+	return &out, nil
+}
+
+// WithLeafValidity returns a CA with the same Root and issuer whose leaves are valid from
+// notBefore to notAfter, which may be in the past or the future (for expired and not yet
+// valid attestation certificates); zero values keep the defaults.
+func (ca *TestCA) WithLeafValidity(notBefore, notAfter time.Time) *TestCA {
+	out := *ca
+	out.leafNotBefore, out.leafNotAfter = notBefore, notAfter
+	return &out
+}
+
+// Intermediates returns the CA certificates between a leaf and Root, the leaf's issuer
+// first: what x5c carries after the leaf (§8.2). It is empty for a one-level CA.
+func (ca *TestCA) Intermediates() []*x509.Certificate {
+	return append([]*x509.Certificate(nil), ca.intermediates...)
+}
+
+// chain returns the DER certificates of x5c for a leaf: the leaf, then the intermediates.
+func (ca *TestCA) chain(leaf []byte) [][]byte {
+	out := [][]byte{leaf}
+	for _, c := range ca.intermediates {
+		out = append(out, c.Raw)
+	}
+	return out
 }
 
 // Pool returns a pool holding only Root, for x509.VerifyOptions.Roots.
@@ -113,14 +192,22 @@ func (ca *TestCA) issue(aaguid []byte) (*ecdsa.PrivateKey, []byte, error) {
 	if err != nil {
 		return nil, nil, err
 	}
-	notAfter := time.Now().Add(2 * 365 * 24 * time.Hour)
+	// The default validity is capped by Root's, not by an intermediate's: a leaf under an
+	// expired intermediate is then valid itself, so only the intermediate is at fault.
+	notBefore, notAfter := time.Now().Add(-time.Hour), time.Now().Add(2*365*24*time.Hour)
 	if notAfter.After(ca.Root.NotAfter) {
 		notAfter = ca.Root.NotAfter
+	}
+	if !ca.leafNotBefore.IsZero() {
+		notBefore = ca.leafNotBefore
+	}
+	if !ca.leafNotAfter.IsZero() {
+		notAfter = ca.leafNotAfter
 	}
 	tmpl := &x509.Certificate{
 		SerialNumber:          serial(),
 		RawSubject:            subject,
-		NotBefore:             time.Now().Add(-time.Hour),
+		NotBefore:             notBefore,
 		NotAfter:              notAfter,
 		BasicConstraintsValid: true,
 		IsCA:                  false,
@@ -133,7 +220,7 @@ func (ca *TestCA) issue(aaguid []byte) (*ecdsa.PrivateKey, []byte, error) {
 		}
 		tmpl.ExtraExtensions = []pkix.Extension{{Id: oidFIDOGenCeAAGUID, Value: v}}
 	}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, ca.Root, &key.PublicKey, ca.key)
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, ca.issuer, &key.PublicKey, ca.key)
 	if err != nil {
 		return nil, nil, fmt.Errorf("softauthn: signing the attestation certificate: %w", err)
 	}

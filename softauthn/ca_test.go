@@ -5,7 +5,9 @@ import (
 	"crypto/x509"
 	"encoding/asn1"
 	"encoding/pem"
+	"errors"
 	"testing"
+	"time"
 
 	"github.com/passkeyd/passkeyd/softauthn"
 )
@@ -115,4 +117,124 @@ func TestAuthenticatorCA(t *testing.T) {
 		t.Fatal(describe(err))
 	}
 	checkChain(t, p.Response.AttestationObject.AttStatement, a.CA())
+}
+
+// verifyLeaf verifies cert against ca's Root with the given intermediates, now.
+func verifyLeaf(cert *x509.Certificate, ca *softauthn.TestCA, inter []*x509.Certificate) error {
+	pool := x509.NewCertPool()
+	for _, c := range inter {
+		pool.AddCert(c)
+	}
+	_, err := cert.Verify(x509.VerifyOptions{Roots: ca.Pool(), Intermediates: pool, KeyUsages: []x509.ExtKeyUsage{x509.ExtKeyUsageAny}})
+	return err
+}
+
+// TestCAChainsAndValidity: a two-level CA's leaves chain to Root only through its
+// intermediate, and a chosen validity makes a leaf or an intermediate expired or not yet
+// valid, which crypto/x509 refuses as such.
+func TestCAChainsAndValidity(t *testing.T) {
+	ca, err := softauthn.NewTestCA()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(ca.Intermediates()) != 0 {
+		t.Fatal("a new CA has intermediates")
+	}
+	two, err := ca.NewIntermediate(time.Time{}, time.Time{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if two.Root != ca.Root || len(two.Intermediates()) != 1 {
+		t.Fatalf("NewIntermediate: root changed or %d intermediates", len(two.Intermediates()))
+	}
+	inter := two.Intermediates()[0]
+	if !inter.IsCA || inter.CheckSignatureFrom(ca.Root) != nil {
+		t.Fatal("the intermediate is not a CA issued by Root")
+	}
+	_, leaf, err := two.IssuePacked([16]byte{1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := leaf.CheckSignatureFrom(inter); err != nil {
+		t.Fatalf("the leaf is not issued by the intermediate: %v", err)
+	}
+	if err := verifyLeaf(leaf, two, two.Intermediates()); err != nil {
+		t.Fatalf("two-level chain does not verify: %v", err)
+	}
+	if verifyLeaf(leaf, two, nil) == nil {
+		t.Fatal("a leaf of the intermediate verified without it")
+	}
+
+	now := time.Now()
+	expiredInter, err := ca.NewIntermediate(now.Add(-48*time.Hour), now.Add(-24*time.Hour))
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, underExpired, err := expiredInter.IssuePacked([16]byte{1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !now.After(underExpired.NotBefore) || !now.Before(underExpired.NotAfter) {
+		t.Fatalf("a leaf under an expired intermediate is itself outside its validity (%v–%v)", underExpired.NotBefore, underExpired.NotAfter)
+	}
+	_, expired, _ := ca.WithLeafValidity(now.Add(-48*time.Hour), now.Add(-24*time.Hour)).IssuePacked([16]byte{1})
+	_, early, _ := ca.WithLeafValidity(now.Add(24*time.Hour), now.Add(48*time.Hour)).IssueU2F()
+	for _, tc := range []struct {
+		name  string
+		leaf  *x509.Certificate
+		ca    *softauthn.TestCA
+		stale *x509.Certificate
+	}{
+		{"expired leaf", expired, ca, expired},
+		{"leaf not yet valid", early, ca, early},
+		{"expired intermediate", underExpired, expiredInter, expiredInter.Intermediates()[0]},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var ie x509.CertificateInvalidError
+			err := verifyLeaf(tc.leaf, tc.ca, tc.ca.Intermediates())
+			if !errors.As(err, &ie) || ie.Reason != x509.Expired || !ie.Cert.Equal(tc.stale) {
+				t.Fatalf("want x509.Expired for %s, got %v", tc.stale.Subject.CommonName, err)
+			}
+		})
+	}
+}
+
+// TestPackedX5CCarriesIntermediates: packed x5c is the leaf then the CA's intermediates;
+// fido-u2f keeps exactly one certificate (§8.6).
+func TestPackedX5CCarriesIntermediates(t *testing.T) {
+	root, err := softauthn.NewTestCA()
+	if err != nil {
+		t.Fatal(err)
+	}
+	ca, err := root.NewIntermediate(time.Time{}, time.Time{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		format string
+		want   int
+	}{{softauthn.AttestationPacked, 2}, {softauthn.AttestationFIDOU2F, 1}} {
+		t.Run(tc.format, func(t *testing.T) {
+			a := softauthn.MustNew(softauthn.Options{Attestation: tc.format, CA: ca})
+			p := registered(t, a)
+			x5c, _ := p.Response.AttestationObject.AttStatement["x5c"].([]any)
+			if len(x5c) != tc.want {
+				t.Fatalf("x5c has %d certificates, want %d", len(x5c), tc.want)
+			}
+			var certs []*x509.Certificate
+			for _, raw := range x5c {
+				c, err := x509.ParseCertificate(raw.([]byte))
+				if err != nil {
+					t.Fatal(err)
+				}
+				certs = append(certs, c)
+			}
+			if len(certs) == 2 && !certs[1].Equal(ca.Intermediates()[0]) {
+				t.Fatal("x5c[1] is not the intermediate")
+			}
+			if err := verifyLeaf(certs[0], ca, certs[1:]); tc.want == 2 && err != nil {
+				t.Fatalf("x5c does not chain to Root: %v", err)
+			}
+		})
+	}
 }

@@ -197,7 +197,7 @@ func (a *Authenticator) attest(c *credential, alg int64, authData, cdHash []byte
 		format, stmt = "packed", map[string]any{"alg": alg}
 	case AttestationPacked: // §8.2 basic attestation: sig by the key of x5c[0]
 		sig, err = sign(a.attKey, signed)
-		format, stmt = "packed", map[string]any{"alg": ES256, "x5c": [][]byte{a.attCert}}
+		format, stmt = "packed", map[string]any{"alg": ES256, "x5c": slices.Clone(a.attChain)}
 	case AttestationFIDOU2F: // §8.6: the U2F registration response signature
 		ec, ok := c.key.Public().(*ecdsa.PublicKey)
 		if !ok {
@@ -214,7 +214,7 @@ func (a *Authenticator) attest(c *credential, alg int64, authData, cdHash []byte
 		msg = append(msg, c.id...)
 		msg = append(msg, pub...)
 		sig, err = sign(a.attKey, msg)
-		format, stmt = "fido-u2f", map[string]any{"x5c": [][]byte{a.attCert}}
+		format, stmt = "fido-u2f", map[string]any{"x5c": [][]byte{a.attChain[0]}}
 	default:
 		return "", nil, fmt.Errorf("softauthn: unknown attestation %q", a.opts.Attestation)
 	}

@@ -76,7 +76,8 @@ type Options struct {
 	// options ask for, so that a server's attestation verification can be tested.
 	Attestation string
 	// CA issues the attestation certificate for AttestationPacked and AttestationFIDOU2F;
-	// nil makes a fresh one, available from Authenticator.CA.
+	// nil makes a fresh one, available from Authenticator.CA. A packed x5c carries the
+	// CA's intermediates after the leaf; a fido-u2f x5c only ever holds the leaf (§8.6).
 	CA *TestCA
 	// AAGUID identifies the authenticator model in attested credential data; zero means
 	// DefaultAAGUID. AttestationFIDOU2F always reports zero (§8.6).
@@ -121,10 +122,11 @@ type Authenticator struct {
 	opts      Options
 	rpIDFromO string // host of opts.Origin, the RP ID when options omit it
 
-	// The attestation key and certificate (DER) for packed and fido-u2f: one per
-	// authenticator, as a batch of devices shares one (§6.5.5 Basic).
-	attKey  *ecdsa.PrivateKey
-	attCert []byte
+	// The attestation key and certificate chain (DER, leaf first, then the CA's
+	// intermediates) for packed and fido-u2f: one per authenticator, as a batch of devices
+	// shares one (§6.5.5 Basic).
+	attKey   *ecdsa.PrivateKey
+	attChain [][]byte
 
 	mu    sync.RWMutex
 	creds []*credential          // oldest first
@@ -177,11 +179,16 @@ func New(opts Options) (*Authenticator, error) {
 			}
 			opts.CA = ca
 		}
-		var err error
+		var (
+			leaf []byte
+			err  error
+		)
 		if opts.Attestation == AttestationPacked {
-			a.attKey, a.attCert, err = opts.CA.issue(opts.AAGUID[:])
+			a.attKey, leaf, err = opts.CA.issue(opts.AAGUID[:])
+			a.attChain = opts.CA.chain(leaf)
 		} else {
-			a.attKey, a.attCert, err = opts.CA.issue(nil)
+			a.attKey, leaf, err = opts.CA.issue(nil)
+			a.attChain = [][]byte{leaf}
 		}
 		if err != nil {
 			return nil, fmt.Errorf("softauthn: issuing the attestation certificate: %w", err)

@@ -150,6 +150,10 @@ func verifyChain(st Statement, pool *x509.CertPool, n int, extra *x509.CertPool,
 	if len(st.Chain) == 0 {
 		return refuse("chain", "the attestation policy requires a certificate chain to a trusted root, and the %s statement carries none this server can check", st.Format)
 	}
+	// crypto/x509 checks validity too, but its error would read as an untrusted chain.
+	if err := CheckValidity(st.Chain, now); err != nil {
+		return err
+	}
 	inter := x509.NewCertPool()
 	for _, c := range st.Chain[1:] {
 		inter.AddCert(c)
