@@ -12,6 +12,11 @@
 //   - clock_skew_issuer_ahead / _behind (-slow): one instance's clock 10 s ahead,
 //     ceremonies started on one instance and verified on another;
 //   - passkeyd_instance_killed, redis_master_killed;
+//   - redis_failover_lockout (-slow): an account locked in Redis, the master killed, its
+//     right password and another's wrong ones tried through the failover;
+//   - redis_latency (-slow): a proxy in front of the Redis master delays its answers by
+//     2 s; two more instances behind it, one with the default PASSKEYD_REDIS_TIMEOUT (must
+//     fail at about 1 s) and one with 3 s (must not fail); two lines;
 //   - postgres_stall: the network to the primary forwards nothing for 5 s;
 //   - postgres_primary_failover: the primary stopped (immediate), the replica promoted.
 //
@@ -185,8 +190,19 @@ func run(o options) error {
 			continue
 		}
 		at := time.Now()
-		faultTimes = append(faultTimes, at)
 		c.logf("fault: %s", dr.name)
+		if dr.multi != nil {
+			rs, err := dr.multi()
+			if err != nil {
+				return fmt.Errorf("%s: %w", dr.name, err)
+			}
+			for _, r := range rs {
+				faultTimes = append(faultTimes, at)
+				results = append(results, r)
+			}
+			continue
+		}
+		faultTimes = append(faultTimes, at)
 		r, err := dr.run(at)
 		if err != nil {
 			return fmt.Errorf("%s: %w", dr.name, err)
