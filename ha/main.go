@@ -197,6 +197,7 @@ func run(o options) error {
 				return fmt.Errorf("%s: %w", dr.name, err)
 			}
 			for _, r := range rs {
+				c.logf("  %s", r)
 				faultTimes = append(faultTimes, at)
 				results = append(results, r)
 			}
@@ -208,6 +209,7 @@ func run(o options) error {
 			return fmt.Errorf("%s: %w", dr.name, err)
 		}
 		r.name = dr.name
+		c.logf("  %s", r)
 		results = append(results, r)
 	}
 	cancel()

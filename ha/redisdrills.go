@@ -79,7 +79,7 @@ func (c *cluster) redisLatency(o options) ([]result, error) {
 		}
 		defer c.kill(name)
 		r.d = newDriver(instanceURL(r.i), fmt.Sprintf("http://localhost:%d", haproxyPort))
-		if err := r.d.warmup(ctx, 2); err != nil {
+		if err := r.d.warmup(ctx, 3); err != nil {
 			return nil, fmt.Errorf("%s warm-up: %w", name, err)
 		}
 		wg.Add(1)
