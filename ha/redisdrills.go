@@ -105,7 +105,8 @@ func (c *cluster) redisLatency(o options) ([]result, error) {
 		var failTook, okTook []time.Duration
 		r.d.mu.Lock()
 		for _, e := range r.d.events {
-			if e.at.Before(at) || !e.at.Before(end.Add(latency)) {
+			// Operations that started while the answers were slow.
+			if started := e.at.Add(-e.took); started.Before(at) || !started.Before(end) {
 				continue
 			}
 			if e.ok {
@@ -122,9 +123,10 @@ func (c *cluster) redisLatency(o options) ([]result, error) {
 		switch {
 		case r.timeout < latency && len(failTook) == 0:
 			res.problem = "Redis answers 2 s late and a 1 s timeout failed nothing: the latency was not applied"
-		case r.timeout < latency && fp99 > 3*r.timeout:
-			// An operation is two requests, but the first one's failure ends it.
-			res.problem = fmt.Sprintf("failures took %v (p99) with a %v Redis timeout; they must fail at about the timeout", fp99, r.timeout)
+		case r.timeout < latency && (fp50 > 3*r.timeout/2 || fmax > 4*r.timeout):
+			// The first Redis call to time out ends the operation; one on a new connection
+			// may also wait out its handshake, hence the margin for the slowest.
+			res.problem = fmt.Sprintf("failures took %v (p50), %v (max) with a %v Redis timeout; they must fail at about the timeout", fp50, fmax, r.timeout)
 		case r.timeout > latency && res.failed > 0:
 			res.problem = fmt.Sprintf("%d operations failed with Redis 2 s slow and a %v timeout", res.failed, r.timeout)
 		case r.timeout > latency && len(okTook) == 0:
