@@ -29,7 +29,7 @@
 // was acknowledged (201) but that the database no longer has. It exits non-zero if any was
 // lost, the service did not recover, or a drill's own condition failed. It needs root
 // (PostgreSQL runs as the postgres user), Debian's postgresql-15, redis-server and haproxy,
-// and takes about a minute and a half (-slow: about two and a half). -only runs the drills whose names contain one of its
+// and takes about a minute and a half (-slow: about three). -only runs the drills whose names contain one of its
 // comma-separated words (the cluster starts anyway).
 package main
 
