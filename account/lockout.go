@@ -137,6 +137,25 @@ func (l *Lockout) Release(_ context.Context, key string) error {
 	return nil
 }
 
+// lockFor locks key for d from now unless it is locked longer already (a lock the shared
+// store reported, kept here for when the store cannot answer).
+func (l *Lockout) lockFor(key string, d time.Duration) {
+	until := l.clock().Add(d)
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.m == nil {
+		l.m = map[string]*lockState{}
+	}
+	st, ok := l.m[key]
+	if !ok {
+		st = &lockState{}
+		l.m[key] = st
+	}
+	if until.After(st.lockedUntil) {
+		st.lockedUntil = until
+	}
+}
+
 // unlock lifts a lock that is still in force (one set by reservations of the current batch).
 func (l *Lockout) unlock(st *lockState, now time.Time) {
 	if now.Before(st.lockedUntil) {

@@ -319,6 +319,8 @@ backend be
     option httpchk GET /readyz
     http-check expect status 200
     default-server inter 1s fall 2 rise 2
+    # Which instance answered: the lockout drill counts guesses per instance.
+    http-response set-header X-Ha-Server %%s
 `, haproxyPort)
 	for i := 0; i < 3; i++ {
 		body += fmt.Sprintf("    server p%d 127.0.0.1:%d check\n", i, passkeydBase+i)

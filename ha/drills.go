@@ -17,23 +17,27 @@ type drill struct {
 	name string
 	run  func(at time.Time) (result, error)
 	slow bool // only with -slow (make ha-test), not in CI's `go run ./ha`
+	// multi, instead of run, is a drill that reports several lines (one per variant).
+	multi func() ([]result, error)
 }
 
 func (c *cluster) drills(o options, d *driver) []drill {
 	return []drill{
-		{"passkeyd_rolling_restart", func(at time.Time) (result, error) { return c.rollingRestart(d, at) }, true},
-		{"clock_skew_issuer_ahead", func(at time.Time) (result, error) { return c.clockSkew(o, d, at, true) }, true},
-		{"clock_skew_issuer_behind", func(at time.Time) (result, error) { return c.clockSkew(o, d, at, false) }, true},
-		{"passkeyd_instance_killed", func(at time.Time) (result, error) {
+		{name: "passkeyd_rolling_restart", run: func(at time.Time) (result, error) { return c.rollingRestart(d, at) }, slow: true},
+		{name: "clock_skew_issuer_ahead", run: func(at time.Time) (result, error) { return c.clockSkew(o, d, at, true) }, slow: true},
+		{name: "clock_skew_issuer_behind", run: func(at time.Time) (result, error) { return c.clockSkew(o, d, at, false) }, slow: true},
+		{name: "passkeyd_instance_killed", run: func(at time.Time) (result, error) {
 			c.kill("passkeyd-1")
 			return observe(d, at, o.window), nil
-		}, false},
-		{"redis_master_killed", func(at time.Time) (result, error) {
+		}, slow: false},
+		{name: "redis_master_killed", run: func(at time.Time) (result, error) {
 			c.kill("redis-master")
 			return observe(d, at, o.window), nil
-		}, false},
-		{"postgres_stall", func(at time.Time) (result, error) { return c.postgresStall(o, d, at) }, false},
-		{"postgres_primary_failover", func(at time.Time) (result, error) {
+		}, slow: false},
+		{name: "redis_failover_lockout", run: func(time.Time) (result, error) { return c.redisFailoverLockout(o) }, slow: true},
+		{name: "redis_latency", multi: func() ([]result, error) { return c.redisLatency(o) }, slow: true},
+		{name: "postgres_stall", run: func(at time.Time) (result, error) { return c.postgresStall(o, d, at) }, slow: false},
+		{name: "postgres_primary_failover", run: func(at time.Time) (result, error) {
 			if err := c.run(true, filepath.Join(pgBin, "pg_ctl"), "-D", filepath.Join(c.dir, "pg-primary"), "stop", "-m", "immediate"); err != nil {
 				return result{}, err
 			}
@@ -41,7 +45,7 @@ func (c *cluster) drills(o options, d *driver) []drill {
 				return result{}, err
 			}
 			return observe(d, at, o.window), nil
-		}, false},
+		}, slow: false},
 	}
 }
 

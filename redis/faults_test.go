@@ -80,3 +80,56 @@ func TestConnectionFaults(t *testing.T) {
 		})
 	}
 }
+
+// TestLatency: answers slower than the timeout fail unavailable within a small multiple of
+// it; answers slower than usual but within it succeed (the 2 s Redis of the fault test's
+// redis_latency drill, scaled down).
+func TestLatency(t *testing.T) {
+	u, err := url.Parse(testURL())
+	if err != nil {
+		t.Fatal(err)
+	}
+	proxy, err := faultnet.Listen(u.Host)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer proxy.Close()
+	target := u.Host
+	u.Host = proxy.Addr()
+	const timeout = 300 * time.Millisecond
+	c, err := redis.OpenTimeout(u.String(), timeout)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	ctx := context.Background()
+	if err := c.Ping(ctx); err != nil {
+		if required() {
+			t.Fatalf("Redis unreachable at %s: %v", target, err)
+		}
+		t.Skipf("Redis unreachable at %s: %v", target, err)
+	}
+	put := func() error {
+		return c.PutChallenge(ctx, &passkeyd.Challenge{Value: []byte(randomPrefix("latency")), Ceremony: passkeyd.CeremonyAuthentication, ExpiresAt: time.Now().Add(time.Minute), IssuedAt: time.Now()})
+	}
+	proxy.Latency(2 * timeout)
+	began := time.Now()
+	err = put()
+	took := time.Since(began)
+	if passkeyd.ErrorCode(err) != passkeyd.CodeUnavailable {
+		t.Fatalf("PutChallenge with answers %v late: %v (code %s), want unavailable", 2*timeout, err, passkeyd.ErrorCode(err))
+	}
+	if took > 4*timeout {
+		t.Fatalf("took %v to fail with a %v timeout", took, timeout)
+	}
+	proxy.Latency(timeout / 3)
+	proxy.Reset() // the timed-out connections are discarded by go-redis anyway
+	time.Sleep(3 * timeout)
+	began = time.Now()
+	if err := put(); err != nil {
+		t.Fatalf("PutChallenge with answers %v late and a %v timeout: %v", timeout/3, timeout, err)
+	}
+	if took := time.Since(began); took < timeout/3 {
+		t.Fatalf("answered in %v: the latency was not applied", took)
+	}
+}

@@ -1,13 +1,14 @@
 // Package faultnet is a TCP proxy for tests that need a network fault between passkeyd and a
 // real dependency: it forwards connections to a target and, on command, resets every open
-// connection, stalls (holds every byte, as a partition or a SIGSTOPped server does), or
-// refuses new connections. Tests and the fault test (ha/) put it in front of the real
+// connection, stalls (holds every byte, as a partition or a SIGSTOPped server does), slows
+// the target's answers down (latency), or refuses new connections. Tests and the fault test (ha/) put it in front of the real
 // PostgreSQL or Redis, so the driver sees the errors a failover or a partition produces.
 package faultnet
 
 import (
 	"net"
 	"sync"
+	"time"
 )
 
 // Proxy forwards TCP connections from its own address to a target.
@@ -20,6 +21,7 @@ type Proxy struct {
 	stalled  bool
 	refusing bool
 	closed   bool
+	latency  time.Duration
 	conns    map[net.Conn]struct{}
 	wg       sync.WaitGroup
 }
@@ -62,6 +64,23 @@ func (p *Proxy) Stall(on bool) {
 	p.stalled = on
 	p.mu.Unlock()
 	p.wake.Broadcast()
+}
+
+// Latency delays every byte from the target by d (0: none) on open and new connections, as
+// a slow or overloaded server does: each answer arrives d later than it would, and a client
+// whose read timeout is below d times out. Bytes read while it is set keep their delay after
+// it is turned off. The delay is per chunk, not a queue: pipelined answers are not
+// serialised behind each other.
+func (p *Proxy) Latency(d time.Duration) {
+	p.mu.Lock()
+	p.latency = d
+	p.mu.Unlock()
+}
+
+func (p *Proxy) currentLatency() time.Duration {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.latency
 }
 
 // Refuse makes the proxy reset new connections at once while on (a server that is down:
@@ -135,7 +154,7 @@ func (p *Proxy) serve(client net.Conn) {
 	var wg sync.WaitGroup
 	wg.Add(2)
 	go func() { defer wg.Done(); defer done(); p.copy(upstream, client) }()
-	go func() { defer wg.Done(); defer done(); p.copy(client, upstream) }()
+	go func() { defer wg.Done(); defer done(); p.copyDelayed(client, upstream) }()
 	wg.Wait()
 }
 
@@ -153,6 +172,47 @@ func (p *Proxy) copy(dst, src net.Conn) {
 			}
 		}
 		if err != nil { // EOF or a reset: the other side is closed by serve
+			return
+		}
+	}
+}
+
+// copyDelayed forwards the target's answers (src) to the client, each chunk at the time it
+// was read plus the latency in force then. A reader queues the chunks so that a held chunk
+// does not hold up reading the next one (the delay is latency, not a bandwidth cap).
+func (p *Proxy) copyDelayed(dst, src net.Conn) {
+	type chunk struct {
+		b   []byte
+		due time.Time
+	}
+	q := make(chan chunk, 256)
+	stop := make(chan struct{})
+	go func() {
+		defer close(q)
+		buf := make([]byte, 32<<10)
+		for {
+			n, err := src.Read(buf)
+			if n > 0 {
+				select {
+				case q <- chunk{append([]byte(nil), buf[:n]...), time.Now().Add(p.currentLatency())}:
+				case <-stop:
+					return
+				}
+			}
+			if err != nil {
+				return
+			}
+		}
+	}()
+	defer close(stop)
+	for c := range q {
+		if d := time.Until(c.due); d > 0 {
+			time.Sleep(d)
+		}
+		if !p.waitFlowing() {
+			return
+		}
+		if _, err := dst.Write(c.b); err != nil {
 			return
 		}
 	}
