@@ -77,6 +77,12 @@ type Config struct {
 	Tokens Tokens `yaml:",inline"`
 	// Argon2 is the cost of password hashing (password fallback).
 	Argon2 Argon2 `yaml:"argon2"`
+	// PasswordMinScore is the least zxcvbn strength (0–4; 0: off) a new password needs.
+	PasswordMinScore int `yaml:"passwordMinScore"`
+	// PasswordBreachURL is a Pwned-Passwords-compatible range API
+	// (https://api.pwnedpasswords.com) asked, by k-anonymity, whether a new password is
+	// known from a breach; empty: only the bundled list. It fails open.
+	PasswordBreachURL string `yaml:"passwordBreachURL"`
 	Policy Policy `yaml:"policy"`
 
 	originsSet bool // origins came from a layer, not the addr-derived default
@@ -164,6 +170,7 @@ func Default() *Config {
 		EncryptionKeys:   []string{},
 		WebhookURLs:      []string{},
 		Argon2:           Argon2{MemoryKiB: 64 * 1024, Time: 3, Threads: 2},
+		PasswordMinScore: 3,
 		Tokens:           Tokens{Audience: []string{}, Lifetime: 5 * time.Minute, SigningAlgorithm: "ES256", SigningKeyRotation: 24 * time.Hour},
 		Policy: Policy{
 			UserVerification: "preferred",

@@ -184,9 +184,13 @@ var common = func() map[string]bool {
 	return m
 }()
 
-// Check applies the password policy: 8 to 256 characters, not one of the commonly breached
-// passwords. The error says why, for the person choosing it.
-func Check(password string) error {
+// Check applies DefaultPolicy without a breach lookup (see Policy.Check).
+func Check(password string) error { return DefaultPolicy.Check(context.Background(), password) }
+
+// checkShape refuses what no policy allows: invalid UTF-8, fewer than 8 or more than 256
+// characters, and the bundled list of the most commonly breached passwords (a floor that
+// holds whatever the strength estimate says).
+func checkShape(password string) error {
 	n := utf8.RuneCountInString(password)
 	switch {
 	case !utf8.ValidString(password):

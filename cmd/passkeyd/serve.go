@@ -133,6 +133,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	}
 	defer d.close()
 	httpapi.PasswordQueueMetrics(registry, d.passwords)
+	httpapi.PasswordBreachMetrics(registry, d.breaches)
 	store, accounts := d.store, d.accounts
 	tokens, err := newIssuer(ctx, cfg, d, log)
 	if err != nil {
@@ -254,6 +255,7 @@ type deps struct {
 	// signed-in session and of the operator API; nil: in process.
 	sessionSecrets, accountSecrets, admin httpapi.RateLimiter
 	passwords                             *password.Hasher
+	breaches                              *password.RangeChecker // nil: no breach lookup
 	store                                 passkeyd.Store
 	challenges                            challengeStore
 	pingChallenges                        func(context.Context) error
@@ -359,12 +361,18 @@ func openDeps(ctx context.Context, cfg *config.Config, log *slog.Logger, obs *ob
 			password.Limits{Concurrency: cfg.Argon2.Concurrency, Queue: cfg.Argon2.Queue})
 	}
 	d.passwords = passwords
+	policy := &password.Policy{MinScore: cfg.PasswordMinScore}
+	if cfg.PasswordBreachURL != "" {
+		d.breaches = &password.RangeChecker{URL: cfg.PasswordBreachURL, Client: outboundClient(2 * time.Second)}
+		policy.Breaches = d.breaches
+	}
 	d.accounts, err = account.New(ctx, useStore, useChallenges, rp, account.Config{
 		SessionTTL:           cfg.SessionTTL,
 		ReauthWindow:         cfg.ReauthWindow,
 		CounterPolicy:        cfg.Policy.Counter,
 		RecoveryCodes:        slices.Contains(cfg.Fallbacks, "recovery_code"),
 		Passwords:            passwords,
+		PasswordPolicy:       policy,
 		TOTP:                 slices.Contains(cfg.Fallbacks, "totp"),
 		Keys:                 keys,
 		PasskeySecondFactor:  cfg.PasskeyRole == "second-factor",
