@@ -83,7 +83,7 @@ type Config struct {
 	// (https://api.pwnedpasswords.com) asked, by k-anonymity, whether a new password is
 	// known from a breach; empty: only the bundled list. It fails open.
 	PasswordBreachURL string `yaml:"passwordBreachURL"`
-	Policy Policy `yaml:"policy"`
+	Policy            Policy `yaml:"policy"`
 
 	originsSet bool // origins came from a layer, not the addr-derived default
 }

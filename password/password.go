@@ -204,3 +204,25 @@ func checkShape(password string) error {
 	}
 	return nil
 }
+
+// ValidateHash checks that a stored hash is one Verify can check later (argon2id with
+// parameters in range, or bcrypt of cost 4 to 15) without computing it: an import of
+// thousands of hashes must not spend a bcrypt computation on each.
+func ValidateHash(hash string) error {
+	switch {
+	case strings.HasPrefix(hash, "$argon2id$"):
+		_, _, _, err := parseArgon2(hash)
+		return err
+	case strings.HasPrefix(hash, "$2a$"), strings.HasPrefix(hash, "$2b$"), strings.HasPrefix(hash, "$2y$"):
+		cost, err := bcrypt.Cost([]byte(hash))
+		if err != nil || len(hash) != 60 {
+			return errors.New("password: malformed bcrypt hash")
+		}
+		// Above 15 one sign-in would take seconds of a core: refuse it at import, not then.
+		if cost > 15 {
+			return fmt.Errorf("password: bcrypt cost %d is above 15", cost)
+		}
+		return nil
+	}
+	return errors.New("password: unknown hash format (want bcrypt or argon2id)")
+}

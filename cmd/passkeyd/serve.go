@@ -16,6 +16,7 @@ import (
 
 	"github.com/passkeyd/passkeyd"
 	"github.com/passkeyd/passkeyd/account"
+	"github.com/passkeyd/passkeyd/internal/buildinfo"
 	"github.com/passkeyd/passkeyd/ceremony"
 	"github.com/passkeyd/passkeyd/config"
 	"github.com/passkeyd/passkeyd/httpapi"
@@ -122,7 +123,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	}
 	defer stopTracing()
 	registry := prometheus.NewRegistry()
-	registry.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	registry.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}), buildInfoMetric())
 	d, err := openDeps(ctx, cfg, log, &observers{
 		onEvent:              httpapi.EventCounter(registry),
 		onAttestationFailure: httpapi.AttestationFailureCounter(registry),
@@ -205,7 +206,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	}
 	go sweepSessions(ctx, store, log)
 
-	log.Info("passkeyd listening", "addr", ln.Addr().String(), "rp_id", cfg.RPID, "origins", cfg.Origins, "version", version)
+	log.Info("passkeyd listening", "addr", ln.Addr().String(), "rp_id", cfg.RPID, "origins", cfg.Origins, "version", buildinfo.Get().Version, "commit", buildinfo.Get().Commit)
 	fmt.Fprintf(stdout, "passkeyd is ready: open %s\n", cfg.PublicURL())
 
 	errc := make(chan error, 1)
@@ -414,4 +415,16 @@ func newIssuer(ctx context.Context, cfg *config.Config, d *deps, log *slog.Logge
 		return nil, fmt.Errorf("signing keys: %w", err)
 	}
 	return i, nil
+}
+
+// buildInfoMetric is passkeyd_build_info: always 1, its labels say which build runs, so a
+// dashboard can tell a fleet mid-upgrade from one that is not.
+func buildInfoMetric() prometheus.Collector {
+	bi := buildinfo.Get()
+	g := prometheus.NewGauge(prometheus.GaugeOpts{
+		Name: "passkeyd_build_info", Help: "Which passkeyd build this is (the value is always 1).",
+		ConstLabels: prometheus.Labels{"version": bi.Version, "commit": bi.Commit, "date": bi.Date, "goversion": bi.GoVersion},
+	})
+	g.Set(1)
+	return g
 }
