@@ -5,6 +5,7 @@
 package config
 
 import (
+	"bytes"
 	"errors"
 	"flag"
 	"fmt"
@@ -217,14 +218,14 @@ func Load(args []string, getenv func(string) string) (*Config, error) {
 		}
 		if v := getenv(s.env); v != "" {
 			if err := s.set(c, v); err != nil {
-				return nil, fmt.Errorf("%s=%q: %v", s.env, v, err)
+				return nil, fmt.Errorf("%s=%q (%s): %s", s.env, v, s.key, plainError(err))
 			}
 		}
 	}
 	for _, s := range settings {
 		if v, ok := values[s.flag]; ok && s.set != nil {
 			if err := s.set(c, v); err != nil {
-				return nil, fmt.Errorf("-%s %q: %v", s.flag, v, err)
+				return nil, fmt.Errorf("-%s %q (%s): %s", s.flag, v, s.key, plainError(err))
 			}
 		}
 	}
@@ -238,16 +239,15 @@ func Load(args []string, getenv func(string) string) (*Config, error) {
 }
 
 func (c *Config) loadFile(path string) error {
-	f, err := os.Open(path)
+	data, err := os.ReadFile(path)
 	if err != nil {
 		return fmt.Errorf("configuration file (PASSKEYD_CONFIG / -config): %v", err)
 	}
-	defer f.Close()
-	dec := yaml.NewDecoder(f)
+	dec := yaml.NewDecoder(bytes.NewReader(data))
 	dec.KnownFields(true) // a typo in a key is an error, not a silently ignored setting
 	c.Origins = nil
 	if err := dec.Decode(c); err != nil && !errors.Is(err, io.EOF) {
-		return fmt.Errorf("configuration file %s: %v", path, err)
+		return fmt.Errorf("configuration file %s:\n  %v", path, fileErrors(data, err))
 	}
 	c.originsSet = len(c.Origins) > 0
 	return nil

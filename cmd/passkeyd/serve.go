@@ -17,6 +17,7 @@ import (
 	"github.com/passkeyd/passkeyd"
 	"github.com/passkeyd/passkeyd/account"
 	"github.com/passkeyd/passkeyd/internal/buildinfo"
+	"github.com/passkeyd/passkeyd/internal/logctx"
 	"github.com/passkeyd/passkeyd/ceremony"
 	"github.com/passkeyd/passkeyd/config"
 	"github.com/passkeyd/passkeyd/httpapi"
@@ -49,9 +50,9 @@ func newLogger(cfg *config.Config, w io.Writer) *slog.Logger {
 	_ = level.UnmarshalText([]byte(cfg.LogLevel))
 	opts := &slog.HandlerOptions{Level: level}
 	if cfg.LogFormat == "json" {
-		return slog.New(slog.NewJSONHandler(w, opts))
+		return slog.New(logctx.NewHandler(slog.NewJSONHandler(w, opts)))
 	}
-	return slog.New(slog.NewTextHandler(w, opts))
+	return slog.New(logctx.NewHandler(slog.NewTextHandler(w, opts)))
 }
 
 // openStore opens the database the configuration names and applies pending migrations
@@ -207,7 +208,13 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	go sweepSessions(ctx, store, log)
 
 	log.Info("passkeyd listening", "addr", ln.Addr().String(), "rp_id", cfg.RPID, "origins", cfg.Origins, "version", buildinfo.Get().Version, "commit", buildinfo.Get().Commit)
-	fmt.Fprintf(stdout, "passkeyd is ready: open %s\n", cfg.PublicURL())
+	// With JSON logs every line passkeyd writes is JSON (a collector parses them all): the
+	// greeting for a person at a terminal is then a log record too.
+	if cfg.LogFormat == "json" {
+		log.Info("passkeyd is ready", "url", cfg.PublicURL())
+	} else {
+		fmt.Fprintf(stdout, "passkeyd is ready: open %s\n", cfg.PublicURL())
+	}
 
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
