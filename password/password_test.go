@@ -99,9 +99,9 @@ func TestValidateHash(t *testing.T) {
 		t.Fatal(err)
 	}
 	for hash, ok := range map[string]bool{
-		argon:      true,
-		string(bc): true,
-		"$2y$" + string(bc)[4:]: true,
+		argon:                      true,
+		string(bc):                 true,
+		"$2y$" + string(bc)[4:]:    true,
 		"$2b$16$" + string(bc)[7:]: false, // too costly to check at sign-in
 		string(bc)[:59]:            false,
 		"$argon2id$v=19$m=999999,t=3,p=2$c2FsdHNhbHQ$aGFzaGhhc2hoYXNoaGFzaA": false,

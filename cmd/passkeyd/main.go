@@ -83,9 +83,11 @@ database and the settings: see passkeyd -h.
 
 // subcommandUsage is each subcommand's -h text.
 var subcommandUsage = map[string]func() string{
-	"serve":   usage,
-	"help":    usage,
-	"version": func() string { return "usage: passkeyd version (or passkeyd -version)\n\nPrints the version, commit and build date.\n" },
+	"serve": usage,
+	"help":  usage,
+	"version": func() string {
+		return "usage: passkeyd version (or passkeyd -version)\n\nPrints the version, commit and build date.\n"
+	},
 	"migrate": func() string {
 		return "usage: passkeyd migrate [server flags]\n\nApplies the pending database migrations and exits (serve also applies them at start).\n" + serverFlagsNote
 	},
@@ -96,5 +98,7 @@ var subcommandUsage = map[string]func() string{
 		return importUsage + serverFlagsNote
 	},
 	"probe": func() string { return flagUsage(probeFlags(new(probeOptions)), probeAbout) },
-	"admin": func() string { return adminUsage + "\n\nFlags:\n" + flagDefaults(adminFlags(new(adminOptions), func(string) string { return "" })) },
+	"admin": func() string {
+		return adminUsage + "\n\nFlags:\n" + flagDefaults(adminFlags(new(adminOptions), func(string) string { return "" }))
+	},
 }
