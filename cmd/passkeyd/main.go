@@ -6,6 +6,7 @@
 //	passkeyd doctor [-url URL] check a configuration (and a running deployment)
 //	passkeyd import -file F    import users (JSON Lines: username, passwordHash, totpSecret)
 //	passkeyd probe -url URL    run a synthetic sign-up/sign-in journey against a server
+//	passkeyd healthcheck       exit 0 when a running server's /healthz answers 200
 //	passkeyd version           print the version
 //
 // Every flag also has a PASSKEYD_* environment variable and a configuration file key; see
@@ -20,6 +21,7 @@ import (
 	"os/signal"
 	"slices"
 	"syscall"
+	"time"
 
 	"github.com/passkeyd/passkeyd/internal/buildinfo"
 )
@@ -61,6 +63,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return importUsers(ctx, args, getenv, stdout, stderr)
 	case "probe":
 		return probe(ctx, args, stdout)
+	case "healthcheck":
+		return healthcheck(ctx, args, stdout)
 	case "version":
 		fmt.Fprintln(stdout, buildinfo.Get())
 		return nil
@@ -68,7 +72,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		fmt.Fprint(stdout, usage())
 		return nil
 	}
-	return fmt.Errorf("unknown command %q (want serve, migrate, admin, doctor, import, probe or version)", cmd)
+	return fmt.Errorf("unknown command %q (want serve, migrate, admin, doctor, import, probe, healthcheck or version)", cmd)
 }
 
 func wantsHelp(args []string) bool {
@@ -98,6 +102,11 @@ var subcommandUsage = map[string]func() string{
 		return importUsage + serverFlagsNote
 	},
 	"probe": func() string { return flagUsage(probeFlags(new(probeOptions)), probeAbout) },
+	"healthcheck": func() string {
+		var u, p string
+		var d time.Duration
+		return flagUsage(healthcheckFlags(&u, &p, &d), healthcheckAbout)
+	},
 	"admin": func() string {
 		return adminUsage + "\n\nFlags:\n" + flagDefaults(adminFlags(new(adminOptions), func(string) string { return "" }))
 	},

@@ -34,7 +34,7 @@ import (
 )
 
 func usage() string {
-	return "usage: passkeyd [serve|migrate|doctor|import|probe|admin|version] [flags]\n\n" + config.Usage()
+	return "usage: passkeyd [serve|migrate|doctor|import|probe|healthcheck|admin|version] [flags]\n\n" + config.Usage()
 }
 
 func loadConfig(args []string, getenv func(string) string) (*config.Config, error) {
