@@ -20,6 +20,5 @@ go_tool() { # name package@version
 }
 
 go_tool helm helm.sh/helm/v3/cmd/helm@v3.22.0
-go_tool kubeconform github.com/yannh/kubeconform/cmd/kubeconform@v0.7.0
 go_tool cyclonedx-gomod github.com/CycloneDX/cyclonedx-gomod/cmd/cyclonedx-gomod@v1.10.0
 go_tool goreleaser github.com/goreleaser/goreleaser/v2@v2.15.1
