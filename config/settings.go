@@ -65,7 +65,7 @@ var settings = []setting{
 		get: func(c *Config) string { return strings.Join(c.Origins, ",") }},
 	mk("databaseURL", "PASSKEYD_DATABASE_URL", "database-url", "sqlite://path/file.db or postgres://…",
 		str(func(c *Config) *string { return &c.DatabaseURL })),
-	mk("redisURL", "PASSKEYD_REDIS_URL", "redis-url", "Redis for challenges and shared rate limits (empty: in process)",
+	mk("redisURL", "PASSKEYD_REDIS_URL", "redis-url", "Redis for challenges, shared rate limits and lockouts (empty: in process)",
 		str(func(c *Config) *string { return &c.RedisURL })),
 	mk("redisTimeout", "PASSKEYD_REDIS_TIMEOUT", "redis-timeout", "bound on each Redis read and write (50ms to 30s)",
 		dur(func(c *Config) *time.Duration { return &c.RedisTimeout })),
