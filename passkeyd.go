@@ -145,6 +145,9 @@ type NewAccount struct {
 	// RecoveryCodes are the hashes of the account's first recovery codes (empty when
 	// recovery codes are disabled).
 	RecoveryCodes [][]byte
+	// TOTP, when set, is stored with the user (as it is: Confirmed and LastStep included),
+	// in the same transaction: an imported account never exists without its second factor.
+	TOTP *TOTP
 }
 
 // TOTP is a user's time-based one-time password second factor (RFC 6238).

@@ -39,6 +39,9 @@ type Config struct {
 	RecoveryCodes bool
 	// Passwords enables the password fallback with this hasher; nil disables it.
 	Passwords *password.Hasher
+	// PasswordPolicy decides which new passwords are acceptable; nil is
+	// password.DefaultPolicy.
+	PasswordPolicy *password.Policy
 	// TOTP enables TOTP as a second factor after a password.
 	TOTP bool
 	// Keys encrypt the secrets the service keeps at rest (TOTP seeds, sealed with the aad

@@ -25,10 +25,23 @@ type ImportRecord struct {
 // skips the users it already brought in.
 var ErrImportExists = errors.New("username exists")
 
-// Import creates a password account from r.
-func (s *Service) Import(ctx context.Context, r ImportRecord) error {
+// ImportOptions change what Import does.
+type ImportOptions struct {
+	// DryRun validates the record and checks whether its user exists, and stores nothing.
+	DryRun bool
+}
+
+// Import creates a password account from r, with its TOTP in the same transaction. The
+// existence check comes first and the hash is only parsed, never computed, so re-running an
+// import skips the users it brought in at the cost of one lookup each (ErrImportExists).
+func (s *Service) Import(ctx context.Context, r ImportRecord, opts ImportOptions) error {
 	display, key, err := NormalizeUsername(r.Username)
 	if err != nil {
+		return err
+	}
+	if _, err := s.store.UserByUsername(ctx, key); err == nil {
+		return ErrImportExists
+	} else if !errors.Is(err, passkeyd.ErrNotFound) {
 		return err
 	}
 	displayName, err := cleanName("displayName", r.DisplayName)
@@ -38,16 +51,8 @@ func (s *Service) Import(ctx context.Context, r ImportRecord) error {
 	if displayName == "" {
 		displayName = display
 	}
-	h := r.PasswordHash
-	if !strings.HasPrefix(h, "$argon2id$") && !strings.HasPrefix(h, "$2a$") && !strings.HasPrefix(h, "$2b$") && !strings.HasPrefix(h, "$2y$") {
-		return invalid("passwordHash must be a bcrypt or argon2id hash")
-	}
-	if s.cfg.Passwords != nil {
-		if _, _, err := s.cfg.Passwords.Verify(ctx, h, ""); errors.Is(err, password.ErrBusy) {
-			return hashRefused(err)
-		} else if err != nil {
-			return invalid("passwordHash: %v", err)
-		}
+	if err := password.ValidateHash(r.PasswordHash); err != nil {
+		return invalid("passwordHash must be a bcrypt or argon2id hash: %v", err)
 	}
 	var secret []byte
 	if r.TOTPSecret != "" {
@@ -56,26 +61,25 @@ func (s *Service) Import(ctx context.Context, r ImportRecord) error {
 			return invalid("totpSecret must be base32 of at least 10 bytes")
 		}
 	}
-	u := &passkeyd.User{ID: randomID(16), Handle: randomBytes(32), Username: display, UsernameKey: key, DisplayName: displayName, PasswordHash: h, CreatedAt: s.Now().UTC()}
-	if err := s.store.CreateAccount(ctx, passkeyd.NewAccount{User: u}); err != nil {
-		if errors.Is(err, passkeyd.ErrUsernameTaken) {
-			return ErrImportExists
-		}
-		return err
+	if opts.DryRun {
+		return nil
 	}
+	u := &passkeyd.User{ID: randomID(16), Handle: randomBytes(32), Username: display, UsernameKey: key, DisplayName: displayName, PasswordHash: r.PasswordHash, CreatedAt: s.Now().UTC()}
+	na := passkeyd.NewAccount{User: u}
 	if secret != nil {
 		sealed, err := s.sealTOTP(u.ID, secret)
 		if err != nil {
 			return err
 		}
-		if err := s.store.PutTOTP(ctx, u.ID, sealed); err != nil {
-			return err
-		}
-		// Confirm it: the user proved it long ago, on the old system. Step 1 is in 1970, so
+		// Confirmed: the user proved it long ago, on the old system. Step 1 is in 1970, so
 		// every current code is still accepted once.
-		if err := s.store.UseTOTPStep(ctx, u.ID, 1); err != nil {
-			return err
+		na.TOTP = &passkeyd.TOTP{UserID: u.ID, Secret: sealed, Confirmed: true, LastStep: 1}
+	}
+	if err := s.store.CreateAccount(ctx, na); err != nil {
+		if errors.Is(err, passkeyd.ErrUsernameTaken) {
+			return ErrImportExists // a concurrent import or sign-up took it since the check
 		}
+		return err
 	}
 	s.audit(ctx, u.ID, "account_imported", "password", nil, nil)
 	return nil

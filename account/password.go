@@ -37,7 +37,7 @@ func (s *Service) PasswordSignUp(ctx context.Context, username, pw, displayName 
 	if err := s.limitAccount(ctx, key); err != nil {
 		return nil, err
 	}
-	if err := password.Check(pw); err != nil {
+	if err := s.checkPassword(ctx, pw, display, displayName); err != nil {
 		return nil, invalid("password: %v", err)
 	}
 	if _, err := s.store.UserByUsername(ctx, key); err == nil {
@@ -160,7 +160,7 @@ func (s *Service) ChangePassword(ctx context.Context, sess *passkeyd.Session, cu
 		return notFoundAs(err, passkeyd.ErrUnauthenticated)
 	}
 	// The new password is checked first: a refused one must not cost a guess.
-	if err := password.Check(newPassword); err != nil {
+	if err := s.checkPassword(ctx, newPassword, u.Username, u.DisplayName); err != nil {
 		return invalid("newPassword: %v", err)
 	}
 	event := "password_set"
@@ -234,4 +234,14 @@ func (s *Service) LoginMethods(username string) ([]string, error) {
 		methods = append(methods, "password")
 	}
 	return methods, nil
+}
+
+// checkPassword applies the configured policy to a new password; the account's names count
+// as guessable words.
+func (s *Service) checkPassword(ctx context.Context, pw string, names ...string) error {
+	p := &password.DefaultPolicy
+	if s.cfg.PasswordPolicy != nil {
+		p = s.cfg.PasswordPolicy
+	}
+	return p.Check(ctx, pw, names...)
 }

@@ -5,6 +5,7 @@
 package config
 
 import (
+	"bytes"
 	"errors"
 	"flag"
 	"fmt"
@@ -94,7 +95,13 @@ type Config struct {
 	OIDCClients []OIDCClient `yaml:"oidcClients"`
 	// Argon2 is the cost of password hashing (password fallback).
 	Argon2 Argon2 `yaml:"argon2"`
-	Policy Policy `yaml:"policy"`
+	// PasswordMinScore is the least zxcvbn strength (0–4; 0: off) a new password needs.
+	PasswordMinScore int `yaml:"passwordMinScore"`
+	// PasswordBreachURL is a Pwned-Passwords-compatible range API
+	// (https://api.pwnedpasswords.com) asked, by k-anonymity, whether a new password is
+	// known from a breach; empty: only the bundled list. It fails open.
+	PasswordBreachURL string `yaml:"passwordBreachURL"`
+	Policy            Policy `yaml:"policy"`
 
 	originsSet bool // origins came from a layer, not the addr-derived default
 }
@@ -198,6 +205,7 @@ func Default() *Config {
 		WebhookURLs:      []string{},
 		Apps:             Apps{RelatedOrigins: []string{}, Android: []string{}, IOS: []string{}},
 		Argon2:           Argon2{MemoryKiB: 64 * 1024, Time: 3, Threads: 2},
+		PasswordMinScore: 3,
 		Tokens:           Tokens{Audience: []string{}, Lifetime: 5 * time.Minute, SigningAlgorithm: "ES256", SigningKeyRotation: 24 * time.Hour},
 		Policy: Policy{
 			UserVerification: "preferred",
@@ -244,14 +252,14 @@ func Load(args []string, getenv func(string) string) (*Config, error) {
 		}
 		if v := getenv(s.env); v != "" {
 			if err := s.set(c, v); err != nil {
-				return nil, fmt.Errorf("%s=%q: %v", s.env, v, err)
+				return nil, fmt.Errorf("%s=%q (%s): %s", s.env, v, s.key, plainError(err))
 			}
 		}
 	}
 	for _, s := range settings {
 		if v, ok := values[s.flag]; ok && s.set != nil {
 			if err := s.set(c, v); err != nil {
-				return nil, fmt.Errorf("-%s %q: %v", s.flag, v, err)
+				return nil, fmt.Errorf("-%s %q (%s): %s", s.flag, v, s.key, plainError(err))
 			}
 		}
 	}
@@ -265,16 +273,15 @@ func Load(args []string, getenv func(string) string) (*Config, error) {
 }
 
 func (c *Config) loadFile(path string) error {
-	f, err := os.Open(path)
+	data, err := os.ReadFile(path)
 	if err != nil {
 		return fmt.Errorf("configuration file (PASSKEYD_CONFIG / -config): %v", err)
 	}
-	defer f.Close()
-	dec := yaml.NewDecoder(f)
+	dec := yaml.NewDecoder(bytes.NewReader(data))
 	dec.KnownFields(true) // a typo in a key is an error, not a silently ignored setting
 	c.Origins = nil
 	if err := dec.Decode(c); err != nil && !errors.Is(err, io.EOF) {
-		return fmt.Errorf("configuration file %s: %v", path, err)
+		return fmt.Errorf("configuration file %s:\n  %v", path, fileErrors(data, err))
 	}
 	c.originsSet = len(c.Origins) > 0
 	return nil

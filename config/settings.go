@@ -67,7 +67,7 @@ var settings = []setting{
 		str(func(c *Config) *string { return &c.DatabaseURL })),
 	mk("databaseTimeout", "PASSKEYD_DATABASE_TIMEOUT", "database-timeout", "bound on each PostgreSQL operation, connect and statement (100ms to 60s)",
 		dur(func(c *Config) *time.Duration { return &c.DatabaseTimeout })),
-	mk("redisURL", "PASSKEYD_REDIS_URL", "redis-url", "Redis for challenges and shared rate limits (empty: in process)",
+	mk("redisURL", "PASSKEYD_REDIS_URL", "redis-url", "Redis for challenges, shared rate limits and lockouts (empty: in process)",
 		str(func(c *Config) *string { return &c.RedisURL })),
 	mk("redisTimeout", "PASSKEYD_REDIS_TIMEOUT", "redis-timeout", "bound on each Redis read and write (50ms to 30s)",
 		dur(func(c *Config) *time.Duration { return &c.RedisTimeout })),
@@ -199,6 +199,15 @@ var settings = []setting{
 			return err
 		},
 		get: func(c *Config) string { return strconv.Itoa(c.Argon2.Queue) }},
+	{key: "passwordMinScore", env: "PASSKEYD_PASSWORD_MIN_SCORE", flag: "password-min-score", help: "least zxcvbn strength (0-4) of a new password; 0: only the length and the bundled breach list",
+		set: func(c *Config, v string) error {
+			n, err := strconv.Atoi(strings.TrimSpace(v))
+			c.PasswordMinScore = n
+			return err
+		},
+		get: func(c *Config) string { return strconv.Itoa(c.PasswordMinScore) }},
+	mk("passwordBreachURL", "PASSKEYD_PASSWORD_BREACH_URL", "password-breach-url", "Pwned-Passwords-compatible range API checked for new passwords, e.g. https://api.pwnedpasswords.com (empty: off; fails open)",
+		str(func(c *Config) *string { return &c.PasswordBreachURL })),
 	mk("policy.userVerification", "PASSKEYD_USER_VERIFICATION", "user-verification", "required, preferred or discouraged",
 		str(func(c *Config) *string { return &c.Policy.UserVerification })),
 	mk("policy.residentKey", "PASSKEYD_RESIDENT_KEY", "resident-key", "required, preferred or discouraged (passkeys are discoverable: required)",

@@ -69,6 +69,14 @@ func (c *Config) Validate() error {
 			bad(key, "%v is outside %v to %v", d, lo, hi)
 		}
 	}
+	if c.PasswordMinScore < 0 || c.PasswordMinScore > 4 {
+		bad("passwordMinScore", "%d is outside 0 (off) to 4 (zxcvbn's scores); the default 3 refuses password123-like passwords", c.PasswordMinScore)
+	}
+	if c.PasswordBreachURL != "" {
+		if u, err := url.Parse(c.PasswordBreachURL); err != nil || u.Host == "" || (u.Scheme != "https" && !(u.Scheme == "http" && loopbackName(u.Hostname()))) {
+			bad("passwordBreachURL", "%q: use an https URL such as https://api.pwnedpasswords.com (http only on loopback)", c.PasswordBreachURL)
+		}
+	}
 	within("challengeTTL", c.ChallengeTTL, 10*time.Second, 30*time.Minute)
 	within("databaseTimeout", c.DatabaseTimeout, 100*time.Millisecond, time.Minute)
 	within("redisTimeout", c.RedisTimeout, 50*time.Millisecond, 30*time.Second)

@@ -36,6 +36,8 @@ var metricRef = regexp.MustCompile(`\b(passkeyd(?::[a-z0-9_]+)+|passkeyd_[a-z0-9
 // metric fails this test).
 func exported(t *testing.T) map[string]bool {
 	files, _ := filepath.Glob("../httpapi/*.go")
+	more, _ := filepath.Glob("../instrument/*.go")
+	files = append(files, more...)
 	var src []byte
 	for _, f := range files {
 		b, err := os.ReadFile(f)
@@ -121,6 +123,21 @@ func TestPrometheusRules(t *testing.T) {
 	// The SLO alerts the runbook promises: page on a fast burn, ticket on a slow one.
 	if alerts["PasskeydAuthErrorBudgetBurnFast"] != "page" || alerts["PasskeydAuthErrorBudgetBurnSlow"] != "ticket" {
 		t.Fatalf("burn-rate alerts: %v", alerts)
+	}
+	for name, severity := range map[string]string{
+		"PasskeydRegistrationFailures": "ticket", "PasskeydServerErrors": "page",
+		"PasskeydSignInLatencySLO": "ticket", "PasskeydRegistrationLatencySLO": "ticket",
+		"PasskeydAvailabilitySLOBurn": "page",
+	} {
+		if alerts[name] != severity {
+			t.Errorf("alert %s: severity %q, want %q", name, alerts[name], severity)
+		}
+	}
+	// Unit tests of the rules: client mistakes are not server errors, the latency SLO fires.
+	if promtool, err := exec.LookPath("promtool"); err == nil {
+		if out, err := exec.Command(promtool, "test", "rules", "prometheus/passkeyd-rules.test.yml").CombinedOutput(); err != nil {
+			t.Fatalf("promtool test rules: %v\n%s", err, out)
+		}
 	}
 }
 

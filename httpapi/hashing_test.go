@@ -25,7 +25,7 @@ func importCheap(t *testing.T, e *env, username, pw string) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := e.accounts.Import(context.Background(), account.ImportRecord{Username: username, PasswordHash: hash}); err != nil {
+	if err := e.accounts.Import(context.Background(), account.ImportRecord{Username: username, PasswordHash: hash}, account.ImportOptions{}); err != nil {
 		t.Fatal(err)
 	}
 }

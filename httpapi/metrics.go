@@ -108,3 +108,16 @@ func PasswordQueueMetrics(reg *prometheus.Registry, h *password.Hasher) {
 		}, func() float64 { return float64(h.Stats().Rejected) }),
 	)
 }
+
+// PasswordBreachMetrics exports the breach lookup's failures: each one let a new password
+// through unchecked by the range API (it fails open), so a rising count means the check is
+// off in practice.
+func PasswordBreachMetrics(reg *prometheus.Registry, c *password.RangeChecker) {
+	if c == nil {
+		return
+	}
+	reg.MustRegister(prometheus.NewCounterFunc(prometheus.CounterOpts{
+		Name: "passkeyd_password_breach_check_failures_total",
+		Help: "Breach range lookups (passwordBreachURL) that failed, letting the new password through.",
+	}, func() float64 { return float64(c.Failures()) }))
+}

@@ -13,10 +13,12 @@ import (
 	"go.opentelemetry.io/otel"
 	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/codes"
+	"go.opentelemetry.io/otel/propagation"
 	"go.opentelemetry.io/otel/trace"
 
 	"github.com/passkeyd/passkeyd"
 	"github.com/passkeyd/passkeyd/account"
+	"github.com/passkeyd/passkeyd/internal/logctx"
 )
 
 // pageCSP allows the reference page its own scripts and styles and nothing else; no inline
@@ -72,6 +74,10 @@ func (s *server) middleware(next http.Handler) http.Handler {
 		defer cancel()
 		// The mux records the matched pattern on the request it serves: keep that one.
 		ctx = account.WithClient(ctx, account.ClientInfo{IP: s.clientIP(r), UserAgent: r.UserAgent()})
+		// Every log line of the request carries its id (see logctx.NewHandler).
+		ctx = logctx.WithRequestID(ctx, rid)
+		// A caller's W3C trace context (traceparent) makes this request's span its child.
+		ctx = otel.GetTextMapPropagator().Extract(ctx, propagation.HeaderCarrier(r.Header))
 		// One server span per request; store calls inside it become its children.
 		ctx, span := tracer.Start(ctx, "http.request", trace.WithSpanKind(trace.SpanKindServer))
 		r = r.WithContext(ctx)
@@ -97,7 +103,7 @@ func (s *server) middleware(next http.Handler) http.Handler {
 				slog.String("method", r.Method),
 				slog.String("route", routeOf(r)),
 				slog.Int("status", sw.status),
-				slog.Duration("duration", time.Since(start)),
+				slog.Float64("duration_s", time.Since(start).Seconds()),
 				slog.String("client", s.clientIP(r)),
 			)
 		}()

@@ -74,6 +74,9 @@ func (s *Store) CreateAccount(ctx context.Context, a passkeyd.NewAccount) error 
 	if len(a.RecoveryCodes) > 0 {
 		s.putRecoveryCodes(u.ID, a.RecoveryCodes)
 	}
+	if t := a.TOTP; t != nil {
+		s.totp[u.ID] = &passkeyd.TOTP{UserID: u.ID, Secret: bytes.Clone(t.Secret), Confirmed: t.Confirmed, LastStep: t.LastStep}
+	}
 	return nil
 }
 

@@ -184,9 +184,13 @@ var common = func() map[string]bool {
 	return m
 }()
 
-// Check applies the password policy: 8 to 256 characters, not one of the commonly breached
-// passwords. The error says why, for the person choosing it.
-func Check(password string) error {
+// Check applies DefaultPolicy without a breach lookup (see Policy.Check).
+func Check(password string) error { return DefaultPolicy.Check(context.Background(), password) }
+
+// checkShape refuses what no policy allows: invalid UTF-8, fewer than 8 or more than 256
+// characters, and the bundled list of the most commonly breached passwords (a floor that
+// holds whatever the strength estimate says).
+func checkShape(password string) error {
 	n := utf8.RuneCountInString(password)
 	switch {
 	case !utf8.ValidString(password):
@@ -199,4 +203,26 @@ func Check(password string) error {
 		return errors.New("this password is among the most common ones in breaches; choose another")
 	}
 	return nil
+}
+
+// ValidateHash checks that a stored hash is one Verify can check later (argon2id with
+// parameters in range, or bcrypt of cost 4 to 15) without computing it: an import of
+// thousands of hashes must not spend a bcrypt computation on each.
+func ValidateHash(hash string) error {
+	switch {
+	case strings.HasPrefix(hash, "$argon2id$"):
+		_, _, _, err := parseArgon2(hash)
+		return err
+	case strings.HasPrefix(hash, "$2a$"), strings.HasPrefix(hash, "$2b$"), strings.HasPrefix(hash, "$2y$"):
+		cost, err := bcrypt.Cost([]byte(hash))
+		if err != nil || len(hash) != 60 {
+			return errors.New("password: malformed bcrypt hash")
+		}
+		// Above 15 one sign-in would take seconds of a core: refuse it at import, not then.
+		if cost > 15 {
+			return fmt.Errorf("password: bcrypt cost %d is above 15", cost)
+		}
+		return nil
+	}
+	return errors.New("password: unknown hash format (want bcrypt or argon2id)")
 }

@@ -90,3 +90,26 @@ func FuzzVerify(f *testing.F) {
 		_, _, _ = h.Verify(ctx, hash, pw) // must not panic or hang on any stored value
 	})
 }
+
+func TestValidateHash(t *testing.T) {
+	h := New(fast)
+	argon := mustHash(t, h, "x")
+	bc, err := bcrypt.GenerateFromPassword([]byte("x"), bcrypt.MinCost)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for hash, ok := range map[string]bool{
+		argon:                      true,
+		string(bc):                 true,
+		"$2y$" + string(bc)[4:]:    true,
+		"$2b$16$" + string(bc)[7:]: false, // too costly to check at sign-in
+		string(bc)[:59]:            false,
+		"$argon2id$v=19$m=999999,t=3,p=2$c2FsdHNhbHQ$aGFzaGhhc2hoYXNoaGFzaA": false,
+		"plaintext": false,
+		"$1$md5":    false,
+	} {
+		if err := ValidateHash(hash); (err == nil) != ok {
+			t.Errorf("ValidateHash(%.20q) = %v, want ok=%v", hash, err, ok)
+		}
+	}
+}

@@ -32,6 +32,11 @@ func (db *DB) CreateAccount(ctx context.Context, a passkeyd.NewAccount) error {
 				return err
 			}
 		}
+		if t := a.TOTP; t != nil {
+			if _, err := tx.Exec(ctx, `INSERT INTO totp (user_id, secret, confirmed, last_step) VALUES ($1, $2, $3, $4)`, u.ID, t.Secret, t.Confirmed, t.LastStep); err != nil {
+				return err
+			}
+		}
 		return insertRecoveryCodes(ctx, tx, u.ID, a.RecoveryCodes)
 	})
 }

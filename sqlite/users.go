@@ -31,6 +31,15 @@ func (db *DB) CreateAccount(ctx context.Context, a passkeyd.NewAccount) error {
 				return err
 			}
 		}
+		if t := a.TOTP; t != nil {
+			confirmed := 0
+			if t.Confirmed {
+				confirmed = 1
+			}
+			if _, err := tx.ExecContext(ctx, `INSERT INTO totp (user_id, secret, confirmed, last_step) VALUES (?, ?, ?, ?)`, u.ID, t.Secret, confirmed, t.LastStep); err != nil {
+				return err
+			}
+		}
 		return insertRecoveryCodes(ctx, tx, u.ID, a.RecoveryCodes)
 	})
 }

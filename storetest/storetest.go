@@ -26,6 +26,7 @@ func Run(t *testing.T, open func(t *testing.T) passkeyd.Store) {
 		{"CreateAccount stores user, passkey and session", testCreateAccount},
 		{"CreateAccount refuses a taken username and stores nothing", testUsernameTaken},
 		{"CreateAccount refuses a registered credential and leaves no user", testCreateAccountCredentialExists},
+		{"CreateAccount stores a TOTP with the user, or neither", testCreateAccountWithTOTP},
 		{"lookups of missing rows are ErrNotFound", testNotFound},
 		{"AddPasskey", testAddPasskey},
 		{"Passkeys round-trip every field, newest first", testPasskeyFields},

@@ -66,3 +66,33 @@ func testTOTP(t *testing.T, s passkeyd.Store) {
 		t.Fatalf("enrolling again after delete: %v", err)
 	}
 }
+
+func testCreateAccountWithTOTP(t *testing.T, s passkeyd.Store) {
+	u := newUser("imported")
+	u.PasswordHash = "$2b$04$abcdefghijklmnopqrstuuOVjWx0l2pqvBNCsh7PN3zd7kdZI4HGi"
+	secret := random(20)
+	if err := s.CreateAccount(ctx, passkeyd.NewAccount{User: u, TOTP: &passkeyd.TOTP{Secret: secret, Confirmed: true, LastStep: 1}}); err != nil {
+		t.Fatal(err)
+	}
+	got, err := s.TOTP(ctx, u.ID)
+	if err != nil || !got.Confirmed || got.LastStep != 1 || !bytes.Equal(got.Secret, secret) || got.UserID != u.ID {
+		t.Fatalf("TOTP %+v %v", got, err)
+	}
+	// A current code (a later step) is accepted once, an older one is not.
+	if err := s.UseTOTPStep(ctx, u.ID, 2); err != nil {
+		t.Fatal(err)
+	}
+	// A refused account leaves no TOTP behind: the user row and the TOTP go together.
+	again := newUser("imported")
+	mustIs(t, s.CreateAccount(ctx, passkeyd.NewAccount{User: again, TOTP: &passkeyd.TOTP{Secret: random(20), Confirmed: true, LastStep: 1}}), passkeyd.ErrUsernameTaken)
+	if _, err := s.TOTP(ctx, again.ID); !errors.Is(err, passkeyd.ErrNotFound) {
+		t.Fatalf("the refused account's TOTP was stored: %v", err)
+	}
+	// Without a TOTP, none is stored.
+	plain := newUser("plain")
+	if err := s.CreateAccount(ctx, passkeyd.NewAccount{User: plain}); err != nil {
+		t.Fatal(err)
+	}
+	_, err = s.TOTP(ctx, plain.ID)
+	mustIs(t, err, passkeyd.ErrNotFound)
+}

@@ -35,15 +35,25 @@ const adminUsage = `usage: passkeyd admin [-url URL] [-token T] COMMAND ARGS
   aaguid-revoke AAGUID              revoke every passkey of a model, ending their sessions
 The token defaults to PASSKEYD_ADMIN_TOKEN.`
 
+type adminOptions struct{ base, token string }
+
+func adminFlags(o *adminOptions, getenv func(string) string) *flag.FlagSet {
+	fs := flag.NewFlagSet("admin", flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	fs.StringVar(&o.base, "url", "http://localhost:8080", "passkeyd base URL")
+	fs.StringVar(&o.token, "token", getenv("PASSKEYD_ADMIN_TOKEN"), "admin token (PASSKEYD_ADMIN_TOKEN)")
+	fs.Usage = func() {}
+	return fs
+}
+
 // admin calls the operator API of a running server.
 func admin(ctx context.Context, args []string, getenv func(string) string, stdout io.Writer) error {
-	fs := flag.NewFlagSet("passkeyd admin", flag.ContinueOnError)
-	base := fs.String("url", "http://localhost:8080", "passkeyd base URL")
-	token := fs.String("token", getenv("PASSKEYD_ADMIN_TOKEN"), "admin token (PASSKEYD_ADMIN_TOKEN)")
-	fs.SetOutput(io.Discard)
+	var o adminOptions
+	fs := adminFlags(&o, getenv)
 	if err := fs.Parse(args); err != nil {
 		return fmt.Errorf("%v\n%s", err, adminUsage)
 	}
+	base, token := &o.base, &o.token
 	rest := fs.Args()
 	if len(rest) == 0 || *token == "" {
 		return fmt.Errorf("%s", adminUsage)

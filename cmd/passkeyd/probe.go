@@ -20,14 +20,32 @@ import (
 // username, delete the second passkey, sign out — prints each step's latency, and fails
 // (non-zero exit) on the first step that does not answer as the contract says. Suitable
 // for cron or a Kubernetes probe. Each run leaves one account named probe-<random>.
+type probeOptions struct {
+	base, origin string
+	timeout      time.Duration
+}
+
+func probeFlags(o *probeOptions) *flag.FlagSet {
+	fs := flag.NewFlagSet("probe", flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	fs.StringVar(&o.base, "url", "http://localhost:8080", "passkeyd base URL")
+	fs.StringVar(&o.origin, "origin", "", "origin the authenticator claims (default: -url)")
+	fs.DurationVar(&o.timeout, "timeout", 10*time.Second, "deadline for the whole journey")
+	fs.Usage = func() {}
+	return fs
+}
+
+const probeAbout = `Walks a whole passkey journey against a running server with a software authenticator
+(sign up, add a passkey, sign in, delete it, sign out), prints each step's latency, and exits
+non-zero on the first step that fails. Each run leaves one account named probe-<random>.`
+
 func probe(ctx context.Context, args []string, stdout io.Writer) error {
-	fs := flag.NewFlagSet("passkeyd probe", flag.ContinueOnError)
-	base := fs.String("url", "http://localhost:8080", "passkeyd base URL")
-	origin := fs.String("origin", "", "origin the authenticator claims (default: -url)")
-	timeout := fs.Duration("timeout", 10*time.Second, "deadline for the whole journey")
+	var o probeOptions
+	fs := probeFlags(&o)
 	if err := fs.Parse(args); err != nil {
-		return err
+		return fmt.Errorf("%v\n%s", err, flagUsage(fs, probeAbout))
 	}
+	base, origin, timeout := &o.base, &o.origin, &o.timeout
 	if *origin == "" {
 		*origin = *base
 	}

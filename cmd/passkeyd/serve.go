@@ -21,6 +21,8 @@ import (
 	"github.com/passkeyd/passkeyd/config"
 	"github.com/passkeyd/passkeyd/httpapi"
 	"github.com/passkeyd/passkeyd/instrument"
+	"github.com/passkeyd/passkeyd/internal/buildinfo"
+	"github.com/passkeyd/passkeyd/internal/logctx"
 	"github.com/passkeyd/passkeyd/memory"
 	"github.com/passkeyd/passkeyd/openapi"
 	"github.com/passkeyd/passkeyd/password"
@@ -34,7 +36,7 @@ import (
 )
 
 func usage() string {
-	return "usage: passkeyd [serve|migrate|doctor|import|probe|admin|version] [flags]\n\n" + config.Usage()
+	return "usage: passkeyd [serve|migrate|doctor|import|probe|healthcheck|admin|version] [flags]\n\n" + config.Usage()
 }
 
 func loadConfig(args []string, getenv func(string) string) (*config.Config, error) {
@@ -50,9 +52,9 @@ func newLogger(cfg *config.Config, w io.Writer) *slog.Logger {
 	_ = level.UnmarshalText([]byte(cfg.LogLevel))
 	opts := &slog.HandlerOptions{Level: level}
 	if cfg.LogFormat == "json" {
-		return slog.New(slog.NewJSONHandler(w, opts))
+		return slog.New(logctx.NewHandler(slog.NewJSONHandler(w, opts)))
 	}
-	return slog.New(slog.NewTextHandler(w, opts))
+	return slog.New(logctx.NewHandler(slog.NewTextHandler(w, opts)))
 }
 
 // openStore opens the database the configuration names and applies pending migrations
@@ -125,7 +127,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	}
 	defer stopTracing()
 	registry := prometheus.NewRegistry()
-	registry.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	registry.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}), buildInfoMetric())
 	d, err := openDeps(ctx, cfg, log, &observers{
 		onEvent:              httpapi.EventCounter(registry),
 		onAttestationFailure: httpapi.AttestationFailureCounter(registry),
@@ -139,6 +141,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	defer d.close()
 	httpapi.PasswordQueueMetrics(registry, d.passwords)
 	storeMetrics(registry, d.store)
+	httpapi.PasswordBreachMetrics(registry, d.breaches)
 	store, accounts := d.store, d.accounts
 	if off, err := testClockOffset(getenv); err != nil {
 		return err
@@ -235,8 +238,14 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	}
 	go sweepSessions(ctx, store, log)
 
-	log.Info("passkeyd listening", "addr", ln.Addr().String(), "rp_id", cfg.RPID, "origins", cfg.Origins, "version", version)
-	fmt.Fprintf(stdout, "passkeyd is ready: open %s\n", cfg.PublicURL())
+	log.Info("passkeyd listening", "addr", ln.Addr().String(), "rp_id", cfg.RPID, "origins", cfg.Origins, "version", buildinfo.Get().Version, "commit", buildinfo.Get().Commit)
+	// With JSON logs every line passkeyd writes is JSON (a collector parses them all): the
+	// greeting for a person at a terminal is then a log record too.
+	if cfg.LogFormat == "json" {
+		log.Info("passkeyd is ready", "url", cfg.PublicURL())
+	} else {
+		fmt.Fprintf(stdout, "passkeyd is ready: open %s\n", cfg.PublicURL())
+	}
 
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
@@ -301,6 +310,7 @@ type deps struct {
 	// signed-in session and of the operator API; nil: in process.
 	sessionSecrets, accountSecrets, admin httpapi.RateLimiter
 	passwords                             *password.Hasher
+	breaches                              *password.RangeChecker // nil: no breach lookup
 	store                                 passkeyd.Store
 	challenges                            challengeStore
 	pingChallenges                        func(context.Context) error
@@ -428,12 +438,18 @@ func openDeps(ctx context.Context, cfg *config.Config, log *slog.Logger, obs *ob
 			password.Limits{Concurrency: cfg.Argon2.Concurrency, Queue: cfg.Argon2.Queue})
 	}
 	d.passwords = passwords
+	policy := &password.Policy{MinScore: cfg.PasswordMinScore}
+	if cfg.PasswordBreachURL != "" {
+		d.breaches = &password.RangeChecker{URL: cfg.PasswordBreachURL, Client: outboundClient(2 * time.Second)}
+		policy.Breaches = d.breaches
+	}
 	d.accounts, err = account.New(ctx, useStore, useChallenges, rp, account.Config{
 		SessionTTL:           cfg.SessionTTL,
 		ReauthWindow:         cfg.ReauthWindow,
 		CounterPolicy:        cfg.Policy.Counter,
 		RecoveryCodes:        slices.Contains(cfg.Fallbacks, "recovery_code"),
 		Passwords:            passwords,
+		PasswordPolicy:       policy,
 		TOTP:                 slices.Contains(cfg.Fallbacks, "totp"),
 		Keys:                 keys,
 		PasskeySecondFactor:  cfg.PasskeyRole == "second-factor",
@@ -478,4 +494,16 @@ func newIssuer(ctx context.Context, cfg *config.Config, d *deps, log *slog.Logge
 		return nil, fmt.Errorf("signing keys: %w", err)
 	}
 	return i, nil
+}
+
+// buildInfoMetric is passkeyd_build_info: always 1, its labels say which build runs, so a
+// dashboard can tell a fleet mid-upgrade from one that is not.
+func buildInfoMetric() prometheus.Collector {
+	bi := buildinfo.Get()
+	g := prometheus.NewGauge(prometheus.GaugeOpts{
+		Name: "passkeyd_build_info", Help: "Which passkeyd build this is (the value is always 1).",
+		ConstLabels: prometheus.Labels{"version": bi.Version, "commit": bi.Commit, "date": bi.Date, "goversion": bi.GoVersion},
+	})
+	g.Set(1)
+	return g
 }

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"log/slog"
+	"net/http"
 
 	"github.com/prometheus/client_golang/prometheus"
 
@@ -37,6 +38,9 @@ func startWebhooks(ctx context.Context, cfg *config.Config, store passkeyd.Outbo
 	h := &webhooks{
 		w: webhook.NewWorker(store, webhook.Config{
 			Secret: []byte(cfg.WebhookSecret), Logger: log.With("component", "webhooks"), Metrics: webhook.NewMetrics(reg),
+			// The receiver may follow no redirect (a signed event must reach the URL that was
+			// configured), and sees the trace context of the delivery.
+			Client: &http.Client{Transport: tracedTransport(http.DefaultTransport), CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }},
 		}),
 		done: make(chan struct{}),
 	}
