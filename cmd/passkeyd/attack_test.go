@@ -210,7 +210,9 @@ func attack(t *testing.T, extra map[string]string) {
 		if codes["invalid_credentials"] > 5 || codes["invalid_credentials"]+codes["account_locked"]+codes["rate_limited"] != 40 || codes["account_locked"] == 0 {
 			t.Fatalf("answers %v: at most 5 guesses may be evaluated, the rest refused", codes)
 		}
-		// The right password is refused too while the account is locked.
+		// The right password is refused too while the account is locked (after the per-IP
+		// bucket, which the 40 guesses spent, has refilled: 20/s up to 40).
+		time.Sleep(2 * time.Second)
 		st, m := (&attacker{t: t, base: base, hc: &http.Client{}}).json("POST", "/api/v1/password/login", map[string]string{"username": "guessme", "password": "a perfectly fine passphrase"})
 		expectCode(t, "right password while locked", st, m, 429, "account_locked")
 		t.Logf("40 concurrent wrong guesses answered %v", codes)
