@@ -7,6 +7,8 @@ import (
 	"strings"
 
 	"github.com/go-webauthn/webauthn/protocol"
+	"github.com/go-webauthn/webauthn/protocol/webauthncbor"
+	"github.com/go-webauthn/webauthn/protocol/webauthncose"
 	"github.com/google/uuid"
 
 	"github.com/passkeyd/passkeyd"
@@ -40,11 +42,22 @@ func (rp *RP) checkTrust(attachment string, att *protocol.AttestationObject) err
 }
 
 // StatementOf extracts what trust decisions need from a verified attestation object: the
-// format, the type go-webauthn determined, the AAGUID and the x5c chain.
+// format, the type go-webauthn determined, the AAGUID, the x5c chain and the algorithms of
+// the statement and of the credential key.
 func StatementOf(att *protocol.AttestationObject) (trust.Statement, error) {
 	st := trust.Statement{Format: att.Format, Type: att.Type}
 	if id, err := uuid.FromBytes(att.AuthData.AttData.AAGUID); err == nil {
 		st.AAGUID = id
+	}
+	switch a := att.AttStatement["alg"].(type) {
+	case int64:
+		st.Alg = a
+	case uint64:
+		st.Alg = int64(a) //nolint:gosec // a COSE alg; a huge one matches nothing listed
+	}
+	var key webauthncose.PublicKeyData
+	if webauthncbor.Unmarshal(att.AuthData.AttData.CredentialPublicKey, &key) == nil {
+		st.KeyAlg = key.Algorithm
 	}
 	// The format's verifier has accepted the chain; one this parser cannot read (some
 	// TPMs' negative serial numbers) is left out, so only a policy that needs the chain

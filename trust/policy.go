@@ -55,6 +55,10 @@ type Statement struct {
 	// Chain is the x5c trust path, leaf first; empty for self and none attestation, and for
 	// formats whose chain is not in x5c (android-safetynet, compound).
 	Chain []*x509.Certificate
+	// Alg is the COSE algorithm of attStmt.alg, 0 for formats without one.
+	Alg int64
+	// KeyAlg is the COSE algorithm of the credential public key, 0 when unknown.
+	KeyAlg int64
 }
 
 // Self reports whether the statement is self attestation.
@@ -66,7 +70,7 @@ func (s Statement) None() bool { return s.Format == "none" || s.Type == string(m
 // Refusal says which rule of the trust policy refused a statement. Its message is the
 // detail shown to the client.
 type Refusal struct {
-	Rule   string // "none", "self", "chain", "metadata", "status", "aaguid_denied", "aaguid_not_allowed"
+	Rule   string // "none", "self", "chain", "metadata", "status", "algorithm", "aaguid_denied", "aaguid_not_allowed"
 	Detail string
 }
 
@@ -99,6 +103,13 @@ func Evaluate(p Policy, st Statement, entry *metadata.Entry, roots *x509.CertPoo
 	if entry != nil {
 		if err := CheckStatus(entry, st.Chain, now); err != nil {
 			return err
+		}
+		// Under "any" the metadata is informational; the other modes trust the metadata's
+		// word on the model, so its algorithms bind too.
+		if p.Mode != "" && p.Mode != Any {
+			if err := CheckAlgorithms(st, entry); err != nil {
+				return err
+			}
 		}
 	}
 	switch {
