@@ -90,7 +90,9 @@ func TestMetadataAlgorithmsInAPI(t *testing.T) {
 		{"unlisted algorithm refused", mdsES384, "authenticationAlgorithms"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			e := newEnv(t, func(o *envOptions) { o.trust, o.anchors, o.attestation = trust.Policy{Mode: trust.Listed}, anchors, "direct" })
+			e := newEnv(t, func(o *envOptions) {
+				o.trust, o.anchors, o.attestation = trust.Policy{Mode: trust.Listed}, anchors, "direct"
+			})
 			before := e.counts()
 			r := registerWith(e, newAuthenticator(t, softauthn.Options{Attestation: softauthn.AttestationPacked, CA: ca, AAGUID: tc.aaguid}), "alice")
 			if tc.detail == "" {
