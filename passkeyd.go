@@ -239,6 +239,37 @@ type OutboxStats struct {
 	OldestPending time.Time // CreatedAt of the oldest pending delivery; zero when none
 }
 
+// AdoptionStats is how far passkeys have spread, for the adoption dashboards.
+type AdoptionStats struct {
+	Users            int
+	UsersWithPasskey int // users with at least one passkey
+	// PasskeysByDevice counts passkeys by DeviceType; every device type is a key, also at
+	// zero, so that a dashboard's series never vanish.
+	PasskeysByDevice map[string]int
+	// PasskeysByAAGUID counts passkeys by authenticator model (all zero when it did not
+	// tell). The caller names them (ProviderName): the names can change at run time with the
+	// metadata, the stored AAGUIDs cannot.
+	PasskeysByAAGUID map[[16]byte]int
+}
+
+// NewAdoptionStats returns empty stats with every device type at zero.
+func NewAdoptionStats() *AdoptionStats {
+	return &AdoptionStats{
+		PasskeysByDevice: map[string]int{DevicePlatform: 0, DeviceSecurityKey: 0, DeviceHybrid: 0, DeviceUnknown: 0},
+		PasskeysByAAGUID: map[[16]byte]int{},
+	}
+}
+
+// AddPasskeys counts n passkeys with those transports and that AAGUID (a store's group).
+func (st *AdoptionStats) AddPasskeys(transports []string, aaguid []byte, n int) {
+	st.PasskeysByDevice[(&Passkey{Transports: transports}).DeviceType()] += n
+	var a [16]byte
+	if len(aaguid) == 16 {
+		a = [16]byte(aaguid)
+	}
+	st.PasskeysByAAGUID[a] += n
+}
+
 // OIDCClient is an OpenID Connect relying party that an operator added at run time (the
 // configuration file's clients are not stored: the file stays their source of truth).
 type OIDCClient struct {

@@ -257,6 +257,14 @@ type AAGUIDStore interface {
 	PasskeysByAAGUID(ctx context.Context, aaguid [16]byte, afterUser string, limit int) ([]*Passkey, error)
 }
 
+// StatsStore counts what the adoption dashboards show.
+type StatsStore interface {
+	// AdoptionStats counts users, users with a passkey, and passkeys by device type and by
+	// AAGUID. The counts are aggregates over whole tables, not one snapshot: call it every
+	// minute or so, never per request.
+	AdoptionStats(ctx context.Context) (*AdoptionStats, error)
+}
+
 // Store is a database that keeps everything but, possibly, challenges.
 type Store interface {
 	UserStore
@@ -270,6 +278,7 @@ type Store interface {
 	SigningKeyStore
 	OIDCStore
 	AAGUIDStore
+	StatsStore
 	// Ping reports whether the store can serve requests (for /readyz).
 	Ping(ctx context.Context) error
 	Close() error

@@ -298,6 +298,14 @@ func (w *Store) OutboxStats(ctx context.Context) (v0 passkeyd.OutboxStats, err e
 	return
 }
 
+// AdoptionStats calls the wrapped store inside a span and a latency observation.
+func (w *Store) AdoptionStats(ctx context.Context) (v0 *passkeyd.AdoptionStats, err error) {
+	ctx, end := w.start(ctx, "AdoptionStats")
+	defer func(t time.Time) { end(t, err) }(time.Now())
+	v0, err = w.next.AdoptionStats(ctx)
+	return
+}
+
 // Secret calls the wrapped store inside a span and a latency observation.
 func (w *Store) Secret(ctx context.Context, name string, fresh []byte) (v0 []byte, err error) {
 	ctx, end := w.start(ctx, "Secret")

@@ -64,6 +64,7 @@ func Run(t *testing.T, open func(t *testing.T) passkeyd.Store) {
 		{"OpenID grants: of concurrent rotations of one token one wins and the family is revoked", testOIDCRotateConcurrent},
 		{"AAGUID rules: one per AAGUID, listed by AAGUID, moved and deleted", testAAGUIDRules},
 		{"PasskeysByAAGUID pages by user, each user whole", testPasskeysByAAGUID},
+		{"AdoptionStats counts users, passkey holders, device types and models", testAdoptionStats},
 		{"Ping", func(t *testing.T, s passkeyd.Store) {
 			if err := s.Ping(context.Background()); err != nil {
 				t.Fatal(err)

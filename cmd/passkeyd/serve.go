@@ -141,6 +141,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	defer d.close()
 	httpapi.PasswordQueueMetrics(registry, d.passwords)
 	storeMetrics(registry, d.store)
+	defer startAdoptionMetrics(ctx, d.store, registry, log)() // before d.close
 	httpapi.PasswordBreachMetrics(registry, d.breaches)
 	store, accounts := d.store, d.accounts
 	if off, err := testClockOffset(getenv); err != nil {
