@@ -9,10 +9,10 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/jackc/pgx/v5"
 	goredis "github.com/redis/go-redis/v9"
 
 	"github.com/passkeyd/passkeyd/postgres"
+	"github.com/passkeyd/passkeyd/postgres/pgtest"
 	"github.com/passkeyd/passkeyd/redis"
 )
 
@@ -38,24 +38,7 @@ func need(t *testing.T, err error) {
 // Redis challenge and ticket store under a random prefix.
 func sharedBackends(t *testing.T) (*postgres.DB, *redis.Challenges) {
 	ctx := context.Background()
-	pg := envOr("PASSKEYD_TEST_POSTGRES_URL", "postgres://127.0.0.1:5432/test?sslmode=disable")
-	admin, err := pgx.Connect(ctx, pg)
-	need(t, err)
-	b := make([]byte, 6)
-	_, _ = rand.Read(b)
-	schema := "passkeyd_oidc_" + hex.EncodeToString(b)
-	if _, err := admin.Exec(ctx, "CREATE SCHEMA "+schema); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		admin.Exec(context.Background(), "DROP SCHEMA "+schema+" CASCADE")
-		admin.Close(context.Background())
-	})
-	sep := "?"
-	if strings.Contains(pg, "?") {
-		sep = "&"
-	}
-	db, err := postgres.Open(ctx, pg+sep+"search_path="+schema)
+	db, err := postgres.Open(ctx, pgtest.URL(t))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -70,6 +53,8 @@ func sharedBackends(t *testing.T) (*postgres.DB, *redis.Challenges) {
 	client := goredis.NewUniversalClient(opts)
 	t.Cleanup(func() { client.Close() })
 	need(t, client.Ping(ctx).Err())
+	b := make([]byte, 6)
+	_, _ = rand.Read(b)
 	return db, redis.New(client, "passkeyd-test:"+hex.EncodeToString(b)+":")
 }
 

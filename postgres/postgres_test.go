@@ -4,58 +4,23 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
-	"os"
-	"strings"
 	"sync"
 	"testing"
 	"time"
 
-	"github.com/jackc/pgx/v5"
-
 	"github.com/passkeyd/passkeyd"
 	"github.com/passkeyd/passkeyd/postgres"
+	"github.com/passkeyd/passkeyd/postgres/pgtest"
 	"github.com/passkeyd/passkeyd/storetest"
 )
 
-// testURL is the database the tests use: PASSKEYD_TEST_POSTGRES_URL, or the machine's local
-// server. Each test runs in a schema of its own, dropped afterwards.
-func testURL() string {
-	if u := os.Getenv("PASSKEYD_TEST_POSTGRES_URL"); u != "" {
-		return u
-	}
-	return "postgres://127.0.0.1:5432/test?sslmode=disable"
-}
+func testURL() string { return pgtest.BaseURL() }
 
-func required() bool {
-	v := os.Getenv("PASSKEYD_TEST_REQUIRE")
-	return strings.Contains(v, "all") || strings.Contains(v, "postgres")
-}
-
+// open is a migrated store in a schema of its own, dropped afterwards.
 func open(t *testing.T) *postgres.DB {
 	t.Helper()
 	ctx := context.Background()
-	admin, err := pgx.Connect(ctx, testURL())
-	if err != nil {
-		if required() {
-			t.Fatalf("PostgreSQL unreachable at %s: %v", testURL(), err)
-		}
-		t.Skipf("PostgreSQL unreachable at %s (set PASSKEYD_TEST_POSTGRES_URL): %v", testURL(), err)
-	}
-	b := make([]byte, 6)
-	_, _ = rand.Read(b)
-	schema := "passkeyd_test_" + hex.EncodeToString(b)
-	if _, err := admin.Exec(ctx, "CREATE SCHEMA "+schema); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		admin.Exec(context.Background(), "DROP SCHEMA "+schema+" CASCADE")
-		admin.Close(context.Background())
-	})
-	sep := "?"
-	if strings.Contains(testURL(), "?") {
-		sep = "&"
-	}
-	db, err := postgres.Open(ctx, testURL()+sep+"search_path="+schema)
+	db, err := postgres.Open(ctx, pgtest.URL(t))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -2,50 +2,15 @@ package webhook_test
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
-	"os"
-	"strings"
 	"testing"
 	"time"
 
-	"github.com/jackc/pgx/v5"
-
 	"github.com/passkeyd/passkeyd/postgres"
+	"github.com/passkeyd/passkeyd/postgres/pgtest"
 )
 
-// postgresURL makes a schema of its own on the test server (PASSKEYD_TEST_POSTGRES_URL or
-// the local one) and returns a URL that uses it; it skips when PostgreSQL is unreachable,
-// unless PASSKEYD_TEST_REQUIRE asks for it.
-func postgresURL(t *testing.T) string {
-	base := os.Getenv("PASSKEYD_TEST_POSTGRES_URL")
-	if base == "" {
-		base = "postgres://127.0.0.1:5432/test?sslmode=disable"
-	}
-	ctx := context.Background()
-	admin, err := pgx.Connect(ctx, base)
-	if err != nil {
-		if v := os.Getenv("PASSKEYD_TEST_REQUIRE"); strings.Contains(v, "all") || strings.Contains(v, "postgres") {
-			t.Fatalf("PostgreSQL unreachable: %v", err)
-		}
-		t.Skipf("PostgreSQL unreachable: %v", err)
-	}
-	b := make([]byte, 6)
-	_, _ = rand.Read(b)
-	schema := "passkeyd_webhook_" + hex.EncodeToString(b)
-	if _, err := admin.Exec(ctx, "CREATE SCHEMA "+schema); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		admin.Exec(context.Background(), "DROP SCHEMA "+schema+" CASCADE")
-		admin.Close(context.Background())
-	})
-	sep := "?"
-	if strings.Contains(base, "?") {
-		sep = "&"
-	}
-	return base + sep + "search_path=" + schema
-}
+// postgresURL is a schema of its own on the test server (see pgtest).
+func postgresURL(t *testing.T) string { return pgtest.URL(t) }
 
 func openPostgres(t *testing.T, url string) *postgres.DB {
 	t.Helper()

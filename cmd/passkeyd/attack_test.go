@@ -2,9 +2,6 @@ package main
 
 import (
 	"bytes"
-	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -16,8 +13,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/jackc/pgx/v5"
-
+	"github.com/passkeyd/passkeyd/postgres/pgtest"
 	"github.com/passkeyd/passkeyd/redis/redistest"
 	"github.com/passkeyd/passkeyd/softauthn"
 )
@@ -41,33 +37,8 @@ func TestAttacksAgainstTheBinary(t *testing.T) {
 		cluster, err := redistest.StartCluster()
 		redistest.Need(t, err)
 		t.Cleanup(cluster.Close)
-		attack(t, map[string]string{"PASSKEYD_DATABASE_URL": freshSchema(t, pg), "PASSKEYD_REDIS_URL": cluster.URL})
+		attack(t, map[string]string{"PASSKEYD_DATABASE_URL": pgtest.URL(t), "PASSKEYD_REDIS_URL": cluster.URL})
 	})
-}
-
-// freshSchema is a PostgreSQL URL whose search_path is a new schema, dropped afterwards.
-func freshSchema(t *testing.T, pg string) string {
-	t.Helper()
-	ctx := context.Background()
-	conn, err := pgx.Connect(ctx, pg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	b := make([]byte, 6)
-	_, _ = rand.Read(b)
-	schema := "passkeyd_attack_" + hex.EncodeToString(b)
-	if _, err := conn.Exec(ctx, "CREATE SCHEMA "+schema); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		conn.Exec(context.Background(), "DROP SCHEMA "+schema+" CASCADE")
-		conn.Close(context.Background())
-	})
-	sep := "?"
-	if strings.Contains(pg, "?") {
-		sep = "&"
-	}
-	return pg + sep + "search_path=" + schema
 }
 
 type attacker struct {

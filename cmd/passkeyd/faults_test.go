@@ -2,9 +2,6 @@ package main
 
 import (
 	"bytes"
-	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -14,35 +11,15 @@ import (
 	"testing"
 	"time"
 
-	"github.com/jackc/pgx/v5"
-
 	"github.com/passkeyd/passkeyd/internal/faultnet"
+	"github.com/passkeyd/passkeyd/postgres/pgtest"
 )
 
 // postgresThroughProxy gives the test a schema of its own on the test PostgreSQL and a
 // faultnet proxy in front of it; it returns the database URL through the proxy.
 func postgresThroughProxy(t *testing.T) (string, *faultnet.Proxy) {
 	t.Helper()
-	pg := envOr("PASSKEYD_TEST_POSTGRES_URL", "postgres://127.0.0.1:5432/test?sslmode=disable")
-	ctx := context.Background()
-	admin, err := pgx.Connect(ctx, pg)
-	if err != nil {
-		if strings.Contains(getenvReal("PASSKEYD_TEST_REQUIRE"), "all") {
-			t.Fatalf("PostgreSQL unreachable at %s: %v", pg, err)
-		}
-		t.Skipf("PostgreSQL unreachable at %s: %v", pg, err)
-	}
-	b := make([]byte, 6)
-	_, _ = rand.Read(b)
-	schema := "passkeyd_fault_" + hex.EncodeToString(b)
-	if _, err := admin.Exec(ctx, "CREATE SCHEMA "+schema); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		admin.Exec(context.Background(), "DROP SCHEMA "+schema+" CASCADE")
-		admin.Close(context.Background())
-	})
-	u, err := url.Parse(pg)
+	u, err := url.Parse(pgtest.URL(t))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -51,9 +28,7 @@ func postgresThroughProxy(t *testing.T) (string, *faultnet.Proxy) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { proxy.Close() })
-	q := u.Query()
-	q.Set("search_path", schema)
-	u.Host, u.RawQuery = proxy.Addr(), q.Encode()
+	u.Host = proxy.Addr()
 	return u.String(), proxy
 }
 

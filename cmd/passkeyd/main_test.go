@@ -21,6 +21,7 @@ import (
 	"github.com/passkeyd/passkeyd/account"
 	"github.com/passkeyd/passkeyd/config"
 	"github.com/passkeyd/passkeyd/password"
+	"github.com/passkeyd/passkeyd/postgres/pgtest"
 )
 
 type syncBuffer struct {
@@ -168,7 +169,7 @@ func TestServeOnPostgresAndRedis(t *testing.T) {
 	env := map[string]string{
 		"PASSKEYD_DRAIN_TIMEOUT": "0s", // no load balancer to drain from
 		"PASSKEYD_ADDR":          fmt.Sprintf("localhost:%d", port),
-		"PASSKEYD_DATABASE_URL":  pg,
+		"PASSKEYD_DATABASE_URL":  pgtest.URL(t), // a schema of its own: other builds may migrate the shared one
 		"PASSKEYD_REDIS_URL":     rd,
 	}
 	ctx, cancel := context.WithCancel(context.Background())
@@ -458,7 +459,7 @@ func TestDoctorClockSkew(t *testing.T) {
 		}
 		t.Skip(err)
 	}
-	env := map[string]string{"PASSKEYD_DATABASE_URL": pg}
+	env := map[string]string{"PASSKEYD_DATABASE_URL": pgtest.URL(t)}
 	doctorNow = func() time.Time { return time.Now().Add(10 * time.Second) }
 	defer func() { doctorNow = time.Now }()
 	var out bytes.Buffer
