@@ -76,6 +76,10 @@ type Config struct {
 	// MetricsAddr serves /metrics on a listener of its own (host:port) instead of the main
 	// one, so that it can stay inside the operator's network.
 	MetricsAddr string `yaml:"metricsAddr"`
+	// Pprof adds Go's profiler (/debug/pprof/) to the metrics listener. Only there: a
+	// profile shows memory contents and costs CPU, so it never goes on the public listener,
+	// and validation refuses it without MetricsAddr.
+	Pprof bool `yaml:"pprof"`
 	// DatabaseTimeout bounds each PostgreSQL operation, connection attempt and statement
 	// (statement_timeout): a hung or partitioned database fails requests with 503 within it
 	// instead of holding them, and their pool connections, to the request deadline.

@@ -138,6 +138,8 @@ var settings = []setting{
 		str(func(c *Config) *string { return &c.WebhookSecret })),
 	mk("metricsAddr", "PASSKEYD_METRICS_ADDR", "metrics-addr", "serve /metrics on this host:port instead of the main listener",
 		str(func(c *Config) *string { return &c.MetricsAddr })),
+	mk("pprof", "PASSKEYD_PPROF", "pprof", "serve Go's profiler at /debug/pprof/ on the metrics listener (needs metricsAddr)",
+		boolean(func(c *Config) *bool { return &c.Pprof })),
 	mk("passkeyRole", "PASSKEYD_PASSKEY_ROLE", "passkey-role", "primary (passkeys sign in) or second-factor (after a password)",
 		str(func(c *Config) *string { return &c.PasskeyRole })),
 	mk("issuer", "PASSKEYD_ISSUER", "issuer", "iss of signed tokens (and the OpenID issuer); empty: the first origin",

@@ -147,6 +147,9 @@ func (c *Config) Validate() error {
 			bad("metricsAddr", "%q is not host:port, e.g. 127.0.0.1:9090", c.MetricsAddr)
 		}
 	}
+	if c.Pprof && c.MetricsAddr == "" {
+		bad("pprof", "the profiler is only served on the metrics listener: set metricsAddr (PASSKEYD_METRICS_ADDR) to a private address too")
+	}
 	if c.PasskeyRole == "second-factor" && !slices.Contains(c.Fallbacks, "password") {
 		bad("passkeyRole", "second-factor needs the password fallback (PASSKEYD_FALLBACKS must include password)")
 	}

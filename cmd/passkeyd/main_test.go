@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"net"
 	"net/http"
 	"os"
@@ -331,6 +332,54 @@ func TestSeparateMetricsListener(t *testing.T) {
 	}
 	if s := get(fmt.Sprintf("http://localhost:%d/metrics", port)); s == 200 {
 		t.Fatal("/metrics still on the public listener")
+	}
+	if s := get(fmt.Sprintf("http://127.0.0.1:%d/debug/pprof/", mport)); s != 404 {
+		t.Fatalf("profiler served without PASSKEYD_PPROF: %d", s)
+	}
+}
+
+// TestProfilerOnlyOnTheMetricsListener: PASSKEYD_PPROF serves Go's profiler on the metrics
+// listener and nowhere else, and is refused without a metrics listener to put it on.
+func TestProfilerOnlyOnTheMetricsListener(t *testing.T) {
+	port, mport := freePort(t), freePort(t)
+	env := map[string]string{
+		"PASSKEYD_DRAIN_TIMEOUT": "0s",
+		"PASSKEYD_ADDR":          fmt.Sprintf("localhost:%d", port),
+		"PASSKEYD_DATABASE_URL":  "sqlite://" + filepath.Join(t.TempDir(), "p.db"),
+		"PASSKEYD_PPROF":         "true",
+	}
+	var stderr bytes.Buffer
+	err := run(context.Background(), nil, func(k string) string { return env[k] }, &bytes.Buffer{}, &stderr)
+	if err == nil || !strings.Contains(err.Error()+stderr.String(), "pprof") {
+		t.Fatalf("pprof without a metrics listener: err %v, stderr %q", err, stderr.String())
+	}
+	env["PASSKEYD_METRICS_ADDR"] = fmt.Sprintf("127.0.0.1:%d", mport)
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() {
+		done <- run(ctx, nil, func(k string) string { return env[k] }, &bytes.Buffer{}, &bytes.Buffer{})
+	}()
+	defer func() { cancel(); <-done }()
+	get := func(url string) (int, string) {
+		deadline := time.Now().Add(10 * time.Second)
+		for {
+			resp, err := http.Get(url)
+			if err == nil {
+				b, _ := io.ReadAll(resp.Body)
+				resp.Body.Close()
+				return resp.StatusCode, string(b)
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("%s: %v", url, err)
+			}
+			time.Sleep(20 * time.Millisecond)
+		}
+	}
+	if s, body := get(fmt.Sprintf("http://127.0.0.1:%d/debug/pprof/heap?debug=1", mport)); s != 200 || !strings.Contains(body, "heap profile") {
+		t.Fatalf("heap profile on the metrics listener: %d %.80q", s, body)
+	}
+	if s, _ := get(fmt.Sprintf("http://localhost:%d/debug/pprof/heap?debug=1", port)); s == 200 {
+		t.Fatal("profiler on the public listener")
 	}
 }
 

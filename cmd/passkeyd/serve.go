@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/http/pprof"
 	"slices"
 	"sync/atomic"
 	"time"
@@ -216,7 +217,20 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		}
 		mux := http.NewServeMux()
 		mux.Handle("GET /metrics", httpapi.MetricsHandler(registry))
-		msrv := &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second, WriteTimeout: 30 * time.Second}
+		if cfg.Pprof {
+			mux.HandleFunc("/debug/pprof/", pprof.Index)
+			mux.HandleFunc("/debug/pprof/cmdline", pprof.Cmdline)
+			mux.HandleFunc("/debug/pprof/profile", pprof.Profile)
+			mux.HandleFunc("/debug/pprof/symbol", pprof.Symbol)
+			mux.HandleFunc("/debug/pprof/trace", pprof.Trace)
+		}
+		// A CPU profile or trace streams for ?seconds=N (30 by default): the write
+		// timeout has to leave room for it when the profiler is on.
+		wt := 30 * time.Second
+		if cfg.Pprof {
+			wt = 5 * time.Minute
+		}
+		msrv := &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second, WriteTimeout: wt}
 		go msrv.Serve(mln)
 		defer msrv.Close()
 		log.Info("metrics listening", "addr", mln.Addr().String())
