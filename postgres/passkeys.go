@@ -130,13 +130,14 @@ func (db *DB) DeletePasskey(ctx context.Context, userID string, id []byte) error
 		if _, err := tx.Exec(ctx, `DELETE FROM passkeys WHERE id = $1 AND user_id = $2`, id, userID); err != nil {
 			return err
 		}
-		return deleteCredentialSessions(ctx, tx, id)
+		return deleteCredentialSessions(ctx, tx, userID, id)
 	})
 }
 
-// deleteCredentialSessions ends the sessions a deleted passkey signed in.
-func deleteCredentialSessions(ctx context.Context, tx pgx.Tx, id []byte) error {
-	_, err := tx.Exec(ctx, `DELETE FROM sessions WHERE credential_id = $1`, id)
+// deleteCredentialSessions ends the sessions a deleted passkey of userID signed in, found by
+// the (user_id, credential_id) index: sessions have no index on the credential alone.
+func deleteCredentialSessions(ctx context.Context, tx pgx.Tx, userID string, id []byte) error {
+	_, err := tx.Exec(ctx, `DELETE FROM sessions WHERE user_id = $1 AND credential_id = $2`, userID, id)
 	return err
 }
 
@@ -150,6 +151,6 @@ func (db *DB) RevokePasskey(ctx context.Context, userID string, id []byte) error
 		if tag.RowsAffected() == 0 {
 			return passkeyd.ErrNotFound
 		}
-		return deleteCredentialSessions(ctx, tx, id)
+		return deleteCredentialSessions(ctx, tx, userID, id)
 	})
 }

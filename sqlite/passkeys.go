@@ -158,13 +158,14 @@ func (db *DB) DeletePasskey(ctx context.Context, userID string, id []byte) error
 		if _, err = tx.ExecContext(ctx, `DELETE FROM passkeys WHERE id = ? AND user_id = ?`, id, userID); err != nil {
 			return err
 		}
-		return deleteCredentialSessions(ctx, tx, id)
+		return deleteCredentialSessions(ctx, tx, userID, id)
 	})
 }
 
-// deleteCredentialSessions ends the sessions a deleted passkey signed in.
-func deleteCredentialSessions(ctx context.Context, tx wtx, id []byte) error {
-	_, err := tx.ExecContext(ctx, `DELETE FROM sessions WHERE credential_id = ?`, id)
+// deleteCredentialSessions ends the sessions a deleted passkey of userID signed in: found by
+// the (user_id, credential_id) index, since sessions have no index on the credential alone.
+func deleteCredentialSessions(ctx context.Context, tx wtx, userID string, id []byte) error {
+	_, err := tx.ExecContext(ctx, `DELETE FROM sessions WHERE user_id = ? AND credential_id = ?`, userID, id)
 	return err
 }
 
@@ -178,6 +179,6 @@ func (db *DB) RevokePasskey(ctx context.Context, userID string, id []byte) error
 		if n, _ := res.RowsAffected(); n == 0 {
 			return passkeyd.ErrNotFound
 		}
-		return deleteCredentialSessions(ctx, tx, id)
+		return deleteCredentialSessions(ctx, tx, userID, id)
 	})
 }
