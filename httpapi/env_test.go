@@ -72,6 +72,7 @@ type envOptions struct {
 	trust        trust.Policy // attestation trust policy of every profile
 	anchors      trust.Anchors
 	conformance  bool // FIDO2 conformance API
+	tracing      bool // a server span per request
 	aaguids      trust.AAGUIDList
 	apps         httpapi.Apps
 }
@@ -155,6 +156,7 @@ func newEnv(t testing.TB, opts ...func(*envOptions)) *env {
 		CookieDomain:   o.cookieDomain,
 		Webhooks:       worker,
 		Apps:           o.apps,
+		Tracing:        o.tracing,
 	}))
 	t.Cleanup(e.srv.Close)
 	return e

@@ -79,7 +79,10 @@ func (s *server) middleware(next http.Handler) http.Handler {
 		// A caller's W3C trace context (traceparent) makes this request's span its child.
 		ctx = otel.GetTextMapPropagator().Extract(ctx, propagation.HeaderCarrier(r.Header))
 		// One server span per request; store calls inside it become its children.
-		ctx, span := tracer.Start(ctx, "http.request", trace.WithSpanKind(trace.SpanKindServer))
+		span := trace.SpanFromContext(ctx)
+		if s.Tracing {
+			ctx, span = tracer.Start(ctx, "http.request", trace.WithSpanKind(trace.SpanKindServer))
+		}
 		r = r.WithContext(ctx)
 		defer func() {
 			if p := recover(); p != nil {
@@ -92,12 +95,14 @@ func (s *server) middleware(next http.Handler) http.Handler {
 				}
 			}
 			s.metrics.observeRequest(routeOf(r), sw.status, time.Since(start))
-			span.SetName(routeOf(r))
-			span.SetAttributes(attribute.String("http.route", routeOf(r)), attribute.Int("http.response.status_code", sw.status), attribute.String("passkeyd.request_id", rid))
-			if sw.status >= 500 {
-				span.SetStatus(codes.Error, http.StatusText(sw.status))
+			if s.Tracing {
+				span.SetName(routeOf(r))
+				span.SetAttributes(attribute.String("http.route", routeOf(r)), attribute.Int("http.response.status_code", sw.status), attribute.String("passkeyd.request_id", rid))
+				if sw.status >= 500 {
+					span.SetStatus(codes.Error, http.StatusText(sw.status))
+				}
+				span.End()
 			}
-			span.End()
 			s.Logger.LogAttrs(r.Context(), slog.LevelInfo, "request",
 				slog.String("request_id", rid),
 				slog.String("method", r.Method),

@@ -90,6 +90,10 @@ type Deps struct {
 	// cannot be served in time (a saturated or unreachable database) gets 503 unavailable
 	// instead of hanging. Zero means 10 seconds.
 	RequestTimeout time.Duration
+	// Tracing makes a server span of every request (PASSKEYD_OTLP_ENDPOINT is set). Without
+	// it no span is started: a caller's trace context is still carried through to outbound
+	// calls and log lines, at none of the cost of spans nobody records.
+	Tracing bool
 	// Tokens signs access tokens and publishes its keys (POST /api/v1/session/token,
 	// /.well-known/jwks.json, GET /api/v1/authz); nil disables those endpoints.
 	Tokens *token.Issuer

@@ -21,6 +21,9 @@ import (
 
 // Instruments is what wrapped stores report to.
 type Instruments struct {
+	// Tracing makes a span of every store call (tracing is configured); without it only
+	// the latency histogram is kept, and no span is started that nothing would record.
+	Tracing bool
 	tracer  trace.Tracer
 	latency *prometheus.HistogramVec
 }
@@ -67,21 +70,32 @@ func (in *Instruments) WrapChallenges(c passkeyd.ChallengeStore) *Challenges {
 }
 
 func (in *Instruments) start(ctx context.Context, store, op string) (context.Context, func(time.Time, error)) {
+	if !in.Tracing {
+		return ctx, func(t time.Time, err error) {
+			in.latency.WithLabelValues(store, op, outcomeOf(err)).Observe(time.Since(t).Seconds())
+		}
+	}
 	ctx, span := in.tracer.Start(ctx, "store."+op, trace.WithSpanKind(trace.SpanKindClient), trace.WithAttributes(attribute.String("passkeyd.store", store)))
 	return ctx, func(t time.Time, err error) {
-		outcome := "ok"
-		switch {
-		case err == nil:
-		case errors.Is(err, passkeyd.ErrNotFound):
-			outcome = "not_found" // an answer, not a failure
-		default:
-			outcome = "error"
+		outcome := outcomeOf(err)
+		if outcome == "error" {
 			span.RecordError(err)
 			span.SetStatus(codes.Error, string(passkeyd.ErrorCode(err)))
 		}
 		in.latency.WithLabelValues(store, op, outcome).Observe(time.Since(t).Seconds())
 		span.End()
 	}
+}
+
+// outcomeOf is the outcome label of a store call's error.
+func outcomeOf(err error) string {
+	switch {
+	case err == nil:
+		return "ok"
+	case errors.Is(err, passkeyd.ErrNotFound):
+		return "not_found" // an answer, not a failure
+	}
+	return "error"
 }
 
 func (s *Store) start(ctx context.Context, op string) (context.Context, func(time.Time, error)) {

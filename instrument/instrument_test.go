@@ -30,6 +30,7 @@ func TestSpansAndLatency(t *testing.T) {
 	otel.SetTracerProvider(sdktrace.NewTracerProvider(sdktrace.WithSpanProcessor(rec)))
 	reg := prometheus.NewRegistry()
 	in := instrument.New(reg)
+	in.Tracing = true
 	s := in.WrapStore(memory.NewStore())
 	ctx := context.Background()
 	if _, err := s.UserByID(ctx, "nobody"); err == nil {
@@ -51,5 +52,23 @@ func TestSpansAndLatency(t *testing.T) {
 	}
 	if n := testutil.CollectAndCount(reg, "passkeyd_store_duration_seconds"); n != 3 {
 		t.Fatalf("%d latency series, want 3 (UserByID not_found, CreateAccount ok and error)", n)
+	}
+}
+
+// TestNoSpansWithoutTracing: with tracing off a store call starts no span (even under a
+// provider that would record one) and still observes its latency.
+func TestNoSpansWithoutTracing(t *testing.T) {
+	rec := tracetest.NewSpanRecorder()
+	otel.SetTracerProvider(sdktrace.NewTracerProvider(sdktrace.WithSpanProcessor(rec)))
+	reg := prometheus.NewRegistry()
+	s := instrument.New(reg).WrapStore(memory.NewStore())
+	if _, err := s.UserByID(context.Background(), "nobody"); err == nil {
+		t.Fatal("found nobody")
+	}
+	if n := len(rec.Ended()); n != 0 {
+		t.Fatalf("%d spans with tracing off", n)
+	}
+	if n := testutil.CollectAndCount(reg, "passkeyd_store_duration_seconds"); n != 1 {
+		t.Fatalf("%d latency series, want 1", n)
 	}
 }

@@ -129,12 +129,14 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	defer stopTracing()
 	registry := prometheus.NewRegistry()
 	registry.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}), buildInfoMetric())
+	instruments := instrument.New(registry)
+	instruments.Tracing = cfg.OTLPEndpoint != ""
 	d, err := openDeps(ctx, cfg, log, &observers{
 		onEvent:              httpapi.EventCounter(registry),
 		onAttestationFailure: httpapi.AttestationFailureCounter(registry),
 		onMetadataRefresh:    httpapi.MetadataRefreshCounter(registry),
 		onClockSkew:          clockSkewRefusals(registry),
-		instruments:          instrument.New(registry),
+		instruments:          instruments,
 	})
 	if err != nil {
 		return err
@@ -184,6 +186,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		Origins:              cfg.WebOrigins(),
 		SecureCookies:        cfg.SecureCookies(),
 		Logger:               log,
+		Tracing:              cfg.OTLPEndpoint != "",
 		Checks:               checks,
 		Notes:                notes,
 		Draining:             draining.Load,
