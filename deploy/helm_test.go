@@ -19,22 +19,32 @@ import (
 	"sigs.k8s.io/yaml"
 )
 
-// helmBinary is helm from PATH or the CI tool cache (.ci/tools.sh).
-func helmBinary(t *testing.T) string {
-	if p, err := exec.LookPath("helm"); err == nil {
+// ciTool is a tool that .ci/tools.sh installs at a pinned version (helm, kubeconform), from
+// PATH or that script's cache; missing, it skips the test, or fails it when
+// PASSKEYD_TEST_REQUIRE asks for every test to run.
+func ciTool(t *testing.T, name string) string {
+	t.Helper()
+	if p, err := exec.LookPath(name); err == nil {
 		return p
 	}
 	if home, err := os.UserHomeDir(); err == nil {
-		p := filepath.Join(home, ".cache", "passkeyd-ci", "bin", "helm")
+		p := filepath.Join(home, ".cache", "passkeyd-ci", "bin", name)
 		if _, err := os.Stat(p); err == nil {
 			return p
 		}
 	}
-	if strings.Contains(os.Getenv("PASSKEYD_TEST_REQUIRE"), "all") {
-		t.Fatal("helm not found (bash .ci/tools.sh installs it); PASSKEYD_TEST_REQUIRE makes this a failure")
-	}
-	t.Skip("helm not found (bash .ci/tools.sh installs it)")
+	missing(t, name+" not found (bash .ci/tools.sh installs it)")
 	return ""
+}
+
+// missing skips the test for want of something CI provides, or fails it under
+// PASSKEYD_TEST_REQUIRE=all.
+func missing(t *testing.T, why string) {
+	t.Helper()
+	if strings.Contains(os.Getenv("PASSKEYD_TEST_REQUIRE"), "all") {
+		t.Fatal(why + "; PASSKEYD_TEST_REQUIRE makes this a failure")
+	}
+	t.Skip(why)
 }
 
 // strict decodes one rendered object into its Kubernetes API type, refusing unknown fields
@@ -60,15 +70,27 @@ type rendered struct {
 	monitor map[string]any
 }
 
+// helmTemplate renders the chart as release "t" with extra helm template arguments
+// (--set, -f).
+func helmTemplate(t *testing.T, helm string, args ...string) []byte {
+	t.Helper()
+	out, err := exec.Command(helm, append([]string{"template", "t", "helm/passkeyd"}, args...)...).Output()
+	if err != nil {
+		var stderr []byte
+		if ee, ok := err.(*exec.ExitError); ok {
+			stderr = ee.Stderr
+		}
+		t.Fatalf("helm template %v: %v\n%s", args, err, stderr)
+	}
+	return out
+}
+
 func render(t *testing.T, helm string, sets ...string) rendered {
-	args := []string{"template", "t", "helm/passkeyd"}
+	var args []string
 	for _, s := range sets {
 		args = append(args, "--set", s)
 	}
-	out, err := exec.Command(helm, args...).CombinedOutput()
-	if err != nil {
-		t.Fatalf("helm template %v: %v\n%s", sets, err, out)
-	}
+	out := helmTemplate(t, helm, args...)
 	var r rendered
 	for _, doc := range bytes.Split(out, []byte("\n---")) {
 		var head struct{ APIVersion, Kind string }
@@ -120,7 +142,7 @@ func render(t *testing.T, helm string, sets ...string) rendered {
 // the pods' environment from the Secret, PDB, HPA, NetworkPolicy and ServiceMonitor
 // selecting the pods, the probe CronJob calling the Service.
 func TestHelmChart(t *testing.T) {
-	helm := helmBinary(t)
+	helm := ciTool(t, "helm")
 	if out, err := exec.Command(helm, "lint", "--strict", "helm/passkeyd").CombinedOutput(); err != nil {
 		t.Fatalf("helm lint: %v\n%s", err, out)
 	}
