@@ -42,7 +42,7 @@ func scanClient(row interface{ Scan(...any) error }) (*passkeyd.OIDCClient, erro
 
 // OIDCClient implements passkeyd.OIDCStore.
 func (db *DB) OIDCClient(ctx context.Context, id string) (*passkeyd.OIDCClient, error) {
-	c, err := scanClient(db.queryRow(ctx, `SELECT `+clientColumns+` FROM oidc_clients WHERE id = ?`, id))
+	c, err := scanClient(db.lookup(ctx, `SELECT `+clientColumns+` FROM oidc_clients WHERE id = ?`, id))
 	return c, mapErr(err)
 }
 
@@ -111,7 +111,7 @@ func scanGrant(row interface{ Scan(...any) error }) (*passkeyd.OIDCGrant, error)
 
 // OIDCGrant implements passkeyd.OIDCStore.
 func (db *DB) OIDCGrant(ctx context.Context, id string, now time.Time) (*passkeyd.OIDCGrant, error) {
-	g, err := scanGrant(db.queryRow(ctx, `SELECT `+grantColumns+` FROM oidc_grants WHERE id = ? AND revoked_at IS NULL AND expires_at > ?`, id, micros(now)))
+	g, err := scanGrant(db.lookup(ctx, `SELECT `+grantColumns+` FROM oidc_grants WHERE id = ? AND revoked_at IS NULL AND expires_at > ?`, id, micros(now)))
 	return g, mapErr(err)
 }
 

@@ -62,7 +62,7 @@ func (db *DB) AddPasskey(ctx context.Context, p *passkeyd.Passkey) error {
 
 // Passkey implements passkeyd.PasskeyStore.
 func (db *DB) Passkey(ctx context.Context, id []byte) (*passkeyd.Passkey, error) {
-	return scanPasskey(db.queryRow(ctx, `SELECT `+passkeyColumns+` FROM passkeys WHERE id = ?`, id))
+	return scanPasskey(db.lookup(ctx, `SELECT `+passkeyColumns+` FROM passkeys WHERE id = ?`, id))
 }
 
 // Passkeys implements passkeyd.PasskeyStore.

@@ -49,7 +49,7 @@ func (db *DB) CreateSession(ctx context.Context, s *passkeyd.Session) error {
 
 // SessionByTokenHash implements passkeyd.SessionStore.
 func (db *DB) SessionByTokenHash(ctx context.Context, hash []byte, now time.Time) (*passkeyd.Session, error) {
-	return scanSession(db.queryRow(ctx, `SELECT `+sessionColumns+` FROM sessions WHERE token_hash = ? AND expires_at > ?`, hash, micros(now)))
+	return scanSession(db.lookup(ctx, `SELECT `+sessionColumns+` FROM sessions WHERE token_hash = ? AND expires_at > ?`, hash, micros(now)))
 }
 
 // Sessions implements passkeyd.SessionStore.

@@ -41,7 +41,13 @@ func (t wtx) stmt(ctx context.Context, query string) *sql.Stmt {
 	return nil
 }
 
+// Statements in a write transaction are not cancellable: a caller that gave up while its
+// write was queued is skipped before it runs (commit), and once running, its statements
+// are point writes of microseconds that would only leave the batch's savepoint to unwind.
+// A cancellable context costs the driver a watcher goroutine per statement.
+
 func (t wtx) ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error) {
+	ctx = context.WithoutCancel(ctx)
 	if s := t.stmt(ctx, query); s != nil {
 		return s.ExecContext(ctx, args...)
 	}
@@ -49,6 +55,7 @@ func (t wtx) ExecContext(ctx context.Context, query string, args ...any) (sql.Re
 }
 
 func (t wtx) QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row {
+	ctx = context.WithoutCancel(ctx)
 	if s := t.stmt(ctx, query); s != nil {
 		return s.QueryRowContext(ctx, args...)
 	}
@@ -56,6 +63,7 @@ func (t wtx) QueryRowContext(ctx context.Context, query string, args ...any) *sq
 }
 
 func (t wtx) QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+	ctx = context.WithoutCancel(ctx)
 	if s := t.stmt(ctx, query); s != nil {
 		return s.QueryContext(ctx, args...)
 	}
@@ -81,6 +89,17 @@ func (db *DB) queryRow(ctx context.Context, query string, args ...any) *sql.Row 
 		return db.r.QueryRowContext(ctx, query, args...)
 	}
 	return s.QueryRowContext(ctx, args...)
+}
+
+// lookup is queryRow for a lookup by a unique key: an index seek of microseconds, which a
+// deadline could not usefully interrupt, so it runs without the driver's per-statement
+// cancellation watcher (a goroutine each). A caller already past its deadline fails at
+// once, as it would have.
+func (db *DB) lookup(ctx context.Context, query string, args ...any) *sql.Row {
+	if ctx.Err() != nil {
+		return db.queryRow(ctx, query, args...)
+	}
+	return db.queryRow(context.WithoutCancel(ctx), query, args...)
 }
 
 func (db *DB) query(ctx context.Context, query string, args ...any) (*sql.Rows, error) {

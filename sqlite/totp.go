@@ -24,7 +24,7 @@ func (db *DB) PutTOTP(ctx context.Context, userID string, secret []byte) error {
 func (db *DB) TOTP(ctx context.Context, userID string) (*passkeyd.TOTP, error) {
 	t := &passkeyd.TOTP{UserID: userID}
 	var confirmed int
-	if err := db.queryRow(ctx, `SELECT secret, confirmed, last_step FROM totp WHERE user_id = ?`, userID).Scan(&t.Secret, &confirmed, &t.LastStep); err != nil {
+	if err := db.lookup(ctx, `SELECT secret, confirmed, last_step FROM totp WHERE user_id = ?`, userID).Scan(&t.Secret, &confirmed, &t.LastStep); err != nil {
 		return nil, mapErr(err)
 	}
 	t.Confirmed = confirmed == 1

@@ -56,17 +56,17 @@ func scanUser(row *sql.Row) (*passkeyd.User, error) {
 
 // UserByID implements passkeyd.UserStore.
 func (db *DB) UserByID(ctx context.Context, id string) (*passkeyd.User, error) {
-	return scanUser(db.queryRow(ctx, `SELECT `+userColumns+` FROM users WHERE id = ?`, id))
+	return scanUser(db.lookup(ctx, `SELECT `+userColumns+` FROM users WHERE id = ?`, id))
 }
 
 // UserByUsername implements passkeyd.UserStore.
 func (db *DB) UserByUsername(ctx context.Context, key string) (*passkeyd.User, error) {
-	return scanUser(db.queryRow(ctx, `SELECT `+userColumns+` FROM users WHERE username_key = ?`, key))
+	return scanUser(db.lookup(ctx, `SELECT `+userColumns+` FROM users WHERE username_key = ?`, key))
 }
 
 // UserByHandle implements passkeyd.UserStore.
 func (db *DB) UserByHandle(ctx context.Context, handle []byte) (*passkeyd.User, error) {
-	return scanUser(db.queryRow(ctx, `SELECT `+userColumns+` FROM users WHERE handle = ?`, handle))
+	return scanUser(db.lookup(ctx, `SELECT `+userColumns+` FROM users WHERE handle = ?`, handle))
 }
 
 // Secret implements passkeyd.SecretStore.
