@@ -6,19 +6,24 @@
 #   bench/compare.sh 8 10s 64 \
 #     ref="/tmp/bin/refserver -addr 127.0.0.1:8090" \
 #     passkeyd="env PASSKEYD_DATABASE_URL=sqlite://$(mktemp -d)/p.db PASSKEYD_ADDR=127.0.0.1:8091 … /tmp/bin/passkeyd serve"
-# Each server's address must be in its command as PASSKEYD_ADDR=127.0.0.1:PORT or -addr 127.0.0.1:PORT. With PGAPP set to the
-# application_name in a server's PostgreSQL URL, the CPU time of its PostgreSQL backends
-# (from /proc, found through pg_stat_activity; psql must reach the database as PGHOST etc.
-# say) is reported too, as pg_cpu_us_per_login.
+# Each server's address must be in its command as PASSKEYD_ADDR=127.0.0.1:PORT or -addr 127.0.0.1:PORT. With
+# PGCPU=1 the CPU time of the whole local PostgreSQL server during the run (from /proc; see
+# pgticks) is reported too, as pg_cpu_us_per_login.
 set -euo pipefail
 
-# pgticks prints the summed utime+stime (clock ticks) of the backends named $PGAPP, one
-# "pid ticks" line each.
+# pgticks prints the CPU clock ticks PostgreSQL has used so far: the postmaster's own and
+# its reaped children's (backends that exited during the run are counted there: the kernel
+# adds a child's time to its parent's when it is reaped), plus every live child's. So a pool
+# connection that opens and closes during a run is counted, and whole-server work (WAL
+# writer, checkpointer) too. It counts every client of the server: run nothing else on it.
 pgticks() {
-	local pid
-	for pid in $(psql -Atc "SELECT pid FROM pg_stat_activity WHERE application_name = '$PGAPP'" 2>/dev/null); do
-		[ -r /proc/$pid/stat ] && awk -v p=$pid '{print p, $14+$15}' /proc/$pid/stat
+	local pm pid total
+	pm=$(pgrep -o -x postgres) # the postmaster: the oldest postgres process
+	total=$(awk '{print $14+$15+$16+$17}' /proc/$pm/stat)
+	for pid in $(pgrep -P "$pm"); do
+		[ -r /proc/$pid/stat ] && total=$((total + $(awk '{print $14+$15}' /proc/$pid/stat)))
 	done
+	echo "$total"
 }
 conc=$1 duration=$2 users=$3
 shift 3
@@ -30,7 +35,7 @@ for spec in "$@"; do
 	/usr/bin/time -v -o "$out.time" $cmd >"$out.log" 2>&1 &
 	pid=$!
 	for _ in $(seq 100); do curl -s -o /dev/null "http://127.0.0.1:$port/" && break; sleep 0.1; done
-	[ -n "${PGAPP:-}" ] && pgticks >"$out.pg0"
+	[ -n "${PGCPU:-}" ] && pgticks >"$out.pg0"
 	result=$($load -url "http://localhost:$port" -c "$conc" -users "$users" -duration "$duration" 2>&1 | tail -1 || true)
 	# With PASSKEYD_METRICS_ADDR in the command: SQLite writes per commit (fsync).
 	perCommit=""
@@ -39,9 +44,8 @@ for spec in "$@"; do
 		perCommit=$(curl -s "http://$metrics/metrics" | awk '/^passkeyd_sqlite_commits_total/{c=$2} /^passkeyd_sqlite_writes_total/{w=$2} END{if (c>0) printf " writes_per_commit=%.2f commits=%d", w/c, c}')
 	fi
 	pgcpu=""
-	if [ -n "${PGAPP:-}" ]; then
-		pgticks >"$out.pg1"
-		ticks=$(awk 'NR==FNR{a[$1]=$2; next} {d+=$2-a[$1]} END{print d+0}' "$out.pg0" "$out.pg1")
+	if [ -n "${PGCPU:-}" ]; then
+		ticks=$(($(pgticks) - $(cat "$out.pg0")))
 		logins0=$(grep -o 'logins=[0-9]*' <<<"$result" | cut -d= -f2 || true)
 		pgcpu=" pg_cpu_us_per_login=$(awk -v t="$ticks" -v n="${logins0:-0}" -v hz="$(getconf CLK_TCK)" 'BEGIN{if (n>0) printf "%.0f", t/hz*1e6/n; else print "?"}')"
 	fi
@@ -53,5 +57,5 @@ for spec in "$@"; do
 	logins=$(grep -o 'logins=[0-9]*' <<<"$result" | cut -d= -f2 || true)
 	per=$(awk -v c="$cpu" -v n="${logins:-0}" 'BEGIN{if (n>0) printf "%.0f", c*1e6/n; else print "?"}')
 	echo "$name c=$conc $result cpu_s=$cpu cpu_us_per_login=$per maxrss_kb=$rss$pgcpu$perCommit"
-	rm -f "$out" "$out.time" "$out.log" "$out.pg0" "$out.pg1"
+	rm -f "$out" "$out.time" "$out.log" "$out.pg0"
 done
