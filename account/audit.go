@@ -113,9 +113,10 @@ func (s *Service) audit(ctx context.Context, userID, typ, method string, credID 
 // it: a successful sign-in writes its event in the sign-in's own transaction.
 func (s *Service) newEvent(ctx context.Context, userID, typ, method string, credID []byte, cause error) (*passkeyd.AuditEvent, []*passkeyd.WebhookDelivery) {
 	c, _ := ctx.Value(clientKey{}).(ClientInfo)
+	now := s.Now().UTC()
 	e := &passkeyd.AuditEvent{
-		ID: randomID(12), UserID: userID, Type: typ, Method: method, CredentialID: credID,
-		IP: c.IP, UserAgent: c.UserAgent, Outcome: "success", At: s.Now().UTC(),
+		ID: orderedID(now), UserID: userID, Type: typ, Method: method, CredentialID: credID,
+		IP: c.IP, UserAgent: c.UserAgent, Outcome: "success", At: now,
 	}
 	if cause != nil {
 		var mfa *MFARequired

@@ -69,8 +69,11 @@ func Open(ctx context.Context, path string) (*DB, error) {
 		q.Set("_txlock", "immediate")
 		return "file:" + path + "?" + q.Encode() + extra
 	}
-	// The writer never checkpoints: the checkpointer does, off the commit path.
-	w, err := sql.Open("sqlite", dsn("&_pragma=wal_autocheckpoint(0)"))
+	// The writer never checkpoints: the checkpointer does, off the commit path. Its
+	// savepoint journals (one SAVEPOINT per write of a group commit) stay in memory: on
+	// disk each transaction opened, wrote and deleted a temporary file. A batch is at most
+	// maxBatch small writes, so the journal stays small.
+	w, err := sql.Open("sqlite", dsn("&_pragma=wal_autocheckpoint(0)&_pragma=temp_store(MEMORY)"))
 	if err != nil {
 		return nil, err
 	}

@@ -1,19 +1,21 @@
--- Tables shaped for the sign-in's one write. Every B-tree a commit touches is at least one
--- more page written to the WAL and checksummed, so the rows a sign-in inserts go into as few
--- trees as their lookups need:
+-- Tables shaped for the sign-in's one write. Each B-tree page a commit changes is one more
+-- 4 KiB frame written to the WAL and checksummed, so the rows a sign-in inserts go where
+-- consecutive sign-ins share pages. Measured with 8 writers and 16 users (4,016 sign-ins):
+-- 25,441 WAL frames before, 19,448 after (6.3 → 4.9 pages per sign-in).
 --
--- sessions: keyed by the token hash, the lookup of every authenticated request, in a
--- WITHOUT ROWID table, so the row lives in that one tree (it was a rowid table plus two
--- unique indexes, id and token_hash). The partial index on credential_id is gone: ending a
--- deleted passkey's sessions looks them up by (user_id, credential_id), since the passkey's
--- owner is always known there.
+-- sessions: a WITHOUT ROWID table keyed by its id, which is time-ordered for new sessions
+-- (account.orderedID), so the wide rows are appended at the end of the tree; the token
+-- hash, a random key, is in a narrow unique index (keying the rows themselves by it put
+-- every ~300-byte row on a random page, and cost more frames than the old layout). The
+-- partial index on credential_id is gone: ending a deleted passkey's sessions finds them by
+-- (user_id, credential_id), since the passkey's owner is always known there.
 --
 -- audit_events and webhook_outbox: seq without AUTOINCREMENT, which updated sqlite_sequence
 -- (another tree) on every insert. Rows are never deleted from audit_events, and the outbox
 -- only orders the rows it holds, so max(seq)+1 keeps every order that AUTOINCREMENT kept.
 CREATE TABLE sessions_new (
-    token_hash       BLOB PRIMARY KEY,
-    id               TEXT NOT NULL UNIQUE,
+    id               TEXT PRIMARY KEY,
+    token_hash       BLOB NOT NULL UNIQUE,
     user_id          TEXT NOT NULL REFERENCES users (id) ON DELETE CASCADE,
     method           TEXT NOT NULL,
     authenticated_at INTEGER NOT NULL,
