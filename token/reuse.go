@@ -3,7 +3,7 @@ package token
 import (
 	"container/list"
 	"context"
-	"strings"
+	"slices"
 	"sync"
 	"time"
 
@@ -47,7 +47,7 @@ func (i *Issuer) CachedAccessToken(ctx context.Context, sess *passkeyd.Session, 
 		if err != nil {
 			return nil, err
 		}
-		tok, e, mine := i.reuse.lookup(sess, fingerprintOf(k.ID, sess, u), now)
+		tok, e, mine := i.reuse.lookup(sess, fingerprintOf(k.ID, sess, u), AMR(sess), now)
 		switch {
 		case tok != nil:
 			return tok.at(now), nil
@@ -71,8 +71,8 @@ func (i *Issuer) mintInto(e *entry, now time.Time, o *opened, sess *passkeyd.Ses
 }
 
 // fingerprint is everything in an access token that comes from the session, the user and
-// the signing key. Two calls with equal fingerprints would mint tokens that differ only in
-// their times and jti.
+// the signing key but its amr (kept beside it, as a slice is not comparable). Two calls
+// with equal fingerprints and amr would mint tokens that differ only in their times and jti.
 type fingerprint struct {
 	kid      string
 	sub      string
@@ -80,13 +80,12 @@ type fingerprint struct {
 	authTime int64 // AuthenticatedAt in nanoseconds: a re-authentication within a second counts
 	method   passkeyd.SessionMethod
 	verified bool
-	amr      string
 }
 
 func fingerprintOf(kid string, sess *passkeyd.Session, u *passkeyd.User) fingerprint {
 	return fingerprint{
 		kid: kid, sub: u.ID, username: u.Username, authTime: sess.AuthenticatedAt.UnixNano(),
-		method: sess.Method, verified: sess.UserVerified, amr: strings.Join(AMR(sess), " "),
+		method: sess.Method, verified: sess.UserVerified,
 	}
 }
 
@@ -104,6 +103,7 @@ type reuse struct {
 type entry struct {
 	sid   string
 	fp    fingerprint
+	amr   []string
 	done  chan struct{} // closed when the signature is over, whatever its outcome
 	token *cached       // nil until the signature succeeded; under reuse.mu
 	ready bool          // the signature is over; under reuse.mu
@@ -124,21 +124,23 @@ func newReuse(size int, lifetime time.Duration) *reuse {
 // returns the signature in progress for the same fingerprint to wait for, or else (mine)
 // a new entry that the caller must mint the token for and finish; the callers that come
 // meanwhile wait for it.
-func (r *reuse) lookup(sess *passkeyd.Session, fp fingerprint, now time.Time) (tok *cached, e *entry, mine bool) {
+func (r *reuse) lookup(sess *passkeyd.Session, fp fingerprint, amr []string, now time.Time) (tok *cached, e *entry, mine bool) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if el, ok := r.bySID[sess.ID]; ok {
 		e := el.Value.(*entry)
-		if e.fp == fp && !e.ready {
+		same := e.fp == fp && slices.Equal(e.amr, amr)
+		if same && !e.ready {
 			return nil, e, false
 		}
-		if e.fp == fp && e.token.usable(sess, now, r.minLeft) {
+		if same && e.token.usable(sess, now, r.minLeft) {
 			r.lru.MoveToFront(el)
 			return e.token, nil, false
 		}
 		r.remove(el)
 	}
-	e = &entry{sid: sess.ID, fp: fp, done: make(chan struct{})}
+	// A copy: the session's slice is the store's, or the caller's.
+	e = &entry{sid: sess.ID, fp: fp, amr: slices.Clone(amr), done: make(chan struct{})}
 	r.bySID[sess.ID] = r.lru.PushFront(e)
 	r.trim(now)
 	return nil, e, true
