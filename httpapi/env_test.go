@@ -75,6 +75,7 @@ type envOptions struct {
 	tracing      bool // a server span per request
 	aaguids      trust.AAGUIDList
 	apps         httpapi.Apps
+	tokenCache   int // token.Config.CacheSize
 }
 
 func newEnv(t testing.TB, opts ...func(*envOptions)) *env {
@@ -135,7 +136,7 @@ func newEnv(t testing.TB, opts ...func(*envOptions)) *env {
 		t.Fatal(err)
 	}
 	e.accounts.Now = e.clock
-	e.tokens, err = token.New(context.Background(), token.Config{Keys: db, Issuer: origin, Audience: []string{"apps"}, Rotation: time.Hour, Now: e.clock})
+	e.tokens, err = token.New(context.Background(), token.Config{Keys: db, Issuer: origin, Audience: []string{"apps"}, Rotation: time.Hour, CacheSize: o.tokenCache, Now: e.clock})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -73,7 +73,9 @@ func (s *server) middleware(next http.Handler) http.Handler {
 		ctx, cancel := context.WithTimeout(r.Context(), s.RequestTimeout)
 		defer cancel()
 		// The mux records the matched pattern on the request it serves: keep that one.
-		ctx = account.WithClient(ctx, account.ClientInfo{IP: s.clientIP(r), UserAgent: r.UserAgent()})
+		// Found once: behind proxies it walks X-Forwarded-For, and the log line needs it too.
+		client := s.clientIP(r)
+		ctx = account.WithClient(ctx, account.ClientInfo{IP: client, UserAgent: r.UserAgent()})
 		// Every log line of the request carries its id (see logctx.NewHandler).
 		ctx = logctx.WithRequestID(ctx, rid)
 		// A caller's W3C trace context (traceparent) makes this request's span its child.
@@ -109,7 +111,7 @@ func (s *server) middleware(next http.Handler) http.Handler {
 				slog.String("route", routeOf(r)),
 				slog.Int("status", sw.status),
 				slog.Float64("duration_s", time.Since(start).Seconds()),
-				slog.String("client", s.clientIP(r)),
+				slog.String("client", client),
 			)
 		}()
 		if api && !jsonBody(r) {

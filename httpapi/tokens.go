@@ -81,7 +81,9 @@ func (s *server) handleAuthz() http.Handler {
 			s.writeError(w, r, passkeyd.ErrUnauthenticated)
 			return
 		}
-		at, err := s.Tokens.AccessToken(r.Context(), a.session, a.user)
+		// The session was just checked against the store (revocation, expiry and sign-out
+		// count on this request); only the signature is reused, while it says the same.
+		at, err := s.Tokens.CachedAccessToken(r.Context(), a.session, a.user)
 		if err != nil {
 			s.writeError(w, r, err)
 			return

@@ -44,7 +44,20 @@ type AccessToken struct {
 // AccessToken signs a token for the user of a live session. It reads no store: the key is
 // in memory (refreshed at slot boundaries), so a token costs one signature.
 func (i *Issuer) AccessToken(ctx context.Context, sess *passkeyd.Session, u *passkeyd.User) (*AccessToken, error) {
+	s, err := i.keys(ctx)
+	if err != nil {
+		return nil, err
+	}
 	now := i.cfg.Now()
+	_, o, err := s.current(now)
+	if err != nil {
+		return nil, err
+	}
+	return i.mint(now, o, sess, u)
+}
+
+// mint signs the access token of sess and u at now with o.
+func (i *Issuer) mint(now time.Time, o *opened, sess *passkeyd.Session, u *passkeyd.User) (*AccessToken, error) {
 	life := i.cfg.Lifetime
 	// A session that ends sooner than the token would outlive it: the token ends with it.
 	if left := sess.ExpiresAt.Sub(now); left < life {
@@ -56,7 +69,7 @@ func (i *Issuer) AccessToken(ctx context.Context, sess *passkeyd.Session, u *pas
 		ID: randomID(), SessionID: sess.ID, AuthTime: sess.AuthenticatedAt.Unix(),
 		AMR: AMR(sess), PreferredUsername: u.Username,
 	}
-	tok, err := i.Sign(ctx, c)
+	tok, err := o.sign(c)
 	if err != nil {
 		return nil, err
 	}

@@ -29,6 +29,8 @@ type Issuer struct {
 	mu   sync.Mutex // one refresh at a time
 	// signers caches opened private keys by kid: a key is decrypted and parsed once.
 	signers map[string]*opened
+	// reuse keeps the tokens of CachedAccessToken; nil when Config.CacheSize is negative.
+	reuse *reuse
 }
 
 // opened is a private key opened for signing: as go-jose's signer, and as the key itself for
@@ -55,6 +57,9 @@ func New(ctx context.Context, cfg Config) (*Issuer, error) {
 		return nil, err
 	}
 	i := &Issuer{cfg: cfg, signers: map[string]*opened{}}
+	if cfg.CacheSize > 0 {
+		i.reuse = newReuse(cfg.CacheSize, cfg.Lifetime)
+	}
 	s, err := i.refresh(ctx, cfg.Now())
 	if err != nil {
 		return nil, err

@@ -20,6 +20,10 @@ func (i *Issuer) Sign(ctx context.Context, claims any) (string, error) {
 	if err != nil {
 		return "", err
 	}
+	return o.sign(claims)
+}
+
+func (o *opened) sign(claims any) (string, error) {
 	payload, err := json.Marshal(claims)
 	if err != nil {
 		return "", fmt.Errorf("token claims: %w", err)

@@ -48,8 +48,12 @@ type Config struct {
 	// Issuer is the iss claim; Audience the aud claim.
 	Issuer   string
 	Audience []string
-	Now      func() time.Time
-	Logger   *slog.Logger
+	// CacheSize is how many sessions' tokens CachedAccessToken keeps for reuse (the least
+	// recently used go first); DefaultCacheSize when zero. Negative keeps none: every call
+	// signs a new token.
+	CacheSize int
+	Now       func() time.Time
+	Logger    *slog.Logger
 }
 
 func (c *Config) defaults() error {
@@ -70,6 +74,9 @@ func (c *Config) defaults() error {
 	}
 	if c.Issuer == "" {
 		return errors.New("token: no issuer")
+	}
+	if c.CacheSize == 0 {
+		c.CacheSize = DefaultCacheSize
 	}
 	if c.Now == nil {
 		c.Now = time.Now
