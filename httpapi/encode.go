@@ -14,8 +14,9 @@ import (
 const maxBody = 64 << 10
 
 func encode(w http.ResponseWriter, status int, v any) {
-	w.Header().Set("Content-Type", "application/json")
-	w.Header().Set("Cache-Control", "no-store")
+	h := w.Header()
+	h["Content-Type"] = hdrJSON
+	h["Cache-Control"] = hdrNoStore
 	w.WriteHeader(status)
 	_ = json.NewEncoder(w).Encode(v)
 }

@@ -49,6 +49,19 @@ func (w *statusWriter) Write(b []byte) (int, error) {
 
 func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
 
+// Values of the headers every response carries, in canonical form, each a slice with
+// len == cap (see middleware).
+var (
+	hdrNosniff    = []string{"nosniff"}
+	hdrNoReferrer = []string{"no-referrer"}
+	hdrDeny       = []string{"DENY"}
+	hdrAPICSP     = []string{apiCSP}
+	hdrPageCSP    = []string{pageCSP}
+	hdrHSTS       = []string{"max-age=63072000; includeSubDomains"}
+	hdrJSON       = []string{"application/json"}
+	hdrNoStore    = []string{"no-store"}
+)
+
 // middleware wraps every request: a request id, security headers, panic recovery and one
 // access-log line. The log never carries bodies, cookies, tokens or query strings.
 func (s *server) middleware(next http.Handler) http.Handler {
@@ -57,17 +70,19 @@ func (s *server) middleware(next http.Handler) http.Handler {
 		rid := requestID(r)
 		h := w.Header()
 		h.Set("X-Request-Id", rid)
-		h.Set("X-Content-Type-Options", "nosniff")
-		h.Set("Referrer-Policy", "no-referrer")
-		h.Set("X-Frame-Options", "DENY")
+		// The fixed headers share their value slices (full, so an Add elsewhere copies
+		// rather than appends into them): no allocation per header per response.
+		h["X-Content-Type-Options"] = hdrNosniff
+		h["Referrer-Policy"] = hdrNoReferrer
+		h["X-Frame-Options"] = hdrDeny
 		api := strings.HasPrefix(r.URL.Path, "/api/") || strings.HasPrefix(r.URL.Path, "/admin/")
 		if api {
-			h.Set("Content-Security-Policy", apiCSP)
+			h["Content-Security-Policy"] = hdrAPICSP
 		} else {
-			h.Set("Content-Security-Policy", pageCSP)
+			h["Content-Security-Policy"] = hdrPageCSP
 		}
 		if s.SecureCookies {
-			h.Set("Strict-Transport-Security", "max-age=63072000; includeSubDomains")
+			h["Strict-Transport-Security"] = hdrHSTS
 		}
 		sw := &statusWriter{ResponseWriter: w}
 		ctx, cancel := context.WithTimeout(r.Context(), s.RequestTimeout)
