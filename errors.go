@@ -94,6 +94,12 @@ var (
 	ErrUnavailable       = &Error{Code: CodeUnavailable, Detail: "a backing store is unavailable"}
 )
 
+// ErrStale means RecordLogin was given etags (PasskeyUse.ETag, UserETag) that are no longer
+// the stored ones: the passkey or its owner changed after the read the sign-in was decided
+// on, so nothing was written. It is no contract code: the account service reads again and
+// decides again.
+var ErrStale = errors.New("the passkey or its owner changed since it was read")
+
 // ErrTokenReused means a single-use OpenID Connect token (a rotated refresh token) was
 // presented again: the store has revoked its grant. It is no contract code: the OpenID
 // provider answers invalid_grant.

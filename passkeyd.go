@@ -5,6 +5,8 @@
 package passkeyd
 
 import (
+	"crypto/rand"
+	"encoding/binary"
 	"time"
 )
 
@@ -20,6 +22,9 @@ type User struct {
 	// PasswordHash is the PHC string of the user's password, empty when the account has none.
 	PasswordHash string
 	CreatedAt    time.Time
+	// ETag is set by the store when the user is created and changed by every change to the
+	// row (see NewETag).
+	ETag int64
 }
 
 // Passkey is a registered WebAuthn credential.
@@ -44,6 +49,24 @@ type Passkey struct {
 	CloneWarning bool
 	CreatedAt    time.Time
 	LastUsedAt   time.Time // zero when never used to sign in
+	// ETag is set by the store when the passkey is registered and changed by every change
+	// to it but a sign-in's own (counter, backup state, last use): see NewETag.
+	ETag int64
+}
+
+// NewETag returns a random etag, for stores that draw them in Go. An etag (User.ETag,
+// Passkey.ETag) says which version of a stored row a read returned: stores draw a random one
+// when the row is created and a new one at each change, so that a passkey deleted and
+// registered again under the same credential id never has its former etag. A sign-in
+// decided on a read that may be old — an instance's cache, or a row another instance changed
+// since — hands the etags it read to RecordLogin, which writes nothing unless they are still
+// the stored ones.
+func NewETag() int64 {
+	var b [8]byte
+	// crypto/rand.Read never fails on supported platforms (it panics inside if the OS
+	// source breaks).
+	_, _ = rand.Read(b[:])
+	return int64(binary.LittleEndian.Uint64(b[:]))
 }
 
 // PasskeyUse is what a successful assertion changes on the stored credential.
@@ -54,6 +77,10 @@ type PasskeyUse struct {
 	// UserVerified is the assertion's UV flag (not stored on the passkey; it goes into the
 	// session the assertion creates).
 	UserVerified bool
+	// ETag and UserETag are the etags of the passkey and of its owner that the assertion was
+	// verified against: RecordLogin applies the use only while both are still the stored
+	// ones (ErrStale otherwise).
+	ETag, UserETag int64
 }
 
 // SessionMethod says how a session was authenticated.

@@ -9,7 +9,9 @@ import (
 // PostgreSQL. Every implementation passes the shared behaviour suite in storetest/.
 //
 // Contract for all methods: a missing row is ErrNotFound (wrapped or not); a backing service
-// that cannot be reached is ErrUnavailable; writes are durable when they return nil.
+// that cannot be reached is ErrUnavailable; writes are durable when they return nil. Every
+// write that changes a user or a passkey gives the row a new ETag (see NewETag), but for
+// RecordLogin's own update.
 
 // UserStore keeps accounts.
 type UserStore interface {
@@ -49,10 +51,14 @@ type PasskeyStore interface {
 	// RecordLogin applies a successful assertion and, in the same transaction, creates its
 	// session (when s is not nil) and records its audit event e (when not nil) with the
 	// webhook deliveries e causes: a sign-in costs one durable write, and its session never
-	// exists without its audit row (nor the other way round). The counter update is
-	// conditional, so that concurrent logins can never move a counter backwards: unless
-	// use.SignCount and the stored count are both zero, use.SignCount must be greater than
-	// the stored count, else ErrCounterRegression and nothing is written.
+	// exists without its audit row (nor the other way round). The update is conditional,
+	// and when a condition fails nothing is written: the passkey must exist (ErrNotFound)
+	// and it and its owner must still have the etags use.ETag and use.UserETag that the
+	// sign-in was decided on (ErrStale); and, so that concurrent logins can never move a
+	// counter backwards, unless use.SignCount and the stored count are both zero,
+	// use.SignCount must be greater than the stored count (ErrCounterRegression). The
+	// update leaves the etags as they are: a sign-in is not a change that makes a read of
+	// the passkey stale.
 	RecordLogin(ctx context.Context, id []byte, use PasskeyUse, s *Session, e *AuditEvent, webhooks ...*WebhookDelivery) error
 	// SetCloneWarning sets or clears a passkey's clone warning flag.
 	SetCloneWarning(ctx context.Context, id []byte, flagged bool) error

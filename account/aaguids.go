@@ -208,7 +208,9 @@ func (s *Service) RevokeAAGUID(ctx context.Context, aaguid string) (revoked int,
 			if revoked == RevokeBatch {
 				break
 			}
-			if err := s.store.RevokePasskey(ctx, p.UserID, p.ID); errors.Is(err, passkeyd.ErrNotFound) {
+			err := s.store.RevokePasskey(ctx, p.UserID, p.ID)
+			s.signIns.dropPasskey(p.ID)
+			if errors.Is(err, passkeyd.ErrNotFound) {
 				continue // revoked or deleted meanwhile
 			} else if err != nil {
 				return revoked, false, err

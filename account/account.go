@@ -85,6 +85,14 @@ type Config struct {
 	ClockSkewAllowance time.Duration
 	// OnClockSkew, when set, hears each challenge refused for clock skew, with the skew.
 	OnClockSkew func(skew time.Duration)
+	// SignInCache is how many passkeys (with their owners) the sign-in cache keeps, so that
+	// a passkey signing in again reads nothing from the store (see signincache.go); 0 means
+	// DefaultSignInCache, a negative number turns the cache off.
+	SignInCache int
+	// OnSignInCache, when set, hears the outcome of each passkey sign-in's cache lookup:
+	// "hit" or "miss", and "redecided" when a verdict reached on a cached read had to be
+	// reached again on a fresh one (the entry was stale, or the verdict was not a success).
+	OnSignInCache func(outcome string)
 }
 
 // DefaultClockSkewAllowance is the clock difference between instances tolerated by default:
@@ -100,7 +108,8 @@ type Service struct {
 	log        *slog.Logger
 	decoyKey   []byte
 	auditQ     chan auditItem
-	flushMu    sync.Mutex // one audit flush at a time: two interleaved barriers would deadlock
+	signIns    *signInCache // nil when off
+	flushMu    sync.Mutex   // one audit flush at a time: two interleaved barriers would deadlock
 	closeOnce  sync.Once
 	// Now is the clock; tests replace it.
 	Now func() time.Time
@@ -128,7 +137,11 @@ func New(ctx context.Context, store passkeyd.Store, challenges passkeyd.Challeng
 	if err != nil {
 		return nil, fmt.Errorf("load server secret: %w", err)
 	}
-	s := &Service{store: store, challenges: challenges, rp: rp, cfg: cfg, log: log, decoyKey: key, Now: time.Now, auditQ: make(chan auditItem, 4096)}
+	if cfg.SignInCache == 0 {
+		cfg.SignInCache = DefaultSignInCache
+	}
+	s := &Service{store: store, challenges: challenges, rp: rp, cfg: cfg, log: log, decoyKey: key, Now: time.Now, auditQ: make(chan auditItem, 4096),
+		signIns: newSignInCache(cfg.SignInCache, signInCacheMaxAge)}
 	if s.cfg.AAGUIDs == nil {
 		s.cfg.AAGUIDs = &trust.AAGUIDPolicy{}
 	}

@@ -42,7 +42,9 @@ func (s *Service) FindUser(ctx context.Context, nameOrID string) (*UserDetail, e
 // RevokePasskey removes a passkey as an operator: a lost or stolen authenticator, even the
 // account's last (the user then recovers with a recovery code or password).
 func (s *Service) RevokePasskey(ctx context.Context, userID string, id []byte) error {
-	if err := s.store.RevokePasskey(ctx, userID, id); err != nil {
+	err := s.store.RevokePasskey(ctx, userID, id)
+	s.signIns.dropPasskey(id)
+	if err != nil {
 		return err
 	}
 	s.audit(ctx, userID, "passkey_revoked_by_operator", "passkey", id, nil)
@@ -67,7 +69,9 @@ func (s *Service) ClearCloneWarning(ctx context.Context, userID string, id []byt
 	if p.UserID != userID {
 		return passkeyd.ErrNotFound
 	}
-	if err := s.store.SetCloneWarning(ctx, id, false); err != nil {
+	err = s.store.SetCloneWarning(ctx, id, false)
+	s.signIns.dropPasskey(id)
+	if err != nil {
 		return err
 	}
 	s.audit(ctx, userID, "clone_warning_cleared_by_operator", "passkey", id, nil)

@@ -198,22 +198,28 @@ func (s *Service) FinishConformanceAssertion(ctx context.Context, binding string
 	if err != nil {
 		return err
 	}
-	unknown := passkeyd.Errorf(passkeyd.CodeCredentialUnknown, "the credential is not registered")
-	pk, err := s.store.Passkey(ctx, a.CredentialID())
-	if err != nil {
-		return notFoundAs(err, unknown)
+	// Decided on a fresh read, and once more when the passkey changed before the write.
+	for fresh := 0; ; fresh++ {
+		pk, owner, err := s.readCredential(ctx, a.CredentialID())
+		if err != nil {
+			return err
+		}
+		if err := ceremony.CheckOwner(a, ch, pk, owner); err != nil {
+			return err
+		}
+		use, err := rp.VerifyAssertion(a, ch, pk)
+		if err != nil {
+			return err
+		}
+		use.UsedAt = s.Now().UTC()
+		use.ETag, use.UserETag = pk.ETag, owner.ETag
+		err = s.store.RecordLogin(ctx, pk.ID, use, nil, nil)
+		switch {
+		case errors.Is(err, passkeyd.ErrStale) && fresh == 0:
+			continue
+		case errors.Is(err, passkeyd.ErrStale):
+			return errChangedDuringSignIn
+		}
+		return notFoundAs(err, passkeyd.Errorf(passkeyd.CodeCredentialUnknown, "the credential is not registered"))
 	}
-	owner, err := s.store.UserByID(ctx, pk.UserID)
-	if err != nil {
-		return notFoundAs(err, unknown)
-	}
-	if err := ceremony.CheckOwner(a, ch, pk, owner); err != nil {
-		return err
-	}
-	use, err := rp.VerifyAssertion(a, ch, pk)
-	if err != nil {
-		return err
-	}
-	use.UsedAt = s.Now().UTC()
-	return s.store.RecordLogin(ctx, pk.ID, use, nil, nil)
 }

@@ -185,46 +185,119 @@ func (s *Service) finishLogin(ctx context.Context, credential json.RawMessage, m
 	if mfaUser != "" {
 		method = passkeyd.MethodMFA
 	}
-	// §7.2 steps 5–6: which credential, and whose.
+	// §7.2 steps 5–6: which credential, and whose: from the sign-in cache when this passkey
+	// signed in here lately. Whatever is decided on a cached read but a sign-in the store
+	// applies is decided again on a fresh read, and so is a sign-in decided on a fresh read
+	// that the store refuses because the passkey or its owner changed meanwhile — once: a
+	// passkey that keeps changing under its sign-ins is left to the client to try again.
+	pk, owner, cached := s.signIns.get(credID, s.Now())
+	s.cacheOutcome(cached)
+	for fresh := 0; ; {
+		if !cached {
+			if pk, owner, err = s.readCredential(ctx, credID); err != nil {
+				return nil, "", credID, err
+			}
+		}
+		res, again, err := s.decideLogin(ctx, a, ch, pk, owner, cached, method, auditMethod)
+		if !again {
+			return res, owner.ID, credID, err
+		}
+		s.signIns.dropPasskey(credID)
+		if cached {
+			cached = false
+			if s.cfg.OnSignInCache != nil {
+				s.cfg.OnSignInCache("redecided")
+			}
+			continue
+		}
+		if fresh++; fresh == 2 {
+			return nil, owner.ID, credID, errChangedDuringSignIn
+		}
+	}
+}
+
+// errChangedDuringSignIn: the passkey or its owner changed between the read a sign-in was
+// decided on and its write, twice in a row.
+var errChangedDuringSignIn = &passkeyd.Error{Code: passkeyd.CodeUnavailable, Detail: "the passkey changed while it was signing in; sign in again"}
+
+// readCredential reads a passkey and its owner from the store.
+func (s *Service) readCredential(ctx context.Context, credID []byte) (*passkeyd.Passkey, *passkeyd.User, error) {
+	unknown := passkeyd.Errorf(passkeyd.CodeCredentialUnknown, "the credential is not registered")
 	pk, err := s.store.Passkey(ctx, credID)
 	if err != nil {
-		return nil, "", credID, notFoundAs(err, passkeyd.Errorf(passkeyd.CodeCredentialUnknown, "the credential is not registered"))
+		return nil, nil, notFoundAs(err, unknown)
 	}
 	owner, err := s.store.UserByID(ctx, pk.UserID)
 	if err != nil {
-		return nil, "", credID, notFoundAs(err, passkeyd.Errorf(passkeyd.CodeCredentialUnknown, "the credential is not registered"))
+		return nil, nil, notFoundAs(err, unknown)
 	}
+	return pk, owner, nil
+}
+
+// decideLogin verifies an assertion against the passkey pk of owner and applies the
+// verdict, unless it says again: then nothing was written, and the sign-in must be decided
+// again on a fresh read. On a cached read (cached) only a sign-in that RecordLogin applies
+// is final — a refusal, a clone flag or a counter regression may be the cache's, not the
+// passkey's, so it never flags a passkey or answers by itself; on a fresh read, again means
+// that the store refused the write because the passkey or its owner changed since the read.
+func (s *Service) decideLogin(ctx context.Context, a *ceremony.Assertion, ch *passkeyd.Challenge, pk *passkeyd.Passkey, owner *passkeyd.User, cached bool, method passkeyd.SessionMethod, auditMethod string) (res *LoggedIn, again bool, err error) {
 	if err := ceremony.CheckOwner(a, ch, pk, owner); err != nil {
-		return nil, owner.ID, credID, err
+		return nil, cached, err
 	}
 	use, err := s.rp.VerifyAssertion(a, ch, pk)
 	regressed := errors.Is(err, passkeyd.ErrCounterRegression)
 	if err != nil && !regressed {
-		return nil, owner.ID, credID, err
+		return nil, cached, err
+	}
+	if cached && (regressed || pk.CloneWarning) {
+		return nil, true, nil
 	}
 	use.UsedAt = s.Now().UTC()
+	use.ETag, use.UserETag = pk.ETag, owner.ETag
 	if regressed || pk.CloneWarning {
 		res, err := s.cloneSuspected(ctx, owner, pk, use, err)
-		return res, owner.ID, credID, err
+		return res, false, err
 	}
 	in := passkeySignIn(pk.ID, use.UserVerified)
 	if method == passkeyd.MethodMFA {
 		in = secondFactorSignIn(method, in)
 	}
 	ns := s.newSession(ctx, owner.ID, in)
-	e, webhooks := s.newEvent(ctx, owner.ID, "sign_in", auditMethod, credID, nil)
+	e, webhooks := s.newEvent(ctx, owner.ID, "sign_in", auditMethod, pk.ID, nil)
 	if err := s.store.RecordLogin(ctx, pk.ID, use, ns.Session, e, webhooks...); err != nil {
-		if errors.Is(err, passkeyd.ErrCounterRegression) {
+		switch {
+		case cached && (errors.Is(err, passkeyd.ErrStale) || errors.Is(err, passkeyd.ErrNotFound) || errors.Is(err, passkeyd.ErrCounterRegression)):
+			return nil, true, nil
+		case errors.Is(err, passkeyd.ErrStale):
+			return nil, true, nil
+		case errors.Is(err, passkeyd.ErrNotFound):
+			// Deleted since the read, with its account or alone.
+			return nil, false, passkeyd.Errorf(passkeyd.CodeCredentialUnknown, "the credential is not registered")
+		case errors.Is(err, passkeyd.ErrCounterRegression):
 			// A concurrent login with the same or a later counter won the conditional
 			// update: one of the two signatures was replayed or cloned.
 			res, err := s.cloneSuspected(ctx, owner, pk, use, err)
-			return res, owner.ID, credID, err
+			return res, false, err
 		}
-		return nil, owner.ID, credID, err
+		return nil, false, err
 	}
 	s.emitted(e)
 	pk.SignCount, pk.BackedUp, pk.LastUsedAt = use.SignCount, use.BackedUp, use.UsedAt
-	return &LoggedIn{User: owner, Passkey: pk, Session: ns, audited: true}, owner.ID, credID, nil
+	// The store has just confirmed both etags: the entry is as fresh as a read.
+	s.signIns.put(pk, owner, use.UsedAt)
+	return &LoggedIn{User: owner, Passkey: pk, Session: ns, audited: true}, false, nil
+}
+
+// cacheOutcome counts a sign-in cache lookup.
+func (s *Service) cacheOutcome(hit bool) {
+	if s.cfg.OnSignInCache == nil || s.signIns == nil {
+		return
+	}
+	if hit {
+		s.cfg.OnSignInCache("hit")
+	} else {
+		s.cfg.OnSignInCache("miss")
+	}
 }
 
 // cloneSuspected handles a credential whose signature counter went backwards (now or
@@ -232,7 +305,9 @@ func (s *Service) finishLogin(ctx context.Context, credential json.RawMessage, m
 // refused; under "warn" it proceeds without moving the counter.
 func (s *Service) cloneSuspected(ctx context.Context, owner *passkeyd.User, pk *passkeyd.Passkey, use passkeyd.PasskeyUse, cause error) (*LoggedIn, error) {
 	if !pk.CloneWarning {
-		if err := s.store.SetCloneWarning(ctx, pk.ID, true); err != nil {
+		err := s.store.SetCloneWarning(ctx, pk.ID, true)
+		s.signIns.dropPasskey(pk.ID)
+		if err != nil {
 			return nil, err
 		}
 		pk.CloneWarning = true

@@ -22,6 +22,7 @@ func (s *Service) RenamePasskey(ctx context.Context, userID string, id []byte, n
 		return nil, invalid("name must be 1 to 64 characters")
 	}
 	p, err := s.store.RenamePasskey(ctx, userID, id, name)
+	s.signIns.dropPasskey(id)
 	if err == nil {
 		s.audit(ctx, userID, "passkey_renamed", "passkey", id, nil)
 	}
@@ -35,7 +36,9 @@ func (s *Service) DeletePasskey(ctx context.Context, sess *passkeyd.Session, id 
 		return err
 	}
 	userID := sess.UserID
-	if err := s.store.DeletePasskey(ctx, userID, id); err != nil {
+	err := s.store.DeletePasskey(ctx, userID, id)
+	s.signIns.dropPasskey(id)
+	if err != nil {
 		if errors.Is(err, passkeyd.ErrLastCredential) {
 			s.audit(ctx, userID, "passkey_delete_refused", "passkey", id, err)
 		}

@@ -125,6 +125,7 @@ func (s *Service) PasswordLogin(ctx context.Context, username, pw string) (*Pass
 		} else if err := s.store.SetPasswordHash(ctx, u.ID, fresh); err != nil {
 			s.log.WarnContext(ctx, "password rehash failed", "user_id", u.ID, "err", err)
 		}
+		s.signIns.dropUser(u.ID)
 	}
 	// The failures are cleared only once the whole sign-in succeeds: a right password must
 	// not reset the count of wrong second-factor codes. It is no failure either, so its slot
@@ -188,7 +189,9 @@ func (s *Service) ChangePassword(ctx context.Context, sess *passkeyd.Session, cu
 	if err != nil {
 		return hashRefused(err)
 	}
-	if err := s.store.ReplacePassword(ctx, userID, hash, sess.ID); err != nil {
+	err = s.store.ReplacePassword(ctx, userID, hash, sess.ID)
+	s.signIns.dropUser(userID)
+	if err != nil {
 		return err
 	}
 	s.log.InfoContext(ctx, "password changed", "user_id", userID)
@@ -210,7 +213,9 @@ func (s *Service) RemovePassword(ctx context.Context, sess *passkeyd.Session) er
 	if u.PasswordHash == "" {
 		return passkeyd.Errorf(passkeyd.CodeNotFound, "the account has no password")
 	}
-	if err := s.store.ReplacePassword(ctx, u.ID, "", sess.ID); err != nil {
+	err = s.store.ReplacePassword(ctx, u.ID, "", sess.ID)
+	s.signIns.dropUser(u.ID)
+	if err != nil {
 		if errors.Is(err, passkeyd.ErrLastCredential) {
 			s.audit(ctx, u.ID, "password_remove_refused", "password", nil, err)
 		}

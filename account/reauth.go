@@ -69,52 +69,67 @@ func (s *Service) ReauthPasskey(ctx context.Context, sess *passkeyd.Session, cre
 		s.audit(ctx, sess.UserID, "reauth_failed", "passkey", credID, err)
 		return nil, err
 	}
-	pk, err := s.store.Passkey(ctx, credID)
-	if err != nil {
-		err = notFoundAs(err, passkeyd.Errorf(passkeyd.CodeCredentialUnknown, "the credential is not registered"))
-		s.audit(ctx, sess.UserID, "reauth_failed", "passkey", credID, err)
-		return nil, err
+	// Decided on a fresh read; once more when the passkey or its owner changed between that
+	// read and the write (ErrStale).
+	for fresh := 0; ; fresh++ {
+		event, err := s.reauthPasskey(ctx, a, ch, credID)
+		if errors.Is(err, passkeyd.ErrStale) && fresh == 0 {
+			continue
+		}
+		if errors.Is(err, passkeyd.ErrStale) {
+			err = errChangedDuringSignIn
+		}
+		if err != nil {
+			s.audit(ctx, sess.UserID, event, "passkey", credID, err)
+			return nil, err
+		}
+		break
 	}
-	owner, err := s.store.UserByID(ctx, pk.UserID)
-	if err == nil {
-		err = ceremony.CheckOwner(a, ch, pk, owner)
-	}
+	return s.reauthenticated(ctx, sess, "passkey", credID, true)
+}
+
+// reauthPasskey verifies a re-authentication assertion against the stored passkey and
+// records its use. When it fails it names the audit event: counter_regression for a
+// possibly cloned passkey, reauth_failed otherwise.
+func (s *Service) reauthPasskey(ctx context.Context, a *ceremony.Assertion, ch *passkeyd.Challenge, credID []byte) (event string, err error) {
+	unknown := passkeyd.Errorf(passkeyd.CodeCredentialUnknown, "the credential is not registered")
+	pk, owner, err := s.readCredential(ctx, credID)
 	if err != nil {
-		err = notFoundAs(err, passkeyd.Errorf(passkeyd.CodeCredentialUnknown, "the credential is not registered"))
-		s.audit(ctx, sess.UserID, "reauth_failed", "passkey", credID, err)
-		return nil, err
+		return "reauth_failed", err
+	}
+	if err := ceremony.CheckOwner(a, ch, pk, owner); err != nil {
+		return "reauth_failed", err
 	}
 	use, err := s.rp.VerifyAssertion(a, ch, pk)
 	regressed := errors.Is(err, passkeyd.ErrCounterRegression)
 	if err != nil && !regressed {
-		s.audit(ctx, sess.UserID, "reauth_failed", "passkey", credID, err)
-		return nil, err
+		return "reauth_failed", err
 	}
 	use.UsedAt = s.Now().UTC()
-	if regressed || pk.CloneWarning {
-		// The same counter rule as sign-in: a possibly cloned passkey does not vouch for
-		// anyone under the refuse policy.
-		if _, err := s.cloneSuspectedNoSession(ctx, owner, pk, use, err); err != nil {
-			s.audit(ctx, sess.UserID, "counter_regression", "passkey", credID, err)
-			return nil, err
+	use.ETag, use.UserETag = pk.ETag, owner.ETag
+	event = "counter_regression"
+	if !regressed && !pk.CloneWarning {
+		if err = s.store.RecordLogin(ctx, pk.ID, use, nil, nil); !errors.Is(err, passkeyd.ErrCounterRegression) {
+			return "reauth_failed", notFoundAs(err, unknown)
 		}
-	} else if err := s.store.RecordLogin(ctx, pk.ID, use, nil, nil); err != nil {
-		if errors.Is(err, passkeyd.ErrCounterRegression) {
-			_, err = s.cloneSuspectedNoSession(ctx, owner, pk, use, err)
-		}
-		if err != nil {
-			s.audit(ctx, sess.UserID, "reauth_failed", "passkey", credID, err)
-			return nil, err
-		}
+		// A concurrent sign-in with the same or a later counter won.
+		event = "reauth_failed"
 	}
-	return s.reauthenticated(ctx, sess, "passkey", credID, true)
+	// The same counter rule as sign-in: a possibly cloned passkey does not vouch for anyone
+	// under the refuse policy.
+	if _, err := s.cloneSuspectedNoSession(ctx, owner, pk, use, err); err != nil {
+		return event, err
+	}
+	return "", nil
 }
 
 // cloneSuspectedNoSession flags a passkey whose counter went backwards and says whether the
 // counter policy still lets it vouch for the user (warn) or not (refuse).
 func (s *Service) cloneSuspectedNoSession(ctx context.Context, owner *passkeyd.User, pk *passkeyd.Passkey, use passkeyd.PasskeyUse, cause error) (bool, error) {
 	if !pk.CloneWarning {
-		if err := s.store.SetCloneWarning(ctx, pk.ID, true); err != nil {
+		err := s.store.SetCloneWarning(ctx, pk.ID, true)
+		s.signIns.dropPasskey(pk.ID)
+		if err != nil {
 			return false, err
 		}
 		pk.CloneWarning = true

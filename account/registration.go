@@ -176,6 +176,7 @@ func (s *Service) finishRegistration(ctx context.Context, sess *passkeyd.Session
 		if err := s.store.CreateAccount(ctx, acc); err != nil {
 			return nil, err
 		}
+		s.signIns.dropPasskey(pk.ID) // a credential id used before, deleted on another instance
 		s.log.InfoContext(ctx, "account created", "user_id", u.ID, "attestation", pk.AttestationFormat)
 		return &Registered{User: u, Passkey: pk, Session: &ns, RecoveryCodes: codes}, nil
 	}
@@ -192,6 +193,7 @@ func (s *Service) finishRegistration(ctx context.Context, sess *passkeyd.Session
 	if err := s.store.AddPasskey(ctx, pk); err != nil {
 		return nil, err
 	}
+	s.signIns.dropPasskey(pk.ID)
 	s.log.InfoContext(ctx, "passkey added", "user_id", u.ID, "attestation", pk.AttestationFormat)
 	res := &Registered{User: u, Passkey: pk}
 	// A password account's first passkey is its first authenticator: it brings recovery

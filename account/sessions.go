@@ -59,7 +59,9 @@ func (s *Service) DeleteAccount(ctx context.Context, sess *passkeyd.Session) err
 	if err := s.requireRecent(sess); err != nil {
 		return err
 	}
-	if err := s.store.DeleteAccount(ctx, sess.UserID); err != nil {
+	err := s.store.DeleteAccount(ctx, sess.UserID)
+	s.signIns.dropUser(sess.UserID)
+	if err != nil {
 		return notFoundAs(err, passkeyd.ErrUnauthenticated)
 	}
 	s.log.InfoContext(ctx, "account deleted", "user_id", sess.UserID)

@@ -208,6 +208,13 @@ var settings = []setting{
 			return err
 		},
 		get: func(c *Config) string { return strconv.Itoa(c.PasswordMinScore) }},
+	{key: "signInCache", env: "PASSKEYD_SIGNIN_CACHE", flag: "signin-cache", help: "passkeys (with their owners) kept in memory for sign-ins, about 1.1 KB each (0: off; 0 to 1000000)",
+		set: func(c *Config, v string) error {
+			n, err := strconv.Atoi(strings.TrimSpace(v))
+			c.SignInCache = n
+			return err
+		},
+		get: func(c *Config) string { return strconv.Itoa(c.SignInCache) }},
 	mk("passwordBreachURL", "PASSKEYD_PASSWORD_BREACH_URL", "password-breach-url", "Pwned-Passwords-compatible range API checked for new passwords, e.g. https://api.pwnedpasswords.com (empty: off; fails open)",
 		str(func(c *Config) *string { return &c.PasswordBreachURL })),
 	mk("policy.userVerification", "PASSKEYD_USER_VERIFICATION", "user-verification", "required, preferred or discouraged",

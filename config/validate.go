@@ -77,6 +77,9 @@ func (c *Config) Validate() error {
 			bad("passwordBreachURL", "%q: use an https URL such as https://api.pwnedpasswords.com (http only on loopback)", c.PasswordBreachURL)
 		}
 	}
+	if c.SignInCache < 0 || c.SignInCache > 1_000_000 {
+		bad("signInCache", "%d is outside 0 (off) to 1000000 passkeys; each takes about 1.1 KB, the default 4096 about 4.5 MB", c.SignInCache)
+	}
 	within("challengeTTL", c.ChallengeTTL, 10*time.Second, 30*time.Minute)
 	within("databaseTimeout", c.DatabaseTimeout, 100*time.Millisecond, time.Minute)
 	within("redisTimeout", c.RedisTimeout, 50*time.Millisecond, 30*time.Second)

@@ -19,7 +19,7 @@ func (s *Store) ReplacePassword(ctx context.Context, userID, hash, keepSession s
 	if hash == "" && !s.hasPasskey(userID) {
 		return passkeyd.ErrLastCredential
 	}
-	u.PasswordHash = hash
+	u.PasswordHash, u.ETag = hash, passkeyd.NewETag()
 	s.dropSessions(func(sess *passkeyd.Session) bool { return sess.UserID == userID && sess.ID != keepSession })
 	return nil
 }

@@ -62,6 +62,7 @@ func (s *Store) CreateAccount(ctx context.Context, a passkeyd.NewAccount) error 
 		}
 	}
 	u := cloneUser(a.User)
+	u.ETag = passkeyd.NewETag()
 	s.users[u.ID] = u
 	s.byName[u.UsernameKey] = u.ID
 	s.byHandle[string(u.Handle)] = u.ID
@@ -118,7 +119,7 @@ func (s *Store) SetPasswordHash(ctx context.Context, userID, hash string) error 
 	if !ok {
 		return passkeyd.ErrNotFound
 	}
-	u.PasswordHash = hash
+	u.PasswordHash, u.ETag = hash, passkeyd.NewETag()
 	return nil
 }
 
@@ -139,7 +140,9 @@ func (s *Store) AddPasskey(ctx context.Context, p *passkeyd.Passkey) error {
 func (s *Store) putPasskey(p *passkeyd.Passkey) {
 	s.next++
 	s.seq[string(p.ID)] = s.next
-	s.passkeys[string(p.ID)] = clonePasskey(p)
+	cp := clonePasskey(p)
+	cp.ETag = passkeyd.NewETag()
+	s.passkeys[string(p.ID)] = cp
 }
 
 // Passkey implements passkeyd.PasskeyStore.
@@ -179,6 +182,9 @@ func (s *Store) RecordLogin(ctx context.Context, id []byte, use passkeyd.Passkey
 	if !ok {
 		return passkeyd.ErrNotFound
 	}
+	if p.ETag != use.ETag || s.users[p.UserID].ETag != use.UserETag {
+		return passkeyd.ErrStale
+	}
 	if !(use.SignCount > p.SignCount || use.SignCount == 0 && p.SignCount == 0) {
 		return passkeyd.ErrCounterRegression
 	}
@@ -203,7 +209,7 @@ func (s *Store) SetCloneWarning(ctx context.Context, id []byte, flagged bool) er
 	if !ok {
 		return passkeyd.ErrNotFound
 	}
-	p.CloneWarning = flagged
+	p.CloneWarning, p.ETag = flagged, passkeyd.NewETag()
 	return nil
 }
 
@@ -215,7 +221,7 @@ func (s *Store) RenamePasskey(ctx context.Context, userID string, id []byte, nam
 	if !ok || p.UserID != userID {
 		return nil, passkeyd.ErrNotFound
 	}
-	p.Name = name
+	p.Name, p.ETag = name, passkeyd.NewETag()
 	return clonePasskey(p), nil
 }
 

@@ -60,7 +60,7 @@ func (db *DB) AAGUIDRules(ctx context.Context) ([]*passkeyd.AAGUIDRule, error) {
 // "C", as in the index), whatever the database's locale, so that pages never overlap.
 func (db *DB) PasskeysByAAGUID(ctx context.Context, aaguid [16]byte, afterUser string, limit int) ([]*passkeyd.Passkey, error) {
 	return retryRead(ctx, db, func(ctx context.Context) ([]*passkeyd.Passkey, error) {
-		rows, err := db.pool.Query(ctx, `SELECT `+passkeyColumns+` FROM passkeys WHERE aaguid = $1 AND user_id COLLATE "C" IN (
+		rows, err := db.pool.Query(ctx, `SELECT `+passkeyRead+` FROM passkeys WHERE aaguid = $1 AND user_id COLLATE "C" IN (
 				SELECT DISTINCT user_id COLLATE "C" FROM passkeys WHERE aaguid = $1 AND user_id COLLATE "C" > $2 ORDER BY 1 LIMIT $3)
 			ORDER BY user_id COLLATE "C", id`, aaguid[:], afterUser, limit)
 		if err != nil {

@@ -10,8 +10,12 @@ import (
 	"github.com/passkeyd/passkeyd"
 )
 
+// passkeyColumns are the columns an insert names; a read adds the etag, which the database
+// draws (column default and trigger, migration 0010).
 const passkeyColumns = `id, user_id, name, public_key, algorithm, sign_count, aaguid, transports, attestation_format,
 	attestation_type, backup_eligible, backed_up, user_verified, discoverable, clone_warning, created_at, last_used_at`
+
+const passkeyRead = passkeyColumns + `, etag`
 
 func insertPasskey(ctx context.Context, tx pgx.Tx, p *passkeyd.Passkey) error {
 	aaguid := p.AAGUID
@@ -37,7 +41,7 @@ func scanPasskey(row pgx.Row) (*passkeyd.Passkey, error) {
 	var count int64
 	var lastUsed *time.Time
 	if err := row.Scan(&p.ID, &p.UserID, &p.Name, &p.PublicKey, &p.Algorithm, &count, &p.AAGUID, &p.Transports, &p.AttestationFormat,
-		&p.AttestationType, &p.BackupEligible, &p.BackedUp, &p.UserVerified, &p.Discoverable, &p.CloneWarning, &p.CreatedAt, &lastUsed); err != nil {
+		&p.AttestationType, &p.BackupEligible, &p.BackedUp, &p.UserVerified, &p.Discoverable, &p.CloneWarning, &p.CreatedAt, &lastUsed, &p.ETag); err != nil {
 		return nil, mapErr(err)
 	}
 	p.SignCount = uint32(count)
@@ -59,7 +63,7 @@ func (db *DB) AddPasskey(ctx context.Context, p *passkeyd.Passkey) error {
 // Passkey implements passkeyd.PasskeyStore.
 func (db *DB) Passkey(ctx context.Context, id []byte) (*passkeyd.Passkey, error) {
 	return retryRead(ctx, db, func(ctx context.Context) (*passkeyd.Passkey, error) {
-		return scanPasskey(db.pool.QueryRow(ctx, `SELECT `+passkeyColumns+` FROM passkeys WHERE id = $1`, id))
+		return scanPasskey(db.pool.QueryRow(ctx, `SELECT `+passkeyRead+` FROM passkeys WHERE id = $1`, id))
 	})
 }
 
@@ -69,7 +73,7 @@ func (db *DB) Passkeys(ctx context.Context, userID string) ([]*passkeyd.Passkey,
 }
 
 func (db *DB) passkeys(ctx context.Context, userID string) ([]*passkeyd.Passkey, error) {
-	rows, err := db.pool.Query(ctx, `SELECT `+passkeyColumns+` FROM passkeys WHERE user_id = $1 ORDER BY created_at DESC, seq DESC`, userID)
+	rows, err := db.pool.Query(ctx, `SELECT `+passkeyRead+` FROM passkeys WHERE user_id = $1 ORDER BY created_at DESC, seq DESC`, userID)
 	if err != nil {
 		return nil, mapErr(err)
 	}
@@ -102,7 +106,7 @@ func (db *DB) SetCloneWarning(ctx context.Context, id []byte, flagged bool) erro
 // RenamePasskey implements passkeyd.PasskeyStore.
 func (db *DB) RenamePasskey(ctx context.Context, userID string, id []byte, name string) (*passkeyd.Passkey, error) {
 	return do(ctx, db, func(ctx context.Context) (*passkeyd.Passkey, error) {
-		return scanPasskey(db.pool.QueryRow(ctx, `UPDATE passkeys SET name = $3 WHERE id = $1 AND user_id = $2 RETURNING `+passkeyColumns, id, userID, name))
+		return scanPasskey(db.pool.QueryRow(ctx, `UPDATE passkeys SET name = $3 WHERE id = $1 AND user_id = $2 RETURNING `+passkeyRead, id, userID, name))
 	})
 }
 

@@ -47,10 +47,12 @@ func TestSaturation(t *testing.T) {
 			cctx, cancel := context.WithTimeout(ctx, 5*time.Second)
 			defer cancel()
 			var err error
-			if _, err = db.Passkey(cctx, p.ID); err == nil {
-				if _, err = db.UserByID(cctx, "sat"); err == nil {
+			var pk *passkeyd.Passkey
+			var owner *passkeyd.User
+			if pk, err = db.Passkey(cctx, p.ID); err == nil {
+				if owner, err = db.UserByID(cctx, "sat"); err == nil {
 					sess := &passkeyd.Session{ID: randomID(), TokenHash: []byte(randomID()), UserID: "sat", Method: passkeyd.MethodPasskey, AuthenticatedAt: now, ExpiresAt: now.Add(time.Hour)}
-					err = db.RecordLogin(cctx, p.ID, passkeyd.PasskeyUse{SignCount: uint32(i + 1), UsedAt: now}, sess, nil)
+					err = db.RecordLogin(cctx, p.ID, passkeyd.PasskeyUse{SignCount: uint32(i + 1), UsedAt: now, ETag: pk.ETag, UserETag: owner.ETag}, sess, nil)
 				}
 			}
 			code := passkeyd.Code("ok")
@@ -102,6 +104,14 @@ func TestOverloadAnswersQuickly(t *testing.T) {
 	if err := db.CreateAccount(ctx, passkeyd.NewAccount{User: u, Passkey: p}); err != nil {
 		t.Fatal(err)
 	}
+	stored, err := db.Passkey(ctx, p.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	owner, err := db.UserByID(ctx, u.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
 	// Another client holds the passkey's row lock.
 	lockConn, err := pgx.Connect(ctx, base.URL())
 	if err != nil {
@@ -125,7 +135,7 @@ func TestOverloadAnswersQuickly(t *testing.T) {
 			cctx, cancel := context.WithTimeout(ctx, 8*time.Second)
 			defer cancel()
 			start := time.Now()
-			err := db.RecordLogin(cctx, p.ID, passkeyd.PasskeyUse{SignCount: uint32(i + 1), UsedAt: now}, nil, nil)
+			err := db.RecordLogin(cctx, p.ID, passkeyd.PasskeyUse{SignCount: uint32(i + 1), UsedAt: now, ETag: stored.ETag, UserETag: owner.ETag}, nil, nil)
 			code := passkeyd.Code("ok")
 			if err != nil {
 				code = passkeyd.ErrorCode(err)

@@ -7,15 +7,17 @@ import (
 	"github.com/passkeyd/passkeyd"
 )
 
-// recordLogin is a sign-in's whole write as one statement: the conditional counter update,
-// and, only when it matched, the session, the audit event and its webhook deliveries.
+// recordLogin is a sign-in's whole write as one statement: the conditional update (the etags
+// the sign-in was decided on, the counter rule), and, only when it matched, the session, the
+// audit event and its webhook deliveries.
 // One statement outside BEGIN … COMMIT is its own transaction, so it is as atomic as the
 // five-statement transaction it replaces, at one round trip instead of five (pgx prepares
 // it once per connection). A failing insert (a UNIQUE violation) fails the statement and
 // so undoes the counter update too.
 const recordLogin = `WITH upd AS (
 	UPDATE passkeys SET sign_count = $2, backed_up = $3, last_used_at = $4
-	WHERE id = $1 AND (sign_count < $2 OR ($2 = 0 AND sign_count = 0))
+	WHERE id = $1 AND etag = $37 AND (sign_count < $2 OR ($2 = 0 AND sign_count = 0))
+		AND EXISTS (SELECT 1 FROM users WHERE users.id = passkeys.user_id AND users.etag = $38)
 	RETURNING id
 ), sess AS (
 	INSERT INTO sessions (` + sessionColumns + `)
@@ -32,12 +34,21 @@ const recordLogin = `WITH upd AS (
 		AS d (id, event_id, url, type, user_id, body, created_at, next_attempt_at)
 	RETURNING 1
 )
-SELECT (SELECT count(*) FROM upd), EXISTS (SELECT 1 FROM passkeys WHERE id = $1)`
+SELECT count(*) FROM upd`
 
-// RecordLogin implements passkeyd.PasskeyStore. The UPDATE's WHERE clause is the counter
-// rule, so concurrent logins on any number of instances cannot move a counter backwards.
+// whyNotRecorded tells, after recordLogin updated nothing, which condition failed. It is a
+// statement of its own on purpose: under READ COMMITTED an UPDATE that waited for a
+// concurrent change re-checks its condition on the changed row, while the rest of its
+// statement still sees the snapshot from before, which could show the old etag (and so a
+// counter regression where the passkey was in fact renamed, or deleted).
+const whyNotRecorded = `SELECT p.etag = $2 AND u.etag = $3 FROM passkeys p JOIN users u ON u.id = p.user_id WHERE p.id = $1`
+
+// RecordLogin implements passkeyd.PasskeyStore. The UPDATE's WHERE clause holds the etags
+// and the counter rule, so concurrent logins on any number of instances cannot move a
+// counter backwards, nor apply a sign-in decided on a passkey that has changed since. A
+// sign-in that is applied costs one statement; one that is refused, two.
 func (db *DB) RecordLogin(ctx context.Context, id []byte, use passkeyd.PasskeyUse, s *passkeyd.Session, e *passkeyd.AuditEvent, webhooks ...*passkeyd.WebhookDelivery) error {
-	args := make([]any, 0, 36)
+	args := make([]any, 0, 38)
 	args = append(args, id, int64(use.SignCount), use.BackedUp, use.UsedAt)
 	if s != nil {
 		created := s.CreatedAt
@@ -75,21 +86,23 @@ func (db *DB) RecordLogin(ctx context.Context, id []byte, use passkeyd.PasskeyUs
 			next[i] = d.CreatedAt
 		}
 	}
-	args = append(args, ids, events, urls, types, users, bodies, created, next)
+	args = append(args, ids, events, urls, types, users, bodies, created, next, use.ETag, use.UserETag)
 	_, err := do(ctx, db, func(ctx context.Context) (struct{}, error) {
 		var updated int64
-		var exists bool
-		if err := db.pool.QueryRow(ctx, recordLogin, args...).Scan(&updated, &exists); err != nil {
+		if err := db.pool.QueryRow(ctx, recordLogin, args...).Scan(&updated); err != nil {
 			return struct{}{}, mapErr(err)
 		}
-		switch {
-		case updated == 1:
+		if updated == 1 {
 			return struct{}{}, nil
-		case exists:
-			return struct{}{}, passkeyd.ErrCounterRegression
-		default:
-			return struct{}{}, passkeyd.ErrNotFound
 		}
+		var current bool
+		if err := db.pool.QueryRow(ctx, whyNotRecorded, id, use.ETag, use.UserETag).Scan(&current); err != nil {
+			return struct{}{}, mapErr(err) // ErrNotFound: the passkey is gone
+		}
+		if !current {
+			return struct{}{}, passkeyd.ErrStale
+		}
+		return struct{}{}, passkeyd.ErrCounterRegression
 	})
 	return err
 }

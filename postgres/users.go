@@ -8,7 +8,7 @@ import (
 	"github.com/passkeyd/passkeyd"
 )
 
-const userColumns = `id, handle, username, username_key, display_name, COALESCE(password_hash, ''), created_at`
+const userColumns = `id, handle, username, username_key, display_name, COALESCE(password_hash, ''), created_at, etag`
 
 // CreateAccount implements passkeyd.UserStore.
 func (db *DB) CreateAccount(ctx context.Context, a passkeyd.NewAccount) error {
@@ -43,7 +43,7 @@ func (db *DB) CreateAccount(ctx context.Context, a passkeyd.NewAccount) error {
 
 func scanUser(row pgx.Row) (*passkeyd.User, error) {
 	var u passkeyd.User
-	if err := row.Scan(&u.ID, &u.Handle, &u.Username, &u.UsernameKey, &u.DisplayName, &u.PasswordHash, &u.CreatedAt); err != nil {
+	if err := row.Scan(&u.ID, &u.Handle, &u.Username, &u.UsernameKey, &u.DisplayName, &u.PasswordHash, &u.CreatedAt, &u.ETag); err != nil {
 		return nil, mapErr(err)
 	}
 	u.CreatedAt = utc(u.CreatedAt)

@@ -81,6 +81,18 @@ func TestGroupCommitGroupsConcurrentSignIns(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
+	uses := make([]passkeyd.PasskeyUse, clients)
+	for i := range ids {
+		p, err := db.Passkey(ctx, ids[i])
+		if err != nil {
+			t.Fatal(err)
+		}
+		u, err := db.UserByID(ctx, p.UserID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		uses[i] = passkeyd.PasskeyUse{ETag: p.ETag, UserETag: u.ETag}
+	}
 	before := db.CommitStats()
 	var wg sync.WaitGroup
 	errs := make(chan error, clients*each)
@@ -93,7 +105,9 @@ func TestGroupCommitGroupsConcurrentSignIns(t *testing.T) {
 				s := &passkeyd.Session{ID: fmt.Sprintf("s%d-%d", i, n), TokenHash: []byte(fmt.Sprintf("t%d-%d", i, n)), UserID: fmt.Sprintf("u%d", i),
 					Method: passkeyd.MethodPasskey, AuthenticatedAt: now, ExpiresAt: now.Add(time.Hour)}
 				e := &passkeyd.AuditEvent{ID: fmt.Sprintf("e%d-%d", i, n), UserID: s.UserID, Type: "sign_in", Method: "passkey", Outcome: "success", At: now}
-				errs <- db.RecordLogin(ctx, ids[i], passkeyd.PasskeyUse{SignCount: uint32(n), UsedAt: now}, s, e)
+				use := uses[i]
+				use.SignCount, use.UsedAt = uint32(n), now
+				errs <- db.RecordLogin(ctx, ids[i], use, s, e)
 			}
 		}()
 	}

@@ -9,7 +9,7 @@ import (
 )
 
 const passkeyColumns = `id, user_id, name, public_key, algorithm, sign_count, aaguid, transports, attestation_format,
-	attestation_type, backup_eligible, backed_up, user_verified, discoverable, clone_warning, created_at, last_used_at`
+	attestation_type, backup_eligible, backed_up, user_verified, discoverable, clone_warning, created_at, last_used_at, etag`
 
 func insertPasskey(ctx context.Context, tx wtx, p *passkeyd.Passkey) error {
 	var disc sql.NullInt64
@@ -20,9 +20,10 @@ func insertPasskey(ctx context.Context, tx wtx, p *passkeyd.Passkey) error {
 	if aaguid == nil {
 		aaguid = []byte{}
 	}
-	_, err := tx.ExecContext(ctx, `INSERT INTO passkeys (`+passkeyColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+	_, err := tx.ExecContext(ctx, `INSERT INTO passkeys (`+passkeyColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		p.ID, p.UserID, p.Name, p.PublicKey, p.Algorithm, int64(p.SignCount), aaguid, strings.Join(p.Transports, ","), p.AttestationFormat,
-		p.AttestationType, b2i(p.BackupEligible), b2i(p.BackedUp), b2i(p.UserVerified), disc, b2i(p.CloneWarning), micros(p.CreatedAt), nullMicros(p.LastUsedAt))
+		p.AttestationType, b2i(p.BackupEligible), b2i(p.BackedUp), b2i(p.UserVerified), disc, b2i(p.CloneWarning), micros(p.CreatedAt), nullMicros(p.LastUsedAt),
+		passkeyd.NewETag())
 	return err
 }
 
@@ -35,7 +36,7 @@ func scanPasskey(row scanner) (*passkeyd.Passkey, error) {
 	var be, bs, uv, clone int
 	var disc, lastUsed sql.NullInt64
 	if err := row.Scan(&p.ID, &p.UserID, &p.Name, &p.PublicKey, &p.Algorithm, &count, &p.AAGUID, &transports, &p.AttestationFormat,
-		&p.AttestationType, &be, &bs, &uv, &disc, &clone, &created, &lastUsed); err != nil {
+		&p.AttestationType, &be, &bs, &uv, &disc, &clone, &created, &lastUsed, &p.ETag); err != nil {
 		return nil, mapErr(err)
 	}
 	p.SignCount = uint32(count)
@@ -83,21 +84,27 @@ func (db *DB) Passkeys(ctx context.Context, userID string) ([]*passkeyd.Passkey,
 	return out, mapErr(rows.Err())
 }
 
-// RecordLogin implements passkeyd.PasskeyStore: the counter update is conditional in SQL,
-// so no interleaving of logins can move it backwards.
+// RecordLogin implements passkeyd.PasskeyStore: the conditions are in the UPDATE, and the
+// write transactions of the one writer run one after the other, so no interleaving of
+// logins can move a counter backwards or apply a use decided on an old read.
 func (db *DB) RecordLogin(ctx context.Context, id []byte, use passkeyd.PasskeyUse, s *passkeyd.Session, e *passkeyd.AuditEvent, webhooks ...*passkeyd.WebhookDelivery) error {
 	return db.tx(ctx, func(tx wtx) error {
 		n := int64(use.SignCount)
-		res, err := tx.ExecContext(ctx, `UPDATE passkeys SET sign_count = ?, backed_up = ?, last_used_at = ?
-			WHERE id = ? AND (sign_count < ? OR (? = 0 AND sign_count = 0))`,
-			n, b2i(use.BackedUp), micros(use.UsedAt), id, n, n)
+		res, err := tx.ExecContext(ctx, `UPDATE passkeys SET sign_count = ?1, backed_up = ?2, last_used_at = ?3
+			WHERE id = ?4 AND etag = ?5 AND (sign_count < ?1 OR (?1 = 0 AND sign_count = 0))
+				AND EXISTS (SELECT 1 FROM users WHERE users.id = passkeys.user_id AND users.etag = ?6)`,
+			n, b2i(use.BackedUp), micros(use.UsedAt), id, use.ETag, use.UserETag)
 		if err != nil {
 			return err
 		}
 		if affected, _ := res.RowsAffected(); affected == 0 {
-			var one int
-			if err := tx.QueryRowContext(ctx, `SELECT 1 FROM passkeys WHERE id = ?`, id).Scan(&one); err != nil {
+			var current bool
+			if err := tx.QueryRowContext(ctx, `SELECT p.etag = ?2 AND u.etag = ?3 FROM passkeys p JOIN users u ON u.id = p.user_id WHERE p.id = ?1`,
+				id, use.ETag, use.UserETag).Scan(&current); err != nil {
 				return err // ErrNotFound after mapping
+			}
+			if !current {
+				return passkeyd.ErrStale
 			}
 			return passkeyd.ErrCounterRegression
 		}
@@ -127,12 +134,19 @@ func (db *DB) SetCloneWarning(ctx context.Context, id []byte, flagged bool) erro
 	})
 }
 
-// RenamePasskey implements passkeyd.PasskeyStore.
+// RenamePasskey implements passkeyd.PasskeyStore. The passkey is read after the update, not
+// returned by it: RETURNING would not see the etag the trigger draws.
 func (db *DB) RenamePasskey(ctx context.Context, userID string, id []byte, name string) (*passkeyd.Passkey, error) {
 	var p *passkeyd.Passkey
 	err := db.tx(ctx, func(tx wtx) error {
-		var err error
-		p, err = scanPasskey(tx.QueryRowContext(ctx, `UPDATE passkeys SET name = ? WHERE id = ? AND user_id = ? RETURNING `+passkeyColumns, name, id, userID))
+		res, err := tx.ExecContext(ctx, `UPDATE passkeys SET name = ? WHERE id = ? AND user_id = ?`, name, id, userID)
+		if err != nil {
+			return err
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return passkeyd.ErrNotFound
+		}
+		p, err = scanPasskey(tx.QueryRowContext(ctx, `SELECT `+passkeyColumns+` FROM passkeys WHERE id = ?`, id))
 		return err
 	})
 	return p, err

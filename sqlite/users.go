@@ -7,7 +7,7 @@ import (
 	"github.com/passkeyd/passkeyd"
 )
 
-const userColumns = `id, handle, username, username_key, display_name, COALESCE(password_hash, ''), created_at`
+const userColumns = `id, handle, username, username_key, display_name, COALESCE(password_hash, ''), created_at, etag`
 
 // CreateAccount implements passkeyd.UserStore.
 func (db *DB) CreateAccount(ctx context.Context, a passkeyd.NewAccount) error {
@@ -17,8 +17,8 @@ func (db *DB) CreateAccount(ctx context.Context, a passkeyd.NewAccount) error {
 		if u.PasswordHash != "" {
 			pw = sql.NullString{String: u.PasswordHash, Valid: true}
 		}
-		if _, err := tx.ExecContext(ctx, `INSERT INTO users (id, handle, username, username_key, display_name, password_hash, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)`,
-			u.ID, u.Handle, u.Username, u.UsernameKey, u.DisplayName, pw, micros(u.CreatedAt)); err != nil {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO users (id, handle, username, username_key, display_name, password_hash, created_at, etag) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+			u.ID, u.Handle, u.Username, u.UsernameKey, u.DisplayName, pw, micros(u.CreatedAt), passkeyd.NewETag()); err != nil {
 			return err
 		}
 		if a.Passkey != nil {
@@ -47,7 +47,7 @@ func (db *DB) CreateAccount(ctx context.Context, a passkeyd.NewAccount) error {
 func scanUser(row *sql.Row) (*passkeyd.User, error) {
 	var u passkeyd.User
 	var created int64
-	if err := row.Scan(&u.ID, &u.Handle, &u.Username, &u.UsernameKey, &u.DisplayName, &u.PasswordHash, &created); err != nil {
+	if err := row.Scan(&u.ID, &u.Handle, &u.Username, &u.UsernameKey, &u.DisplayName, &u.PasswordHash, &created, &u.ETag); err != nil {
 		return nil, mapErr(err)
 	}
 	u.CreatedAt = fromMicros(created)
@@ -106,7 +106,7 @@ func (db *DB) SearchUsers(ctx context.Context, prefix string, limit int) ([]*pas
 	for rows.Next() {
 		var u passkeyd.User
 		var created int64
-		if err := rows.Scan(&u.ID, &u.Handle, &u.Username, &u.UsernameKey, &u.DisplayName, &u.PasswordHash, &created); err != nil {
+		if err := rows.Scan(&u.ID, &u.Handle, &u.Username, &u.UsernameKey, &u.DisplayName, &u.PasswordHash, &created, &u.ETag); err != nil {
 			return nil, mapErr(err)
 		}
 		u.CreatedAt = fromMicros(created)

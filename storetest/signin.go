@@ -21,7 +21,7 @@ func testRecordLoginAtomic(t *testing.T, s passkeyd.Store) {
 		if deliveries != nil {
 			ds = deliveries(e.ID)
 		}
-		return sess, e, s.RecordLogin(ctx, p.ID, passkeyd.PasskeyUse{SignCount: count, UsedAt: e.At}, sess, e, ds...)
+		return sess, e, s.RecordLogin(ctx, p.ID, decided(t, s, p.ID, passkeyd.PasskeyUse{SignCount: count, UsedAt: e.At}), sess, e, ds...)
 	}
 	two := func(eventID string) []*passkeyd.WebhookDelivery {
 		return []*passkeyd.WebhookDelivery{newDelivery(eventID, "https://a.example/hook", now), newDelivery(eventID, "https://b.example/hook", now)}
@@ -62,7 +62,7 @@ func testRecordLoginAtomic(t *testing.T, s passkeyd.Store) {
 	assertNothingWritten(t, s, u.ID, p.ID, sess, 3, 1)
 
 	// Without an event it is the plain counter update (re-authentication).
-	if err := s.RecordLogin(ctx, p.ID, passkeyd.PasskeyUse{SignCount: 5, UsedAt: now}, nil, nil); err != nil {
+	if err := s.RecordLogin(ctx, p.ID, decided(t, s, p.ID, passkeyd.PasskeyUse{SignCount: 5, UsedAt: now}), nil, nil); err != nil {
 		t.Fatal(err)
 	}
 	assertNothingWritten(t, s, u.ID, p.ID, nil, 5, 1)

@@ -33,6 +33,8 @@ func Run(t *testing.T, open func(t *testing.T) passkeyd.Store) {
 		{"RecordLogin applies the counter rule", testRecordLogin},
 		{"RecordLogin lets one of concurrent equal counters win", testRecordLoginConcurrent},
 		{"RecordLogin writes counter, session, audit event and webhooks together or not at all", testRecordLoginAtomic},
+		{"RecordLogin refuses a use decided on an old read and writes nothing", testRecordLoginStale},
+		{"etags: drawn at creation, changed by every change but a sign-in", testETags},
 		{"SetCloneWarning", testCloneWarning},
 		{"RenamePasskey", testRename},
 		{"DeletePasskey enforces the last-way-in rule", testDelete},
@@ -287,7 +289,7 @@ func testRecordLogin(t *testing.T, s passkeyd.Store) {
 	u, p, _ := account(t, s, "alice")
 	login := func(count uint32) (error, *passkeyd.Session) {
 		sess := newSession(u.ID, now.Add(time.Hour))
-		return s.RecordLogin(ctx, p.ID, passkeyd.PasskeyUse{SignCount: count, BackedUp: count%2 == 0, UsedAt: now.Add(time.Duration(count) * time.Second)}, sess, nil), sess
+		return s.RecordLogin(ctx, p.ID, decided(t, s, p.ID, passkeyd.PasskeyUse{SignCount: count, BackedUp: count%2 == 0, UsedAt: now.Add(time.Duration(count) * time.Second)}), sess, nil), sess
 	}
 	if err, _ := login(0); err != nil {
 		t.Fatalf("0 → 0: %v", err)
@@ -316,11 +318,12 @@ func testRecordLoginConcurrent(t *testing.T, s passkeyd.Store) {
 	var wg sync.WaitGroup
 	var mu sync.Mutex
 	wins, regressions := 0, 0
+	use := decided(t, s, p.ID, passkeyd.PasskeyUse{SignCount: 7, UsedAt: now})
 	for i := 0; i < 20; i++ {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			err := s.RecordLogin(ctx, p.ID, passkeyd.PasskeyUse{SignCount: 7, UsedAt: now}, newSession(u.ID, now.Add(time.Hour)), nil)
+			err := s.RecordLogin(ctx, p.ID, use, newSession(u.ID, now.Add(time.Hour)), nil)
 			mu.Lock()
 			defer mu.Unlock()
 			switch {

@@ -136,6 +136,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		onAttestationFailure: httpapi.AttestationFailureCounter(registry),
 		onMetadataRefresh:    httpapi.MetadataRefreshCounter(registry),
 		onClockSkew:          clockSkewRefusals(registry),
+		onSignInCache:        signInCacheOutcomes(registry),
 		instruments:          instruments,
 	})
 	if err != nil {
@@ -352,6 +353,7 @@ type observers struct {
 	onAttestationFailure func(format string)
 	onMetadataRefresh    func(err error)
 	onClockSkew          func(time.Duration)
+	onSignInCache        func(outcome string)
 	instruments          *instrument.Instruments
 }
 
@@ -476,6 +478,8 @@ func openDeps(ctx context.Context, cfg *config.Config, log *slog.Logger, obs *ob
 		OnEvent:              obs.onEvent,
 		OnAttestationFailure: obs.onAttestationFailure,
 		OnClockSkew:          obs.onClockSkew,
+		SignInCache:          signInCacheSize(cfg.SignInCache),
+		OnSignInCache:        obs.onSignInCache,
 		Webhooks:             webhookDeliveries(cfg),
 		Conformance:          conformance,
 		AAGUIDs:              &trust.AAGUIDPolicy{Configured: aaguids, Rules: useStore},
@@ -524,4 +528,13 @@ func buildInfoMetric() prometheus.Collector {
 	})
 	g.Set(1)
 	return g
+}
+
+// signInCacheSize is the account service's setting for the configured size: the
+// configuration's 0 (off) is the service's negative.
+func signInCacheSize(n int) int {
+	if n == 0 {
+		return -1
+	}
+	return n
 }
