@@ -27,7 +27,7 @@ conc=$1 duration=$2 users=$3
 shift 3
 load=${LOAD:-passkeyd-load}
 who=(-users "$users")
-[ -f "$users" ] && who=(-population "$users")
+case $users in *[!0-9]*) who=(-population "$users") ;; esac
 for spec in "$@"; do
 	name=${spec%%=*} cmd=${spec#*=}
 	port=$(grep -oE '(ADDR=|-addr )127\.0\.0\.1:[0-9]+' <<<"$cmd" | head -1 | cut -d: -f2)
