@@ -10,10 +10,10 @@ import "runtime/debug"
 // most of the ~10 ms of CPU each one costs. Under passkey sign-in load at 100,000 SQLite
 // users (docs/performance.md, "Memory"):
 //
-//	GOGC  max RSS     collector CPU per sign-in
-//	100   64–65.6 MB  ~55 µs
-//	 75   62.4–64.3   ~70 µs
-//	 50   60.1–62.1   ~120 µs
+//	GOGC  max RSS          collector CPU per sign-in
+//	100   63.6–64.1 MiB    ~55 µs
+//	 75   61.0–62.8 MiB    ~70 µs
+//	 50   58.7–60.7 MiB    ~120 µs
 //
 // 75 keeps the server under 64 MiB at 16 and 32 clients for ~2 % more CPU per sign-in.
 // Unlike a default memory limit, it scales with the live heap: argon2id's 64 MiB per
