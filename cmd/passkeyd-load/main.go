@@ -78,6 +78,9 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
+	if *seedN < 0 {
+		return errors.New("-seed must not be negative")
+	}
 	if *seedN > 0 {
 		if *popPath == "" || *dbURL == "" {
 			return errors.New("-seed needs -population and -database-url")
