@@ -2,6 +2,9 @@
 # compare.sh runs passkeyd-load against servers one after the other in the same session,
 # each under /usr/bin/time -v (CPU seconds and peak RSS), and prints one line per server.
 # Usage: bench/compare.sh CONCURRENCY DURATION USERS NAME=COMMAND...
+# USERS is how many users passkeyd-load signs up first, or a population file that
+# `passkeyd-load -seed` wrote into the servers' database (it then logs in as random users of
+# all of it). Each line ends with the machine's one-minute load average at the end of the run.
 # where COMMAND starts a server listening on http://localhost:PORT given in PORT=… first:
 #   bench/compare.sh 8 10s 64 \
 #     ref="/tmp/bin/refserver -addr 127.0.0.1:8090" \
@@ -28,6 +31,8 @@ pgticks() {
 conc=$1 duration=$2 users=$3
 shift 3
 load=${LOAD:-passkeyd-load}
+who=(-users "$users")
+case $users in *[!0-9]*) who=(-population "$users") ;; esac
 for spec in "$@"; do
 	name=${spec%%=*} cmd=${spec#*=}
 	port=$(grep -oE '(ADDR=|-addr )127\.0\.0\.1:[0-9]+' <<<"$cmd" | head -1 | cut -d: -f2)
@@ -36,7 +41,8 @@ for spec in "$@"; do
 	pid=$!
 	for _ in $(seq 100); do curl -s -o /dev/null "http://127.0.0.1:$port/" && break; sleep 0.1; done
 	[ -n "${PGCPU:-}" ] && pgticks >"$out.pg0"
-	result=$($load -url "http://localhost:$port" -c "$conc" -users "$users" -duration "$duration" 2>&1 | tail -1 || true)
+	result=$($load -url "http://localhost:$port" -c "$conc" "${who[@]}" -duration "$duration" 2>&1 | tail -1 || true)
+	loadavg=$(cut -d' ' -f1 /proc/loadavg)
 	# With PASSKEYD_METRICS_ADDR in the command: SQLite writes per commit (fsync).
 	perCommit=""
 	metrics=$(grep -oE 'METRICS_ADDR=127\.0\.0\.1:[0-9]+' <<<"$cmd" | cut -d= -f2 || true)
@@ -56,6 +62,6 @@ for spec in "$@"; do
 	rss=$(awk -F': ' '/Maximum resident/{print $2}' "$out.time")
 	logins=$(grep -o 'logins=[0-9]*' <<<"$result" | cut -d= -f2 || true)
 	per=$(awk -v c="$cpu" -v n="${logins:-0}" 'BEGIN{if (n>0) printf "%.0f", c*1e6/n; else print "?"}')
-	echo "$name c=$conc $result cpu_s=$cpu cpu_us_per_login=$per maxrss_kb=$rss$pgcpu$perCommit"
+	echo "$name c=$conc $result cpu_s=$cpu cpu_us_per_login=$per maxrss_kb=$rss$pgcpu$perCommit load=$loadavg"
 	rm -f "$out" "$out.time" "$out.log" "$out.pg0"
 done

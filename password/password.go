@@ -62,13 +62,21 @@ func NewLimited(p Params, l Limits) *Hasher {
 	if p.KeyLen == 0 {
 		p.KeyLen = DefaultParams.KeyLen
 	}
-	h := &Hasher{p: p, q: newQueue(l.withDefaults()), argon2: idKey}
-	dummy, err := h.Hash(context.Background(), "passkeyd dummy password for unknown users")
-	if err != nil {
-		panic(err) // an empty queue at construction cannot refuse
-	}
-	h.dummy = dummy
-	return h
+	// The dummy's key is random rather than derived: VerifyNobody only needs a hash with h's
+	// parameters to spend a real computation on, and no password derives a random 256-bit
+	// key. Deriving one would allocate Params.Memory (64 MiB by default) at start, which
+	// left the garbage collector's heap goal, and so the server's resident memory, at twice
+	// that long after the buffer was garbage.
+	salt, key := make([]byte, 16), make([]byte, p.KeyLen)
+	_, _ = rand.Read(salt)
+	_, _ = rand.Read(key)
+	return &Hasher{p: p, dummy: phc(p, salt, key), q: newQueue(l.withDefaults()), argon2: idKey}
+}
+
+// phc formats an argon2id hash as a PHC string.
+func phc(p Params, salt, key []byte) string {
+	b64 := base64.RawStdEncoding
+	return fmt.Sprintf("$argon2id$v=%d$m=%d,t=%d,p=%d$%s$%s", argon2.Version, p.Memory, p.Time, p.Threads, b64.EncodeToString(salt), b64.EncodeToString(key))
 }
 
 func idKey(password, salt []byte, p Params, keyLen uint32) []byte {
@@ -89,8 +97,7 @@ func (h *Hasher) Hash(ctx context.Context, password string) (string, error) {
 	}
 	key := h.argon2([]byte(password), salt, h.p, h.p.KeyLen)
 	release()
-	b64 := base64.RawStdEncoding
-	return fmt.Sprintf("$argon2id$v=%d$m=%d,t=%d,p=%d$%s$%s", argon2.Version, h.p.Memory, h.p.Time, h.p.Threads, b64.EncodeToString(salt), b64.EncodeToString(key)), nil
+	return phc(h.p, salt, key), nil
 }
 
 // Verify checks password against a stored hash (argon2id or bcrypt). needsRehash is true

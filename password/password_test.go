@@ -2,6 +2,7 @@ package password
 
 import (
 	"context"
+	"runtime"
 	"strings"
 	"testing"
 
@@ -111,5 +112,34 @@ func TestValidateHash(t *testing.T) {
 		if err := ValidateHash(hash); (err == nil) != ok {
 			t.Errorf("ValidateHash(%.20q) = %v, want ok=%v", hash, err, ok)
 		}
+	}
+}
+
+// TestVerifyNobodyCostsARealVerification: a sign-in for an unknown user must spend one
+// argon2id computation with the server's parameters, like a known user's, and building the
+// Hasher must not spend one (64 MiB at the default parameters, which kept the heap goal and
+// the resident memory of an idle server at twice that).
+func TestVerifyNobodyCostsARealVerification(t *testing.T) {
+	var before, after runtime.MemStats
+	runtime.ReadMemStats(&before)
+	h := New(Params{})
+	runtime.ReadMemStats(&after)
+	if grew := after.TotalAlloc - before.TotalAlloc; grew > 1<<20 {
+		t.Fatalf("New allocated %d bytes: it computed a hash", grew)
+	}
+	var calls []Params
+	h.argon2 = func(pw, salt []byte, p Params, keyLen uint32) []byte {
+		p.KeyLen = keyLen
+		calls = append(calls, p)
+		return make([]byte, keyLen)
+	}
+	if err := h.VerifyNobody(ctx, "some guess"); err != nil {
+		t.Fatal(err)
+	}
+	if len(calls) != 1 || calls[0] != DefaultParams {
+		t.Fatalf("VerifyNobody computed %v, want one argon2id with %v", calls, DefaultParams)
+	}
+	if ok, _, err := New(fast).Verify(ctx, New(fast).dummy, ""); ok || err != nil {
+		t.Fatalf("the dummy hash verified the empty password: %v %v", ok, err)
 	}
 }

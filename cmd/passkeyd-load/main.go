@@ -4,18 +4,30 @@
 //
 //	passkeyd-load -url http://localhost:8080 -users 64 -c 32 -duration 10s
 //
+// For runs against a large store it seeds a population first, writing N accounts (user,
+// passkey, sign-up session) into the database through the store code the server runs,
+// then logs in as users drawn at random from all N:
+//
+//	passkeyd-load -seed 100000 -population pop.json -database-url sqlite:///tmp/p.db
+//	passkeyd-load -url http://localhost:8080 -population pop.json -c 32 -duration 10s
+//
+// The population file holds the secret every user's key is derived from: whoever has it
+// signs in as all of them. Seed benchmark databases only.
+//
 // The server's per-IP rate limit applies to it like to anyone: run the server with
 // PASSKEYD_RATE_LIMIT=0 to measure it rather than the limit.
 package main
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
 	"io"
+	"math/rand/v2"
 	"net/http"
 	"os"
 	"os/signal"
@@ -57,8 +69,26 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 	conc := fs.Int("c", 16, "concurrent clients")
 	duration := fs.Duration("duration", 10*time.Second, "how long to run logins")
 	maxLogins := fs.Int("n", 0, "stop after this many logins (0: run for -duration)")
+	popPath := fs.String("population", "", "population file: with -seed, the one to create or extend; else log in as its users instead of signing up -users")
+	seedN := fs.Int("seed", 0, "write this many population users into -database-url and exit (no server needed)")
+	dbURL := fs.String("database-url", "", "with -seed: the store, sqlite://FILE or postgres://…")
+	rpID := fs.String("rp-id", "localhost", "with -seed: the RP ID of a new population's credentials")
+	workers := fs.Int("workers", 64, "with -seed: accounts written at once")
+	sessionTTL := fs.Duration("session-ttl", 336*time.Hour, "with -seed: lifetime of each account's sign-up session")
 	if err := fs.Parse(args); err != nil {
 		return err
+	}
+	if *seedN < 0 {
+		return errors.New("-seed must not be negative")
+	}
+	if *seedN > 0 {
+		if *popPath == "" || *dbURL == "" {
+			return errors.New("-seed needs -population and -database-url")
+		}
+		if *workers < 1 {
+			return errors.New("-workers must be at least 1")
+		}
+		return seed(ctx, seedOptions{n: *seedN, workers: *workers, dbURL: *dbURL, popPath: *popPath, rpID: *rpID, sessionTTL: *sessionTTL}, out)
 	}
 	if *origin == "" {
 		*origin = *url
@@ -66,14 +96,30 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 	if *users < 1 || *conc < 1 {
 		return errors.New("-users and -c must be at least 1")
 	}
-	// Each client signs in with its own users: two clients using one credential at once
-	// would deliver counters out of order, which the server rightly treats as a clone.
-	*users = max(*users, *conc)
 	client := &http.Client{
 		Timeout:   10 * time.Second,
 		Transport: &http.Transport{MaxIdleConnsPerHost: *conc, MaxConnsPerHost: *conc * 2},
 	}
 	l := &loader{client: client, base: *url}
+	if *popPath != "" {
+		p, err := readPopulation(*popPath)
+		if err != nil {
+			return err
+		}
+		if p.Users < 1 {
+			return fmt.Errorf("population %s has no users yet: seed it first", *popPath)
+		}
+		fmt.Fprintf(out, "population %s: %d users; running logins as random ones with %d clients\n", p.Name, p.Users, *conc)
+		// Drawn from all of them, so each login looks up rows anywhere in the tables. The
+		// authenticator is rebuilt for every login whatever the population's size, so the
+		// client's work per login is the same for 1,000 users as for a million.
+		pick := func(int) (*softauthn.Authenticator, error) { return p.authenticator(rand.IntN(p.Users), *origin) }
+		rep, err := l.logins(ctx, pick, *conc, *duration, *maxLogins)
+		return printReport(out, rep, err)
+	}
+	// Each client signs in with its own users: two clients using one credential at once
+	// would deliver counters out of order, which the server rightly treats as a clone.
+	*users = max(*users, *conc)
 	auths := make([]*softauthn.Authenticator, *users)
 	for i := range auths {
 		a, err := softauthn.New(softauthn.Options{Origin: *origin})
@@ -87,7 +133,13 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 		auths[i] = a
 	}
 	fmt.Fprintf(out, "signed up %d users; running logins with %d clients\n", *users, *conc)
-	rep, err := l.logins(ctx, auths, *conc, *duration, *maxLogins)
+	pick := func(i int) (*softauthn.Authenticator, error) { return auths[i%len(auths)], nil }
+	rep, err := l.logins(ctx, pick, *conc, *duration, *maxLogins)
+	return printReport(out, rep, err)
+}
+
+// printReport prints a run's report; the run failed when a login did.
+func printReport(out io.Writer, rep Report, err error) error {
 	if err != nil {
 		return err
 	}
@@ -156,8 +208,9 @@ func (l *loader) login(ctx context.Context, a *softauthn.Authenticator) error {
 	return err
 }
 
-// logins runs conc clients, each with its own users, until the time or the count is up.
-func (l *loader) logins(ctx context.Context, auths []*softauthn.Authenticator, conc int, d time.Duration, max int) (Report, error) {
+// logins runs conc clients until the time or the count is up; client w's n-th login signs
+// with pick(w + n*conc).
+func (l *loader) logins(ctx context.Context, pick func(int) (*softauthn.Authenticator, error), conc int, d time.Duration, max int) (Report, error) {
 	ctx, cancel := context.WithTimeout(ctx, d)
 	defer cancel()
 	var (
@@ -178,8 +231,16 @@ func (l *loader) logins(ctx context.Context, auths []*softauthn.Authenticator, c
 				if max > 0 && started.Add(1) > int64(max) {
 					break
 				}
+				a, err := pick(i)
+				if err != nil {
+					mu.Lock()
+					firstErr = cmp.Or(firstErr, err)
+					mu.Unlock()
+					failed.Add(1)
+					break
+				}
 				t0 := time.Now()
-				err := l.login(ctx, auths[i%len(auths)])
+				err = l.login(ctx, a)
 				if err != nil {
 					if ctx.Err() != nil {
 						break // the run ended mid-request: not a failure of the server
