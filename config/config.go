@@ -215,7 +215,7 @@ func Default() *Config {
 		Apps:             Apps{RelatedOrigins: []string{}, Android: []string{}, IOS: []string{}},
 		Argon2:           Argon2{MemoryKiB: 64 * 1024, Time: 3, Threads: 2},
 		PasswordMinScore: 3,
-		SignInCache:      4096, // account.DefaultSignInCache
+		SignInCache:      1024, // account.DefaultSignInCache
 		Tokens:           Tokens{Audience: []string{}, Lifetime: 5 * time.Minute, SigningAlgorithm: "ES256", SigningKeyRotation: 24 * time.Hour},
 		Policy: Policy{
 			UserVerification: "preferred",

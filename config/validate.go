@@ -78,7 +78,7 @@ func (c *Config) Validate() error {
 		}
 	}
 	if c.SignInCache < 0 || c.SignInCache > 1_000_000 {
-		bad("signInCache", "%d is outside 0 (off) to 1000000 passkeys; each takes about 1.1 KB, the default 4096 about 4.5 MB", c.SignInCache)
+		bad("signInCache", "%d is outside 0 (off) to 1000000 passkeys; each takes about 1.1 KB of heap, the default 1024 about 1.1 MB", c.SignInCache)
 	}
 	within("challengeTTL", c.ChallengeTTL, 10*time.Second, 30*time.Minute)
 	within("databaseTimeout", c.DatabaseTimeout, 100*time.Millisecond, time.Minute)
