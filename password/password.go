@@ -158,7 +158,8 @@ func parseArgon2(hash string) (Params, []byte, []byte, error) {
 	if _, err := fmt.Sscanf(parts[3], "m=%d,t=%d,p=%d", &p.Memory, &p.Time, &p.Threads); err != nil {
 		return p, nil, nil, errors.New("password: malformed argon2id parameters")
 	}
-	if p.Memory > 256*1024 || p.Time > 10 || p.Threads == 0 || p.Threads > 16 {
+	// argon2.IDKey panics on zero rounds or zero threads: a stored hash is input too.
+	if p.Memory > 256*1024 || p.Time == 0 || p.Time > 10 || p.Threads == 0 || p.Threads > 16 {
 		return p, nil, nil, errors.New("password: argon2id parameters out of range")
 	}
 	salt, err := base64.RawStdEncoding.DecodeString(parts[4])
