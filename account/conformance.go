@@ -199,7 +199,7 @@ func (s *Service) FinishConformanceAssertion(ctx context.Context, binding string
 		return err
 	}
 	// Decided on a fresh read, and once more when the passkey changed before the write.
-	for fresh := 0; ; fresh++ {
+	return onceMoreIfStale(func() error {
 		pk, owner, err := s.readCredential(ctx, a.CredentialID())
 		if err != nil {
 			return err
@@ -213,13 +213,6 @@ func (s *Service) FinishConformanceAssertion(ctx context.Context, binding string
 		}
 		use.UsedAt = s.Now().UTC()
 		use.ETag, use.UserETag = pk.ETag, owner.ETag
-		err = s.store.RecordLogin(ctx, pk.ID, use, nil, nil)
-		switch {
-		case errors.Is(err, passkeyd.ErrStale) && fresh == 0:
-			continue
-		case errors.Is(err, passkeyd.ErrStale):
-			return errChangedDuringSignIn
-		}
-		return notFoundAs(err, passkeyd.Errorf(passkeyd.CodeCredentialUnknown, "the credential is not registered"))
-	}
+		return notFoundAs(s.store.RecordLogin(ctx, pk.ID, use, nil, nil), errCredentialUnknown())
+	})
 }

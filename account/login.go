@@ -220,16 +220,35 @@ func (s *Service) finishLogin(ctx context.Context, credential json.RawMessage, m
 // decided on and its write, twice in a row.
 var errChangedDuringSignIn = &passkeyd.Error{Code: passkeyd.CodeUnavailable, Detail: "the passkey changed while it was signing in; sign in again"}
 
+// onceMoreIfStale runs decide, which reads the passkey and decides on that read, and runs it
+// once more when the store refused its write because the passkey or its owner changed since
+// (ErrStale); a second refusal is errChangedDuringSignIn.
+func onceMoreIfStale(decide func() error) error {
+	err := decide()
+	if errors.Is(err, passkeyd.ErrStale) {
+		err = decide()
+	}
+	if errors.Is(err, passkeyd.ErrStale) {
+		return errChangedDuringSignIn
+	}
+	return err
+}
+
+// errCredentialUnknown is the answer for a credential id that names no registered passkey
+// (or one deleted, with its account or alone, while it was signing in).
+func errCredentialUnknown() error {
+	return passkeyd.Errorf(passkeyd.CodeCredentialUnknown, "the credential is not registered")
+}
+
 // readCredential reads a passkey and its owner from the store.
 func (s *Service) readCredential(ctx context.Context, credID []byte) (*passkeyd.Passkey, *passkeyd.User, error) {
-	unknown := passkeyd.Errorf(passkeyd.CodeCredentialUnknown, "the credential is not registered")
 	pk, err := s.store.Passkey(ctx, credID)
 	if err != nil {
-		return nil, nil, notFoundAs(err, unknown)
+		return nil, nil, notFoundAs(err, errCredentialUnknown())
 	}
 	owner, err := s.store.UserByID(ctx, pk.UserID)
 	if err != nil {
-		return nil, nil, notFoundAs(err, unknown)
+		return nil, nil, notFoundAs(err, errCredentialUnknown())
 	}
 	return pk, owner, nil
 }
@@ -266,13 +285,12 @@ func (s *Service) decideLogin(ctx context.Context, a *ceremony.Assertion, ch *pa
 	e, webhooks := s.newEvent(ctx, owner.ID, "sign_in", auditMethod, pk.ID, nil)
 	if err := s.store.RecordLogin(ctx, pk.ID, use, ns.Session, e, webhooks...); err != nil {
 		switch {
-		case cached && (errors.Is(err, passkeyd.ErrStale) || errors.Is(err, passkeyd.ErrNotFound) || errors.Is(err, passkeyd.ErrCounterRegression)):
-			return nil, true, nil
-		case errors.Is(err, passkeyd.ErrStale):
+		case errors.Is(err, passkeyd.ErrStale),
+			cached && (errors.Is(err, passkeyd.ErrNotFound) || errors.Is(err, passkeyd.ErrCounterRegression)):
 			return nil, true, nil
 		case errors.Is(err, passkeyd.ErrNotFound):
 			// Deleted since the read, with its account or alone.
-			return nil, false, passkeyd.Errorf(passkeyd.CodeCredentialUnknown, "the credential is not registered")
+			return nil, false, errCredentialUnknown()
 		case errors.Is(err, passkeyd.ErrCounterRegression):
 			// A concurrent login with the same or a later counter won the conditional
 			// update: one of the two signatures was replayed or cloned.

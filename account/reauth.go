@@ -71,19 +71,13 @@ func (s *Service) ReauthPasskey(ctx context.Context, sess *passkeyd.Session, cre
 	}
 	// Decided on a fresh read; once more when the passkey or its owner changed between that
 	// read and the write (ErrStale).
-	for fresh := 0; ; fresh++ {
-		event, err := s.reauthPasskey(ctx, a, ch, credID)
-		if errors.Is(err, passkeyd.ErrStale) && fresh == 0 {
-			continue
-		}
-		if errors.Is(err, passkeyd.ErrStale) {
-			err = errChangedDuringSignIn
-		}
-		if err != nil {
-			s.audit(ctx, sess.UserID, event, "passkey", credID, err)
-			return nil, err
-		}
-		break
+	var event string
+	if err := onceMoreIfStale(func() (err error) {
+		event, err = s.reauthPasskey(ctx, a, ch, credID)
+		return err
+	}); err != nil {
+		s.audit(ctx, sess.UserID, event, "passkey", credID, err)
+		return nil, err
 	}
 	return s.reauthenticated(ctx, sess, "passkey", credID, true)
 }
@@ -92,7 +86,6 @@ func (s *Service) ReauthPasskey(ctx context.Context, sess *passkeyd.Session, cre
 // records its use. When it fails it names the audit event: counter_regression for a
 // possibly cloned passkey, reauth_failed otherwise.
 func (s *Service) reauthPasskey(ctx context.Context, a *ceremony.Assertion, ch *passkeyd.Challenge, credID []byte) (event string, err error) {
-	unknown := passkeyd.Errorf(passkeyd.CodeCredentialUnknown, "the credential is not registered")
 	pk, owner, err := s.readCredential(ctx, credID)
 	if err != nil {
 		return "reauth_failed", err
@@ -109,8 +102,12 @@ func (s *Service) reauthPasskey(ctx context.Context, a *ceremony.Assertion, ch *
 	use.ETag, use.UserETag = pk.ETag, owner.ETag
 	event = "counter_regression"
 	if !regressed && !pk.CloneWarning {
-		if err = s.store.RecordLogin(ctx, pk.ID, use, nil, nil); !errors.Is(err, passkeyd.ErrCounterRegression) {
-			return "reauth_failed", notFoundAs(err, unknown)
+		err = s.store.RecordLogin(ctx, pk.ID, use, nil, nil)
+		switch {
+		case err == nil:
+			return "", nil
+		case !errors.Is(err, passkeyd.ErrCounterRegression):
+			return "reauth_failed", notFoundAs(err, errCredentialUnknown())
 		}
 		// A concurrent sign-in with the same or a later counter won.
 		event = "reauth_failed"
