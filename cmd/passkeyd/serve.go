@@ -129,8 +129,10 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	defer stopTracing()
 	registry := prometheus.NewRegistry()
 	registry.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}), buildInfoMetric())
+	// Spans are made only when something collects them (startTracing above).
+	tracing := cfg.OTLPEndpoint != ""
 	instruments := instrument.New(registry)
-	instruments.Tracing = cfg.OTLPEndpoint != ""
+	instruments.Tracing = tracing
 	d, err := openDeps(ctx, cfg, log, &observers{
 		onEvent:              httpapi.EventCounter(registry),
 		onAttestationFailure: httpapi.AttestationFailureCounter(registry),
@@ -187,7 +189,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		Origins:              cfg.WebOrigins(),
 		SecureCookies:        cfg.SecureCookies(),
 		Logger:               log,
-		Tracing:              cfg.OTLPEndpoint != "",
+		Tracing:              tracing,
 		Checks:               checks,
 		Notes:                notes,
 		Draining:             draining.Load,
