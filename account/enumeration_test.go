@@ -79,21 +79,7 @@ func newService(t *testing.T) (*account.Service, *calls) {
 
 func signUp(t *testing.T, svc *account.Service, name string, a *softauthn.Authenticator) []string {
 	t.Helper()
-	ctx := context.Background()
-	opts, err := svc.BeginSignUp(ctx, account.SignUpRequest{Username: name})
-	if err != nil {
-		t.Fatal(err)
-	}
-	raw, _ := json.Marshal(map[string]any{"publicKey": opts})
-	cred, err := a.Register(raw)
-	if err != nil {
-		t.Fatal(err)
-	}
-	res, err := svc.FinishRegistration(ctx, nil, cred, "")
-	if err != nil {
-		t.Fatal(err)
-	}
-	return res.RecoveryCodes
+	return register(t, svc, name, a).RecoveryCodes
 }
 
 // TestSameStoreWorkForUnknownUsernames: authentication options and a wrong recovery code do
