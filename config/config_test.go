@@ -4,6 +4,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -215,5 +216,28 @@ func TestWebhookSettings(t *testing.T) {
 	}
 	if len(c.WebhookURLs) != 3 || c.WebhookURLs[1] != "http://127.0.0.1:9000/events" {
 		t.Fatalf("webhook URLs %q", c.WebhookURLs)
+	}
+}
+
+// TestEverySettingIsDocumented: example.yaml names each setting (nested keys by their last
+// part; a setting with no default value may be a commented example) and the README's
+// configuration table has it (a row may group a key's siblings as `.leaf`).
+func TestEverySettingIsDocumented(t *testing.T) {
+	example, err := os.ReadFile("example.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	readme, err := os.ReadFile("../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, s := range settings {
+		leaf := s.key[strings.LastIndex(s.key, ".")+1:]
+		if !regexp.MustCompile(`\b` + regexp.QuoteMeta(leaf) + `\b`).Match(example) {
+			t.Errorf("example.yaml has no %s", s.key)
+		}
+		if !regexp.MustCompile("(?m)^\\|.*`(" + regexp.QuoteMeta(s.key) + "|\\." + regexp.QuoteMeta(leaf) + ")`").Match(readme) {
+			t.Errorf("README's configuration table has no %s", s.key)
+		}
 	}
 }
